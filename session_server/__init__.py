@@ -1,0 +1,1 @@
+"""Paperless Congress session hub: one room's truth, broadcast live to every screen."""

@@ -1,0 +1,65 @@
+"""Tokens: random secrets shown once, stored only as hashes, each tied to a room and a role."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from .backends.base import Backend, TokenRecord
+from .core.decide import Actor
+from .core.state import Role
+
+MAX_TOKEN = 128
+
+
+def secret_hash(secret: str) -> str:
+    # The secret has 192 random bits, so a fast hash is enough: there is nothing to brute-force.
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """A token just made: `secret` is the only copy and is never stored."""
+
+    record: TokenRecord
+    secret: str
+
+
+async def issue_token(
+    backend: Backend,
+    *,
+    room: str,
+    role: Role,
+    now: int,
+    delegate_id: str | None = None,
+    label: str = "",
+) -> IssuedToken:
+    if (role is Role.DELEGATE) != (delegate_id is not None):
+        raise ValueError("a delegate token names its delegate, and only a delegate token does")
+    secret = secrets.token_urlsafe(24)
+    record = TokenRecord(
+        token_id="tk-" + secrets.token_hex(4),
+        secret_hash=secret_hash(secret),
+        room=room,
+        role=role,
+        delegate_id=delegate_id,
+        label=label or (delegate_id or role.value),
+        created_at=now,
+    )
+    await backend.add_token(record)
+    return IssuedToken(record=record, secret=secret)
+
+
+async def authenticate(backend: Backend, secret: str, room: str) -> TokenRecord | None:
+    """The live token for `secret` in `room`, or None. Unknown, revoked and foreign look alike."""
+    if not 0 < len(secret) <= MAX_TOKEN:
+        return None
+    record = await backend.find_token(secret_hash(secret))
+    if record is None or record.revoked_at is not None or record.room != room:
+        return None
+    return record
+
+
+def actor_of(token: TokenRecord) -> Actor:
+    return Actor(role=token.role, delegate_id=token.delegate_id)

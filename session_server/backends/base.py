@@ -1,0 +1,149 @@
+"""The backend interface: a room's durable log, its snapshots, and tokens.
+
+Guarantees every backend keeps (the contract tests check each one):
+
+1. Conditional append. ``append(room, expected_seq, record)`` writes the record with
+   ``seq == expected_seq`` only if the room's head is ``expected_seq - 1``; otherwise it
+   raises `SeqConflict` carrying the real head and writes nothing. Two writers (hub nodes,
+   the CLI) can therefore never give two records the same seq or fork a room.
+2. Durability. When ``append`` returns, the record survives a crash of the process (and,
+   where the backend says so, of the machine). A hub acknowledges a command only then.
+3. Idempotency. A record carries an ``origin`` (token id and the client's command id). An
+   append whose origin is already in the room's log raises `DuplicateOrigin` with the seq
+   it was first written at, so a retried command is applied once.
+4. Order. ``read`` and ``tail`` return a room's records in strictly increasing seq with no
+   gap; ``tail(room, after)`` yields every record with ``seq > after``, including those
+   appended by other processes, then waits for more. It never skips and never repeats.
+5. Snapshots are an optimisation, never the truth: a snapshot at seq S equals the replay of
+   records 1..S. Losing one costs time, not data.
+6. `BackendUnavailable` means the store cannot be reached now; nothing was written.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import msgpack
+
+from ..core.events import Event, event_from_plain, event_to_plain
+from ..core.state import Role
+
+
+class BackendError(Exception):
+    """Base of backend failures.
+
+    BackendError
+    ├── SeqConflict        another writer appended first
+    ├── DuplicateOrigin    this command was already appended
+    └── BackendUnavailable the store cannot be reached now
+    """
+
+
+class SeqConflict(BackendError):
+    def __init__(self, room: str, head: int) -> None:
+        super().__init__(f"room {room!r} is at seq {head}")
+        self.head = head
+
+
+class DuplicateOrigin(BackendError):
+    def __init__(self, origin: str, seq: int) -> None:
+        super().__init__(f"{origin!r} was appended at seq {seq}")
+        self.seq = seq
+
+
+class BackendUnavailable(BackendError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class LogRecord:
+    """One accepted command: its events, the server instant, who sent it."""
+
+    seq: int
+    at: int
+    events: tuple[Event, ...]
+    actor: str
+    origin: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    """A token as stored: never the secret itself, only its hash."""
+
+    token_id: str
+    secret_hash: str
+    room: str
+    role: Role
+    delegate_id: str | None
+    label: str
+    created_at: int
+    revoked_at: int | None = None
+
+
+class Backend(abc.ABC):
+    """A room log with snapshots and a token store; see the module docstring."""
+
+    @abc.abstractmethod
+    async def append(self, room: str, expected_seq: int, record: LogRecord) -> None: ...
+
+    @abc.abstractmethod
+    async def read(self, room: str, after: int, limit: int = 1000) -> list[LogRecord]: ...
+
+    @abc.abstractmethod
+    def tail(self, room: str, after: int) -> AsyncIterator[LogRecord]: ...
+
+    @abc.abstractmethod
+    async def head(self, room: str) -> int: ...
+
+    @abc.abstractmethod
+    async def rooms(self) -> list[str]: ...
+
+    @abc.abstractmethod
+    async def find_origin(self, room: str, origin: str) -> int | None: ...
+
+    @abc.abstractmethod
+    async def save_snapshot(self, room: str, seq: int, state: bytes) -> None: ...
+
+    @abc.abstractmethod
+    async def load_snapshot(self, room: str) -> tuple[int, bytes] | None: ...
+
+    @abc.abstractmethod
+    async def add_token(self, token: TokenRecord) -> None: ...
+
+    @abc.abstractmethod
+    async def find_token(self, secret_hash: str) -> TokenRecord | None: ...
+
+    @abc.abstractmethod
+    async def list_tokens(self, room: str) -> list[TokenRecord]: ...
+
+    @abc.abstractmethod
+    async def revoke_token(self, room: str, token_id: str, at: int) -> bool: ...
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+
+def encode_record(record: LogRecord) -> bytes:
+    """A record's body as every backend stores it; its seq is kept beside it."""
+    return msgpack.packb(
+        {
+            "at": record.at,
+            "actor": record.actor,
+            "origin": record.origin,
+            "events": [event_to_plain(e) for e in record.events],
+        },
+        use_bin_type=True,
+    )
+
+
+def decode_record(seq: int, body: bytes) -> LogRecord:
+    data = msgpack.unpackb(body, raw=False)
+    return LogRecord(
+        seq=seq,
+        at=data["at"],
+        actor=data["actor"],
+        origin=data["origin"],
+        events=tuple(event_from_plain(e) for e in data["events"]),
+    )

@@ -1,0 +1,276 @@
+"""The embedded backend: one SQLite file in WAL mode, written by one thread, synced per append."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from ..core.state import Role
+from .base import (
+    Backend,
+    BackendUnavailable,
+    DuplicateOrigin,
+    LogRecord,
+    SeqConflict,
+    TokenRecord,
+    decode_record,
+    encode_record,
+)
+
+T = TypeVar("T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS log (
+    room TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    origin TEXT,
+    body BLOB NOT NULL,
+    PRIMARY KEY (room, seq)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS log_origin ON log (room, origin) WHERE origin IS NOT NULL;
+CREATE TABLE IF NOT EXISTS snapshots (
+    room TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    state BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    token_id TEXT PRIMARY KEY,
+    secret_hash TEXT NOT NULL UNIQUE,
+    room TEXT NOT NULL,
+    role TEXT NOT NULL,
+    delegate_id TEXT,
+    label TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+"""
+
+
+class _Bell:
+    """Wakes every tail of a room after a local append; other processes are found by polling."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def ring(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+    def listen(self) -> asyncio.Event:
+        return self._event
+
+
+class SQLiteBackend(Backend):
+    """Durable against a crash of the process and, with `synchronous=FULL`, of the machine.
+
+    Several processes may share the file (the hub and the `congress` CLI): appends take
+    SQLite's write lock (BEGIN IMMEDIATE) around the seq check, and tails poll for records
+    written elsewhere every `poll_interval` seconds.
+    """
+
+    def __init__(self, path: Path, *, poll_interval: float = 0.25) -> None:
+        self.path = path
+        self.poll_interval = poll_interval
+        # One thread owns the connection: sqlite3 objects must not cross threads mid-use,
+        # and one writer is what SQLite wants anyway.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-log")
+        self._db: sqlite3.Connection | None = None
+        self._bells: dict[str, _Bell] = {}
+
+    @classmethod
+    async def open(cls, path: Path, *, poll_interval: float = 0.25) -> SQLiteBackend:
+        backend = cls(path, poll_interval=poll_interval)
+        await backend._run(backend._connect)
+        return backend
+
+    def _connect(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA busy_timeout=5000")
+        db.executescript(_SCHEMA)
+        self._db = db
+
+    async def _run(self, function: Callable[..., T], *args: object) -> T:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor, function, *args)
+        except sqlite3.OperationalError as error:
+            raise BackendUnavailable(str(error)) from error
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        assert self._db is not None, "SQLiteBackend used before open()"
+        return self._db
+
+    def _bell(self, room: str) -> _Bell:
+        bell = self._bells.get(room)
+        if bell is None:
+            bell = self._bells[room] = _Bell()
+        return bell
+
+    async def append(self, room: str, expected_seq: int, record: LogRecord) -> None:
+        await self._run(self._append, room, expected_seq, record)
+        self._bell(room).ring()
+
+    def _append(self, room: str, expected_seq: int, record: LogRecord) -> None:
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if record.origin is not None:
+                row = db.execute(
+                    "SELECT seq FROM log WHERE room = ? AND origin = ?", (room, record.origin)
+                ).fetchone()
+                if row is not None:
+                    raise DuplicateOrigin(record.origin, row[0])
+            head = self._head(room)
+            if head != expected_seq - 1:
+                raise SeqConflict(room, head)
+            db.execute(
+                "INSERT INTO log (room, seq, at, origin, body) VALUES (?, ?, ?, ?, ?)",
+                (room, expected_seq, record.at, record.origin, encode_record(record)),
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def _head(self, room: str) -> int:
+        row = self.db.execute("SELECT MAX(seq) FROM log WHERE room = ?", (room,)).fetchone()
+        return int(row[0] or 0)
+
+    async def head(self, room: str) -> int:
+        return await self._run(self._head, room)
+
+    async def read(self, room: str, after: int, limit: int = 1000) -> list[LogRecord]:
+        rows = await self._run(self._read, room, after, limit)
+        return [decode_record(seq, body) for seq, body in rows]
+
+    def _read(self, room: str, after: int, limit: int) -> list[tuple[int, bytes]]:
+        return self.db.execute(
+            "SELECT seq, body FROM log WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (room, after, limit),
+        ).fetchall()
+
+    async def tail(self, room: str, after: int) -> AsyncIterator[LogRecord]:
+        while True:
+            # Listen before reading, so an append landing between the read and the wait
+            # still wakes us.
+            heard = self._bell(room).listen()
+            records = await self.read(room, after, 500)
+            for record in records:
+                yield record
+                after = record.seq
+            if len(records) < 500:
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+                # that races with the event, leaving this loop running after close().
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.poll_interval):
+                        await heard.wait()
+
+    async def rooms(self) -> list[str]:
+        rows = await self._run(
+            lambda: self.db.execute("SELECT DISTINCT room FROM log ORDER BY room").fetchall()
+        )
+        return [r[0] for r in rows]
+
+    async def find_origin(self, room: str, origin: str) -> int | None:
+        row = await self._run(
+            lambda: self.db.execute(
+                "SELECT seq FROM log WHERE room = ? AND origin = ?", (room, origin)
+            ).fetchone()
+        )
+        return None if row is None else int(row[0])
+
+    async def save_snapshot(self, room: str, seq: int, state: bytes) -> None:
+        await self._run(
+            lambda: self.db.execute(
+                "INSERT INTO snapshots (room, seq, state) VALUES (?, ?, ?) "
+                "ON CONFLICT (room) DO UPDATE SET seq = excluded.seq, state = excluded.state "
+                "WHERE excluded.seq > snapshots.seq",
+                (room, seq, state),
+            )
+        )
+
+    async def load_snapshot(self, room: str) -> tuple[int, bytes] | None:
+        row = await self._run(
+            lambda: self.db.execute(
+                "SELECT seq, state FROM snapshots WHERE room = ?", (room,)
+            ).fetchone()
+        )
+        return None if row is None else (int(row[0]), bytes(row[1]))
+
+    async def add_token(self, token: TokenRecord) -> None:
+        await self._run(
+            lambda: self.db.execute(
+                "INSERT INTO tokens (token_id, secret_hash, room, role, delegate_id, label, "
+                "created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    token.token_id,
+                    token.secret_hash,
+                    token.room,
+                    token.role.value,
+                    token.delegate_id,
+                    token.label,
+                    token.created_at,
+                    token.revoked_at,
+                ),
+            )
+        )
+
+    _TOKEN_COLUMNS = "token_id, secret_hash, room, role, delegate_id, label, created_at, revoked_at"
+
+    @staticmethod
+    def _token(row: tuple[object, ...]) -> TokenRecord:
+        token_id, secret_hash, room, role, delegate_id, label, created_at, revoked_at = row
+        return TokenRecord(
+            token_id=str(token_id),
+            secret_hash=str(secret_hash),
+            room=str(room),
+            role=Role(str(role)),
+            delegate_id=None if delegate_id is None else str(delegate_id),
+            label=str(label),
+            created_at=int(str(created_at)),
+            revoked_at=None if revoked_at is None else int(str(revoked_at)),
+        )
+
+    async def find_token(self, secret_hash: str) -> TokenRecord | None:
+        row = await self._run(
+            lambda: self.db.execute(
+                f"SELECT {self._TOKEN_COLUMNS} FROM tokens WHERE secret_hash = ?", (secret_hash,)
+            ).fetchone()
+        )
+        return None if row is None else self._token(row)
+
+    async def list_tokens(self, room: str) -> list[TokenRecord]:
+        rows = await self._run(
+            lambda: self.db.execute(
+                f"SELECT {self._TOKEN_COLUMNS} FROM tokens WHERE room = ? "
+                "ORDER BY created_at, token_id",
+                (room,),
+            ).fetchall()
+        )
+        return [self._token(r) for r in rows]
+
+    async def revoke_token(self, room: str, token_id: str, at: int) -> bool:
+        cursor = await self._run(
+            lambda: self.db.execute(
+                "UPDATE tokens SET revoked_at = ? "
+                "WHERE room = ? AND token_id = ? AND revoked_at IS NULL",
+                (at, room, token_id),
+            )
+        )
+        return bool(cursor.rowcount)
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._run(self.db.close)
+            self._db = None
+        self._executor.shutdown(wait=True)

@@ -1,0 +1,278 @@
+"""The `congress` command: serve the hub (default), manage tokens, import delegates."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import os
+import sys
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from .auth import issue_token
+from .backends import open_backend
+from .backends.base import Backend
+from .core import commands as c
+from .core.decide import Actor
+from .core.plain import PlainError
+from .core.state import Role
+from .demo import DEMO_ROOM, load_demo, write_token_file
+from .hub.node import Limits, wall_clock_ms
+from .hub.room import Room
+
+DESCRIPTION = """\
+Paperless Congress hub: the presidium's console steers, every delegate screen and
+welcome-gate board follows, live.
+
+With no command, `congress` runs `serve`. On a fresh data directory `serve` loads a
+demo congress and prints its tokens; starting again continues where it stopped.
+"""
+
+EPILOG = """\
+environment:
+  CONGRESS_DATA             data directory (default: ./congress-data)
+  CONGRESS_BACKEND          log backend URL (default: the SQLite file in the data directory)
+  CONGRESS_ROOM             room the token and delegate commands act on (default: camau-2025)
+  CONGRESS_ALLOWED_ORIGINS  comma-separated extra origins allowed to open the websocket
+"""
+
+TOKEN_FILE = "demo-tokens.txt"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="congress",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(_env("CONGRESS_DATA", "congress-data")),
+        help="data directory holding the log and documents (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--backend",
+        default=os.environ.get("CONGRESS_BACKEND"),
+        help="log backend URL, e.g. sqlite:///var/lib/congress/congress.db",
+    )
+    parser.add_argument(
+        "--room",
+        default=_env("CONGRESS_ROOM", DEMO_ROOM),
+        help="room to act on (default: %(default)s)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the hub (the default command)")
+    _serve_arguments(serve)
+
+    tokens = commands.add_parser("tokens", help="issue, list and revoke access tokens")
+    token_commands = tokens.add_subparsers(dest="tokens_command", metavar="ACTION", required=True)
+    issue = token_commands.add_parser("issue", help="make a token; its secret is shown once")
+    issue.add_argument("--role", required=True, choices=[r.value for r in Role])
+    issue.add_argument("--delegate", help="the delegate id a delegate token speaks for")
+    issue.add_argument("--label", default="", help="who or what holds it, e.g. 'Gate 2 board'")
+    token_commands.add_parser("list", help="list the room's tokens (never their secrets)")
+    revoke = token_commands.add_parser("revoke", help="revoke a token by its id")
+    revoke.add_argument("token_id")
+
+    delegates = commands.add_parser("delegates", help="manage the roll of delegates")
+    delegate_commands = delegates.add_subparsers(
+        dest="delegates_command", metavar="ACTION", required=True
+    )
+    importing = delegate_commands.add_parser(
+        "import", help="register delegates from a CSV file with columns id,name,unit,seat"
+    )
+    importing.add_argument("file", type=Path)
+    importing.add_argument(
+        "--tokens", action="store_true", help="also issue a token for each new delegate"
+    )
+    return parser
+
+
+def _serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
+    parser.add_argument("--port", type=int, default=8000, help="port (%(default)s)")
+    parser.add_argument(
+        "--no-demo", action="store_true", help="do not load the demo congress on a fresh start"
+    )
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="extra origin allowed to open the websocket (repeatable)",
+    )
+    parser.add_argument("--log-level", default="info", help="uvicorn log level (%(default)s)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if args.command is None:
+        args = parser.parse_args([*args_list, "serve"])
+    if args.command == "serve":
+        return serve(args)
+    if args.command == "tokens":
+        return asyncio.run(_with_backend(args, _tokens))
+    return asyncio.run(_with_backend(args, _delegates))
+
+
+async def _with_backend(
+    args: argparse.Namespace, action: Callable[[argparse.Namespace, Backend], Awaitable[int]]
+) -> int:
+    backend = await open_backend(args.backend, args.data)
+    try:
+        return await action(args, backend)
+    finally:
+        await backend.close()
+
+
+async def _tokens(args: argparse.Namespace, backend: Backend) -> int:
+    if args.tokens_command == "issue":
+        try:
+            issued = await issue_token(
+                backend,
+                room=args.room,
+                role=Role(args.role),
+                now=wall_clock_ms(),
+                delegate_id=args.delegate,
+                label=args.label,
+            )
+        except ValueError as error:
+            print(f"congress: {error}", file=sys.stderr)
+            return 2
+        print(f"{issued.record.token_id}\t{issued.record.role.value}\t{issued.record.label}")
+        print(f"secret (shown once): {issued.secret}")
+        return 0
+    if args.tokens_command == "list":
+        for t in await backend.list_tokens(args.room):
+            state = "revoked" if t.revoked_at is not None else "active"
+            print(f"{t.token_id}\t{t.role.value}\t{state}\t{t.delegate_id or '-'}\t{t.label}")
+        return 0
+    if await backend.revoke_token(args.room, args.token_id, wall_clock_ms()):
+        print(f"revoked {args.token_id}")
+        return 0
+    print(f"congress: no active token {args.token_id!r} in {args.room}", file=sys.stderr)
+    return 1
+
+
+async def _delegates(args: argparse.Namespace, backend: Backend) -> int:
+    try:
+        with args.file.open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.DictReader(handle))
+    except OSError as error:
+        print(f"congress: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
+    if await backend.head(args.room) == 0:
+        print(f"congress: no room {args.room!r}", file=sys.stderr)
+        return 2
+    room = Room(args.room, backend, clock=wall_clock_ms)
+    await room.load()
+    secretariat = Actor(Role.SECRETARIAT)
+    failures = 0
+    try:
+        for line, row in enumerate(rows, start=2):
+            try:
+                command = c.parse_command(
+                    "register_delegate",
+                    {
+                        "delegate_id": (row.get("id") or "").strip(),
+                        "full_name": row.get("name") or "",
+                        "unit": row.get("unit") or "",
+                        "seat": row.get("seat") or "",
+                    },
+                )
+            except PlainError as error:
+                print(f"{args.file}:{line}: {error}", file=sys.stderr)
+                failures += 1
+                continue
+            assert isinstance(command, c.RegisterDelegate)
+            is_new = command.delegate_id not in room.state.delegates
+            outcome = await room.submit(
+                command, secretariat, command_id=uuid.uuid4().hex, token_id="cli"
+            )
+            if outcome.seq is None:
+                print(f"{args.file}:{line}: refused ({command.delegate_id})", file=sys.stderr)
+                failures += 1
+            elif args.tokens and is_new:
+                issued = await issue_token(
+                    backend,
+                    room=args.room,
+                    role=Role.DELEGATE,
+                    now=wall_clock_ms(),
+                    delegate_id=command.delegate_id,
+                    label=command.full_name,
+                )
+                print(f"{command.delegate_id}\t{issued.secret}")
+    finally:
+        await room.close()
+    print(f"{len(rows) - failures} delegates registered, {failures} refused", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import Settings, create_app
+
+    args.data.mkdir(parents=True, exist_ok=True)
+    if not args.no_demo:
+        asyncio.run(_with_backend(args, _load_demo))
+    limits = Limits()
+    extra = [o for o in os.environ.get("CONGRESS_ALLOWED_ORIGINS", "").split(",") if o]
+    settings = Settings(
+        data_dir=args.data,
+        backend_url=args.backend,
+        limits=limits,
+        allowed_origins=tuple(args.allow_origin + extra),
+    )
+    base = f"http://{args.host}:{args.port}"
+    print(f"Hub:        {base}/")
+    print(f"WebSocket:  ws://{args.host}:{args.port}/ws  (room {args.room})")
+    print(f"Health:     {base}/healthz")
+    sys.stdout.flush()
+    config = uvicorn.Config(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        ws="websockets-sansio",
+        ws_max_size=limits.max_frame,
+        ws_ping_interval=limits.heartbeat_interval,
+        ws_ping_timeout=limits.heartbeat_timeout,
+        ws_per_message_deflate=False,
+        log_level=args.log_level,
+        lifespan="on",
+    )
+    uvicorn.Server(config).run()
+    return 0
+
+
+async def _load_demo(args: argparse.Namespace, backend: Backend) -> int:
+    token_file = args.data / TOKEN_FILE
+    tokens = await load_demo(backend, args.room)
+    if tokens is None:
+        if token_file.exists():
+            print(f"Demo congress {args.room!r} continues; its tokens are in {token_file}")
+        return 0
+    write_token_file(token_file, tokens)
+    print(f"Loaded the demo congress {args.room!r}. Tokens (also in {token_file}):")
+    print(f"  presidium    {tokens.presidium.secret}")
+    print(f"  secretariat  {tokens.secretariat.secret}")
+    for board in tokens.boards:
+        print(f"  board        {board.secret}  ({board.record.label})")
+    first = tokens.delegates[0]
+    print(f"  delegate     {first.secret}  ({first.record.label}; 39 more in the file)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

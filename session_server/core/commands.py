@@ -1,0 +1,235 @@
+"""Commands: what a role may ask of a room, with their arguments checked before `decide`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from .plain import PlainError, from_plain
+from .state import Access, RequestKind, Role
+
+STEERING = frozenset({Role.PRESIDIUM})
+RECORDING = frozenset({Role.PRESIDIUM, Role.SECRETARIAT})
+CHECKING_IN = frozenset({Role.PRESIDIUM, Role.SECRETARIAT, Role.DELEGATE})
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: ClassVar[str] = ""
+    roles: ClassVar[frozenset[Role]] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class OpenSession(Command):
+    """Open the session, or resume it after a suspension."""
+
+    name: ClassVar[str] = "open_session"
+    roles: ClassVar[frozenset[Role]] = STEERING
+
+
+@dataclass(frozen=True, slots=True)
+class SuspendSession(Command):
+    name: ClassVar[str] = "suspend_session"
+    roles: ClassVar[frozenset[Role]] = STEERING
+
+
+@dataclass(frozen=True, slots=True)
+class AdjournSession(Command):
+    name: ClassVar[str] = "adjourn_session"
+    roles: ClassVar[frozenset[Role]] = STEERING
+
+
+@dataclass(frozen=True, slots=True)
+class SetCurrentItem(Command):
+    """Open an agenda item (closing the one open before), or none with `item_id` null."""
+
+    name: ClassVar[str] = "set_current_item"
+    roles: ClassVar[frozenset[Role]] = STEERING
+    item_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AddAgendaItem(Command):
+    name: ClassVar[str] = "add_agenda_item"
+    roles: ClassVar[frozenset[Role]] = STEERING
+    title: str
+    presenter: str = ""
+    planned_minutes: int = 0
+    position: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EditAgendaItem(Command):
+    name: ClassVar[str] = "edit_agenda_item"
+    roles: ClassVar[frozenset[Role]] = STEERING
+    item_id: str
+    title: str | None = None
+    presenter: str | None = None
+    planned_minutes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MoveAgendaItem(Command):
+    name: ClassVar[str] = "move_agenda_item"
+    roles: ClassVar[frozenset[Role]] = STEERING
+    item_id: str
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveAgendaItem(Command):
+    name: ClassVar[str] = "remove_agenda_item"
+    roles: ClassVar[frozenset[Role]] = STEERING
+    item_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterDocument(Command):
+    name: ClassVar[str] = "register_document"
+    roles: ClassVar[frozenset[Role]] = RECORDING
+    document_id: str
+    title: str
+    access: Access
+    pages: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShowPage(Command):
+    name: ClassVar[str] = "show_page"
+    roles: ClassVar[frozenset[Role]] = STEERING
+    document_id: str
+    page: int
+
+
+@dataclass(frozen=True, slots=True)
+class HideDocument(Command):
+    name: ClassVar[str] = "hide_document"
+    roles: ClassVar[frozenset[Role]] = STEERING
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFloor(Command):
+    name: ClassVar[str] = "request_floor"
+    roles: ClassVar[frozenset[Role]] = frozenset({Role.DELEGATE})
+    kind: RequestKind = RequestKind.SPEECH
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawRequest(Command):
+    name: ClassVar[str] = "withdraw_request"
+    roles: ClassVar[frozenset[Role]] = frozenset({Role.DELEGATE})
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptRequest(Command):
+    """Put a request on the public list of speakers (boards see accepted requests only)."""
+
+    name: ClassVar[str] = "accept_request"
+    roles: ClassVar[frozenset[Role]] = STEERING
+    delegate_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class MoveRequest(Command):
+    name: ClassVar[str] = "move_request"
+    roles: ClassVar[frozenset[Role]] = STEERING
+    delegate_id: str
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveRequest(Command):
+    name: ClassVar[str] = "remove_request"
+    roles: ClassVar[frozenset[Role]] = STEERING
+    delegate_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class GrantFloor(Command):
+    """Give the floor to a chosen request, or the first in the queue when `delegate_id` is null."""
+
+    name: ClassVar[str] = "grant_floor"
+    roles: ClassVar[frozenset[Role]] = STEERING
+    delegate_id: str | None = None
+    seconds: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EndSpeech(Command):
+    name: ClassVar[str] = "end_speech"
+    roles: ClassVar[frozenset[Role]] = STEERING
+
+
+@dataclass(frozen=True, slots=True)
+class ExtendTime(Command):
+    name: ClassVar[str] = "extend_time"
+    roles: ClassVar[frozenset[Role]] = STEERING
+    seconds: int = 60
+
+
+@dataclass(frozen=True, slots=True)
+class CloseList(Command):
+    name: ClassVar[str] = "close_list"
+    roles: ClassVar[frozenset[Role]] = STEERING
+
+
+@dataclass(frozen=True, slots=True)
+class ReopenList(Command):
+    name: ClassVar[str] = "reopen_list"
+    roles: ClassVar[frozenset[Role]] = STEERING
+
+
+@dataclass(frozen=True, slots=True)
+class PostAnnouncement(Command):
+    name: ClassVar[str] = "post_announcement"
+    roles: ClassVar[frozenset[Role]] = RECORDING
+    text: str
+    minutes: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawAnnouncement(Command):
+    name: ClassVar[str] = "withdraw_announcement"
+    roles: ClassVar[frozenset[Role]] = STEERING
+    announcement_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterDelegate(Command):
+    """Add a delegate to the roll, or correct one already on it."""
+
+    name: ClassVar[str] = "register_delegate"
+    roles: ClassVar[frozenset[Role]] = frozenset({Role.SECRETARIAT})
+    delegate_id: str
+    full_name: str
+    unit: str = ""
+    seat: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckIn(Command):
+    """Mark a delegate present; a delegate checks in only themselves (no `delegate_id`)."""
+
+    name: ClassVar[str] = "check_in"
+    roles: ClassVar[frozenset[Role]] = CHECKING_IN
+    delegate_id: str | None = None
+
+
+COMMAND_TYPES: dict[str, type[Command]] = {cls.name: cls for cls in Command.__subclasses__()}
+
+
+def parse_command(name: Any, args: Any) -> Command:
+    """The command a client asked for, or `PlainError` saying which argument is wrong."""
+    cls = COMMAND_TYPES.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise UnknownCommand(name)
+    if args is None:
+        args = {}
+    if not isinstance(args, dict):
+        raise PlainError("args", "must be a map")
+    return from_plain(cls, args, "args")
+
+
+class UnknownCommand(ValueError):
+    def __init__(self, name: Any) -> None:
+        super().__init__(f"unknown command {str(name)[:64]!r}")

@@ -1,0 +1,205 @@
+"""Events: the facts a room's log records; `evolve` applies them, nothing else changes state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from .plain import from_plain, to_plain
+from .state import Access, RequestKind, SessionStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    kind: ClassVar[str] = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RoomCreated(Event):
+    kind: ClassVar[str] = "room_created"
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStatusChanged(Event):
+    kind: ClassVar[str] = "session_status_changed"
+    status: SessionStatus
+    at: int
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaItemAdded(Event):
+    kind: ClassVar[str] = "agenda_item_added"
+    item_id: str
+    title: str
+    presenter: str
+    planned_minutes: int
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaItemEdited(Event):
+    kind: ClassVar[str] = "agenda_item_edited"
+    item_id: str
+    title: str
+    presenter: str
+    planned_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaItemMoved(Event):
+    kind: ClassVar[str] = "agenda_item_moved"
+    item_id: str
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaItemRemoved(Event):
+    kind: ClassVar[str] = "agenda_item_removed"
+    item_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ItemOpened(Event):
+    kind: ClassVar[str] = "item_opened"
+    item_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ItemClosed(Event):
+    kind: ClassVar[str] = "item_closed"
+    item_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRegistered(Event):
+    kind: ClassVar[str] = "document_registered"
+    document_id: str
+    title: str
+    access: Access
+    pages: int
+
+
+@dataclass(frozen=True, slots=True)
+class PageShown(Event):
+    kind: ClassVar[str] = "page_shown"
+    document_id: str
+    page: int
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentHidden(Event):
+    kind: ClassVar[str] = "document_hidden"
+
+
+@dataclass(frozen=True, slots=True)
+class FloorRequested(Event):
+    kind: ClassVar[str] = "floor_requested"
+    item_id: str
+    delegate_id: str
+    request_kind: RequestKind
+    at: int
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class RequestAccepted(Event):
+    kind: ClassVar[str] = "request_accepted"
+    item_id: str
+    delegate_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RequestMoved(Event):
+    kind: ClassVar[str] = "request_moved"
+    item_id: str
+    delegate_id: str
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRemoved(Event):
+    kind: ClassVar[str] = "request_removed"
+    item_id: str
+    delegate_id: str
+    withdrawn: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FloorGranted(Event):
+    kind: ClassVar[str] = "floor_granted"
+    item_id: str
+    delegate_id: str
+    request_kind: RequestKind
+    at: int
+    seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakingTimeExtended(Event):
+    kind: ClassVar[str] = "speaking_time_extended"
+    item_id: str
+    seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechEnded(Event):
+    kind: ClassVar[str] = "speech_ended"
+    item_id: str
+    at: int
+
+
+@dataclass(frozen=True, slots=True)
+class ListClosedChanged(Event):
+    kind: ClassVar[str] = "list_closed_changed"
+    item_id: str
+    closed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AnnouncementPosted(Event):
+    kind: ClassVar[str] = "announcement_posted"
+    announcement_id: str
+    text: str
+    at: int
+    expires_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class AnnouncementWithdrawn(Event):
+    kind: ClassVar[str] = "announcement_withdrawn"
+    announcement_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DelegateRegistered(Event):
+    kind: ClassVar[str] = "delegate_registered"
+    delegate_id: str
+    name: str
+    unit: str
+    seat: str
+
+
+@dataclass(frozen=True, slots=True)
+class DelegateCheckedIn(Event):
+    kind: ClassVar[str] = "delegate_checked_in"
+    delegate_id: str
+    at: int
+
+
+EVENT_TYPES: dict[str, type[Event]] = {cls.kind: cls for cls in Event.__subclasses__()}
+
+
+def event_to_plain(event: Event) -> dict[str, Any]:
+    plain: dict[str, Any] = {"kind": event.kind}
+    plain.update(to_plain(event))
+    return plain
+
+
+def event_from_plain(data: dict[str, Any]) -> Event:
+    fields = dict(data)
+    kind = fields.pop("kind", None)
+    cls = EVENT_TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise ValueError(f"unknown event kind {kind!r}")
+    return from_plain(cls, fields)

@@ -1,0 +1,151 @@
+"""What each audience sees of a room: the only gate between confidential state and a screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .state import Delegate, Role, RoomState, audience_may_see
+
+SECTIONS = (
+    "session",
+    "agenda",
+    "documents",
+    "document",
+    "speakers",
+    "announcements",
+    "attendance",
+    "roll",
+)
+"""Top-level parts of a view; an update replaces whole sections, never merges inside one."""
+
+PRIVILEGED = frozenset({Role.PRESIDIUM, Role.SECRETARIAT})
+
+View = dict[str, Any]
+
+
+def project(state: RoomState, audience: Role) -> View:
+    """The view of `state` for one audience. A board's view holds only public data."""
+    view: View = {
+        "session": {
+            "room": state.room,
+            "title": state.title,
+            "status": state.status.value,
+            "since": state.status_since,
+        },
+        "agenda": {
+            "items": [
+                {
+                    "id": i.id,
+                    "title": i.title,
+                    "presenter": i.presenter,
+                    "planned_minutes": i.planned_minutes,
+                    "status": i.status.value,
+                }
+                for i in state.agenda
+            ],
+            "current": state.current_item,
+        },
+        "documents": [
+            {"id": d.id, "title": d.title, "access": d.access.value, "pages": d.pages}
+            for d in state.documents
+            if audience_may_see(audience, d.access)
+        ],
+        "document": _document(state, audience),
+        "speakers": _speakers(state, audience),
+        "announcements": [
+            {"id": a.id, "text": a.text, "posted_at": a.posted_at, "expires_at": a.expires_at}
+            for a in state.announcements
+        ],
+        "attendance": {"present": len(state.present), "total": len(state.delegates)},
+        "roll": None,
+    }
+    if audience in PRIVILEGED:
+        view["roll"] = [
+            {
+                "id": d.id,
+                "name": d.name,
+                "unit": d.unit,
+                "seat": d.seat,
+                "present": d.id in state.present,
+            }
+            for d in sorted(state.delegates.values(), key=lambda d: d.id)
+        ]
+    return view
+
+
+def _document(state: RoomState, audience: Role) -> dict[str, Any] | None:
+    if state.showing is None:
+        return None
+    doc = state.document(state.showing.document_id)
+    if doc is None or not audience_may_see(audience, doc.access):
+        # The screen learns only that something is presented elsewhere, never what.
+        return {"hidden": True}
+    return {"id": doc.id, "title": doc.title, "page": state.showing.page, "pages": doc.pages}
+
+
+def _person(state: RoomState, delegate_id: str, audience: Role) -> dict[str, Any]:
+    delegate = state.delegates.get(delegate_id) or Delegate(delegate_id, delegate_id, "", "")
+    person: dict[str, Any] = {"name": delegate.name, "unit": delegate.unit}
+    if audience is not Role.BOARD:
+        person["delegate_id"] = delegate.id
+    return person
+
+
+def _speakers(state: RoomState, audience: Role) -> dict[str, Any] | None:
+    speakers = state.current_speakers()
+    if speakers is None:
+        return None
+    floor = None
+    if speakers.floor is not None:
+        floor = {
+            **_person(state, speakers.floor.delegate_id, audience),
+            "kind": speakers.floor.kind.value,
+            "granted_at": speakers.floor.granted_at,
+            "allowed_seconds": speakers.floor.allowed_seconds,
+        }
+    queue = []
+    for request in speakers.requests:
+        # Who asked to speak is private until the presidium accepts the request.
+        if audience is Role.BOARD and not request.accepted:
+            continue
+        entry = {**_person(state, request.delegate_id, audience), "kind": request.kind.value}
+        if audience is not Role.BOARD:
+            entry["requested_at"] = request.requested_at
+            entry["accepted"] = request.accepted
+        queue.append(entry)
+    return {
+        "item": speakers.item_id,
+        "closed": speakers.closed,
+        "floor": floor,
+        "queue": queue,
+        "done": [
+            {
+                **_person(state, s.delegate_id, audience),
+                "kind": s.kind.value,
+                "started_at": s.started_at,
+                "ended_at": s.ended_at,
+            }
+            for s in speakers.speeches
+        ],
+    }
+
+
+def personal(state: RoomState, delegate_id: str) -> dict[str, Any] | None:
+    """What only this delegate's own screens see of them."""
+    delegate = state.delegates.get(delegate_id)
+    if delegate is None:
+        return None
+    return {
+        "delegate_id": delegate.id,
+        "name": delegate.name,
+        "unit": delegate.unit,
+        "seat": delegate.seat,
+        "present": delegate.id in state.present,
+    }
+
+
+def changed_sections(before: View | None, after: View) -> View:
+    """The sections of `after` that differ from `before` (all of them when there is none)."""
+    if before is None:
+        return dict(after)
+    return {name: after[name] for name in SECTIONS if before.get(name) != after[name]}

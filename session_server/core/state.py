@@ -1,0 +1,174 @@
+"""The state of one congress room: session, agenda, document pointer, speakers, attendance."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """Who holds a token; each role is also the audience its screens belong to."""
+
+    PRESIDIUM = "presidium"
+    SECRETARIAT = "secretariat"
+    DELEGATE = "delegate"
+    BOARD = "board"
+
+
+class SessionStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    IN_SESSION = "in_session"
+    SUSPENDED = "suspended"
+    ADJOURNED = "adjourned"
+
+
+class ItemStatus(StrEnum):
+    PENDING = "pending"
+    OPEN = "open"
+    DONE = "done"
+
+
+class RequestKind(StrEnum):
+    SPEECH = "speech"
+    POINT_OF_ORDER = "point_of_order"
+    REPLY = "reply"
+
+
+class Access(StrEnum):
+    """Who may see a document: its level and every level above it."""
+
+    PUBLIC = "public"
+    DELEGATES = "delegates"
+    PRESIDIUM = "presidium"
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaItem:
+    id: str
+    title: str
+    presenter: str
+    planned_minutes: int
+    status: ItemStatus = ItemStatus.PENDING
+
+
+@dataclass(frozen=True, slots=True)
+class Delegate:
+    id: str
+    name: str
+    unit: str
+    seat: str
+
+
+@dataclass(frozen=True, slots=True)
+class FloorRequest:
+    """A delegate's request to speak; a board sees it only once the presidium accepted it."""
+
+    delegate_id: str
+    kind: RequestKind
+    requested_at: int
+    accepted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Floor:
+    """Who speaks now: granted at a server instant for a number of seconds (extendable)."""
+
+    delegate_id: str
+    kind: RequestKind
+    granted_at: int
+    allowed_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class Speech:
+    delegate_id: str
+    kind: RequestKind
+    started_at: int
+    ended_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerList:
+    """The speaker queue of one agenda item."""
+
+    item_id: str
+    requests: tuple[FloorRequest, ...] = ()
+    closed: bool = False
+    floor: Floor | None = None
+    speeches: tuple[Speech, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    id: str
+    text: str
+    posted_at: int
+    expires_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    id: str
+    title: str
+    access: Access
+    pages: int
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentPointer:
+    document_id: str
+    page: int
+
+
+@dataclass(frozen=True, slots=True)
+class RoomState:
+    """Everything every screen follows. Changed only by `evolve`; `seq` is the last applied."""
+
+    room: str
+    seq: int = 0
+    title: str = ""
+    status: SessionStatus = SessionStatus.NOT_STARTED
+    status_since: int | None = None
+    agenda: tuple[AgendaItem, ...] = ()
+    current_item: str | None = None
+    documents: tuple[DocumentInfo, ...] = ()
+    showing: DocumentPointer | None = None
+    speakers: Mapping[str, SpeakerList] = field(default_factory=dict)
+    announcements: tuple[Announcement, ...] = ()
+    delegates: Mapping[str, Delegate] = field(default_factory=dict)
+    present: frozenset[str] = frozenset()
+    # Counters make generated ids deterministic, so replaying a log rebuilds the same ids.
+    items_created: int = 0
+    announcements_posted: int = 0
+
+    def item(self, item_id: str) -> AgendaItem | None:
+        for item in self.agenda:
+            if item.id == item_id:
+                return item
+        return None
+
+    def document(self, document_id: str) -> DocumentInfo | None:
+        for doc in self.documents:
+            if doc.id == document_id:
+                return doc
+        return None
+
+    def current_speakers(self) -> SpeakerList | None:
+        if self.current_item is None:
+            return None
+        return self.speakers.get(self.current_item, SpeakerList(item_id=self.current_item))
+
+    def speaking(self) -> Floor | None:
+        """The floor anywhere in the room: only the current item's list can hold it."""
+        current = self.current_speakers()
+        return None if current is None else current.floor
+
+
+def audience_may_see(audience: Role, access: Access) -> bool:
+    """A document's access level against an audience; presidium and secretariat see all."""
+    if access is Access.PUBLIC:
+        return True
+    if access is Access.DELEGATES:
+        return audience is not Role.BOARD
+    return audience in (Role.PRESIDIUM, Role.SECRETARIAT)

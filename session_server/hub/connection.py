@@ -1,0 +1,192 @@
+"""One websocket's life: origin, hello and token, then commands in and frames out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from ..auth import actor_of, authenticate
+from ..backends.base import TokenRecord
+from ..core.commands import UnknownCommand, parse_command
+from ..core.plain import PlainError
+from ..protocol import messages
+from ..protocol.codes import Close
+from ..protocol.messages import CommandMessage, Hello, Ping, ProtocolError, Sync
+from .node import Hub
+from .room import Room
+from .screen import Screen
+
+log = logging.getLogger(__name__)
+
+_CLOSE_WAIT = 2.0
+"""Seconds to wait for a close frame to leave; a peer that never reads must not hold us."""
+
+
+class _Refused(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+class _TokenBucket:
+    def __init__(self, rate: float, burst: int, now: float) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.tokens = float(burst)
+        self.stamp = now
+
+    def take(self, now: float) -> bool:
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+async def serve_screen(websocket: WebSocket, hub: Hub) -> None:
+    """Run one connection to its end; nothing it sends can disturb another connection."""
+    if not hub.origin_allowed(websocket.headers.get("origin"), websocket.headers.get("host")):
+        # Closing before accepting answers the upgrade with HTTP 403.
+        await websocket.close(code=Close.BAD_HELLO)
+        return
+    await websocket.accept()
+    try:
+        room, screen, hello, token = await _welcome(websocket, hub)
+    except _Refused as refused:
+        await _close(websocket, refused.code, refused.reason)
+        return
+    except WebSocketDisconnect:
+        return
+    room.attach(screen, hello.last_seq)
+    reader = asyncio.create_task(_read(websocket, hub, room, screen, token))
+    writer = asyncio.create_task(screen.run())
+    try:
+        done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+        code = writer.result() if writer in done else reader.result()
+    except (WebSocketDisconnect, OSError, RuntimeError):
+        code = None
+    finally:
+        room.detach(screen)
+        for task in (reader, writer):
+            task.cancel()
+        for task in (reader, writer):
+            with contextlib.suppress(BaseException):
+                await task
+    if code is not None:
+        await _close(websocket, code, "")
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(_CLOSE_WAIT):
+            await websocket.close(code=code, reason=reason[:120])
+
+
+async def _receive(websocket: WebSocket) -> bytes | str:
+    message = await websocket.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    data = message.get("bytes")
+    if data is not None:
+        return bytes(data)
+    return str(message.get("text") or "")
+
+
+async def _welcome(websocket: WebSocket, hub: Hub) -> tuple[Room, Screen, Hello, TokenRecord]:
+    try:
+        async with asyncio.timeout(hub.limits.hello_timeout):
+            first = await _receive(websocket)
+    except TimeoutError:
+        raise _Refused(Close.HELLO_TIMEOUT, "no hello in time") from None
+    if isinstance(first, str):
+        raise _Refused(Close.BAD_HELLO, "frames are binary msgpack")
+    try:
+        hello = messages.parse(first)
+    except ProtocolError as error:
+        raise _Refused(Close.BAD_HELLO, error.message) from None
+    if not isinstance(hello, Hello):
+        raise _Refused(Close.BAD_HELLO, "the first frame must be a hello")
+    if hello.v != messages.PROTOCOL_VERSION:
+        raise _Refused(
+            Close.UNSUPPORTED_VERSION, f"this server speaks v{messages.PROTOCOL_VERSION}"
+        )
+    token = await authenticate(hub.backend, hello.token, hello.room)
+    if token is None:
+        raise _Refused(Close.UNAUTHORIZED, "unknown or revoked token")
+    room = await hub.room(hello.room)
+    if room is None:
+        raise _Refused(Close.UNKNOWN_ROOM, "no such room")
+    limits = hub.limits
+    screen = Screen(
+        websocket.send_bytes,
+        audience=token.role,
+        token_id=token.token_id,
+        delegate_id=token.delegate_id,
+        snapshot=lambda: room.snapshot_frame(token.role),
+        max_queue=limits.max_queue,
+        send_timeout=limits.send_timeout,
+    )
+    screen.offer(
+        messages.welcome(
+            server_time=hub.clock(),
+            room=room.name,
+            role=token.role.value,
+            delegate_id=token.delegate_id,
+            node=hub.node_id,
+        ),
+        droppable=False,
+    )
+    return room, screen, hello, token
+
+
+async def _read(
+    websocket: WebSocket, hub: Hub, room: Room, screen: Screen, token: TokenRecord
+) -> int:
+    """Handle the client's frames in order; returns a close code when it must be cut off."""
+    loop = asyncio.get_running_loop()
+    limits = hub.limits
+    bucket = _TokenBucket(limits.command_rate, limits.command_burst, loop.time())
+    actor = actor_of(token)
+    errors = 0
+    while True:
+        frame = await _receive(websocket)
+        try:
+            if isinstance(frame, str):
+                raise ProtocolError("unsupported_frame", "frames are binary msgpack, not text")
+            message = messages.parse(frame)
+            if isinstance(message, CommandMessage):
+                if not bucket.take(loop.time()):
+                    raise ProtocolError("rate_limited", "too many commands; slow down")
+                try:
+                    command = parse_command(message.name, message.args)
+                except UnknownCommand as unknown:
+                    raise ProtocolError("unknown_command", str(unknown)) from None
+                except PlainError as invalid:
+                    raise ProtocolError("invalid_args", str(invalid)) from None
+                outcome = await room.submit(
+                    command, actor, command_id=message.id, token_id=token.token_id
+                )
+                screen.offer(outcome.frame, droppable=False)
+            elif isinstance(message, Ping):
+                screen.offer(messages.pong(message.t, hub.clock()), droppable=False)
+            elif isinstance(message, Sync):
+                screen.resync()
+            else:
+                raise ProtocolError("invalid_message", "hello was already received")
+        except ProtocolError as refused:
+            errors += 1
+            ref = messages.command_ref(frame) if isinstance(frame, bytes) else None
+            screen.offer(messages.error(refused.code, refused.message, ref), droppable=False)
+            if errors > limits.max_errors:
+                return Close.TOO_MANY_ERRORS
+        except Exception:
+            # Never let one client's frame take the connection's handler down silently, and
+            # never tell the client more than that something went wrong.
+            log.exception("room %s: unexpected failure handling a frame", room.name)
+            ref = messages.command_ref(frame) if isinstance(frame, bytes) else None
+            screen.offer(messages.error("internal", "internal error", ref), droppable=False)

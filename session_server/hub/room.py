@@ -1,0 +1,322 @@
+"""A room on this node: follows the log, projects once per audience, fans out to its screens."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..backends.base import (
+    Backend,
+    BackendUnavailable,
+    DuplicateOrigin,
+    LogRecord,
+    SeqConflict,
+)
+from ..core import events as e
+from ..core.commands import Command
+from ..core.decide import Actor, Rejection, create_room, decide
+from ..core.evolve import apply
+from ..core.projection import View, changed_sections, personal, project
+from ..core.replay import state_bytes, state_from_bytes
+from ..core.state import Role, RoomState
+from ..protocol import messages
+from .screen import Screen
+
+log = logging.getLogger(__name__)
+
+# Presidium and secretariat see the same view, so it is projected and encoded once for both.
+VIEW_OF: dict[Role, Role] = {
+    Role.PRESIDIUM: Role.PRESIDIUM,
+    Role.SECRETARIAT: Role.PRESIDIUM,
+    Role.DELEGATE: Role.DELEGATE,
+    Role.BOARD: Role.BOARD,
+}
+VIEWS = (Role.PRESIDIUM, Role.DELEGATE, Role.BOARD)
+
+_PERSONAL_EVENTS = (e.DelegateRegistered, e.DelegateCheckedIn)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the client is told about its command: the frame, and whether it was applied."""
+
+    frame: bytes
+    seq: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    seq: int
+    frame: bytes
+
+
+class Room:
+    """One room's live state on this node. Every change arrives through `tail` of the log.
+
+    The node that appends a command does not broadcast it: it learns of its own record from
+    the tail like any other node, so there is one path for every event.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        backend: Backend,
+        *,
+        clock: Callable[[], int],
+        history: int = 1024,
+        snapshot_every: int = 500,
+        ack_wait: float = 10.0,
+    ) -> None:
+        self.name = name
+        self.backend = backend
+        self.clock = clock
+        self.history = history
+        self.snapshot_every = snapshot_every
+        self.ack_wait = ack_wait
+        self.state = RoomState(room=name)
+        self.views: dict[Role, View] = {}
+        self.sent: dict[Role, deque[_Sent]] = {v: deque(maxlen=history) for v in VIEWS}
+        self.last_sent: dict[Role, int] = {v: 0 for v in VIEWS}
+        # A client whose last seq is at least this can be sent exactly what it missed: every
+        # frame after it is still in `sent`.
+        self.resume_floor: dict[Role, int] = {v: 0 for v in VIEWS}
+        self.screens: dict[Role, set[Screen]] = {v: set() for v in VIEWS}
+        self.delegate_screens: dict[str, set[Screen]] = {}
+        self.origins: dict[str, int] = {}
+        self._origins_complete = True
+        self._snapshots: dict[Role, bytes] = {}
+        self._waiters: list[tuple[int, asyncio.Future[None]]] = []
+        self._decide_lock = asyncio.Lock()
+        self._tail_task: asyncio.Task[None] | None = None
+        self._tail_error: BaseException | None = None
+
+    # ---- loading and following the log
+
+    async def load(self) -> None:
+        """Rebuild from the latest snapshot and the records after it, then follow the log."""
+        stored = await self.backend.load_snapshot(self.name)
+        if stored is not None:
+            self.state = state_from_bytes(stored[1])
+            self._origins_complete = False
+        for view in VIEWS:
+            self.views[view] = project(self.state, view)
+            self.last_sent[view] = self.state.seq
+            self.resume_floor[view] = self.state.seq
+        while True:
+            records = await self.backend.read(self.name, self.state.seq, 1000)
+            for record in records:
+                self._apply(record)
+            if len(records) < 1000:
+                break
+        self._tail_task = asyncio.create_task(self._follow(), name=f"tail:{self.name}")
+
+    async def _follow(self) -> None:
+        while True:
+            try:
+                async for record in self.backend.tail(self.name, self.state.seq):
+                    self._apply(record)
+            except asyncio.CancelledError:
+                raise
+            except BackendUnavailable as error:
+                log.warning("room %s: log unreachable (%s); retrying", self.name, error)
+                await asyncio.sleep(0.5)
+            except Exception as error:
+                # A record this node cannot apply is a bug or a corrupt log: keep the screens
+                # on the last good state and say so loudly, rather than show a wrong one.
+                self._tail_error = error
+                log.exception(
+                    "room %s: stopped following the log at seq %d", self.name, self.state.seq
+                )
+                return
+
+    async def close(self) -> None:
+        if self._tail_task is not None:
+            self._tail_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._tail_task
+
+    @property
+    def exists(self) -> bool:
+        return self.state.seq > 0
+
+    def _apply(self, record: LogRecord) -> None:
+        if record.seq != self.state.seq + 1:
+            raise RuntimeError(f"room {self.name}: record {record.seq} after {self.state.seq}")
+        self.state = apply(self.state, record.seq, record.events)
+        if record.origin is not None:
+            self.origins[record.origin] = record.seq
+        self._snapshots.clear()
+        for view in VIEWS:
+            after = project(self.state, view)
+            changes = changed_sections(self.views[view], after)
+            self.views[view] = after
+            if not changes:
+                continue
+            frame = messages.event(record.seq, self.last_sent[view], record.at, changes)
+            self.last_sent[view] = record.seq
+            sent = self.sent[view]
+            if len(sent) == sent.maxlen:
+                self.resume_floor[view] = sent[0].seq
+            sent.append(_Sent(record.seq, frame))
+            for screen in self.screens[view]:
+                screen.offer(frame)
+        for event in record.events:
+            if isinstance(event, _PERSONAL_EVENTS):
+                self._send_personal(event.delegate_id)
+        self._release_waiters()
+        if record.seq % self.snapshot_every == 0:
+            asyncio.get_running_loop().create_task(self._save_snapshot())
+
+    def _send_personal(self, delegate_id: str) -> None:
+        screens = self.delegate_screens.get(delegate_id)
+        if screens:
+            frame = messages.you(self.state.seq, personal(self.state, delegate_id))
+            for screen in screens:
+                screen.offer(frame, droppable=False)
+
+    def _release_waiters(self) -> None:
+        seq = self.state.seq
+        waiting = []
+        for target, future in self._waiters:
+            if target <= seq:
+                if not future.done():
+                    future.set_result(None)
+            else:
+                waiting.append((target, future))
+        self._waiters = waiting
+
+    async def _save_snapshot(self) -> None:
+        state = self.state
+        try:
+            await self.backend.save_snapshot(self.name, state.seq, state_bytes(state))
+        except Exception:
+            log.exception("room %s: snapshot at seq %d not saved", self.name, state.seq)
+
+    async def caught_up(self, seq: int, timeout: float) -> bool:
+        """Wait until this node has applied `seq`; False if the tail did not get there in time."""
+        if self.state.seq >= seq:
+            return True
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append((seq, future))
+        try:
+            async with asyncio.timeout(timeout):
+                await future
+        except TimeoutError:
+            return False
+        return True
+
+    # ---- screens
+
+    def snapshot_frame(self, audience: Role) -> bytes:
+        view = VIEW_OF[audience]
+        frame = self._snapshots.get(view)
+        if frame is None:
+            frame = self._snapshots[view] = messages.snapshot(self.state.seq, self.views[view])
+        return frame
+
+    def personal_frame(self, delegate_id: str) -> bytes:
+        return messages.you(self.state.seq, personal(self.state, delegate_id))
+
+    def attach(self, screen: Screen, last_seq: int | None) -> None:
+        """Start following: the missed frames after `last_seq` if still kept, else a snapshot.
+
+        Runs without awaiting, so no record can slip between the catch-up and the live feed.
+        """
+        view = VIEW_OF[screen.audience]
+        missed = self._missed(view, last_seq)
+        if missed is None or len(missed) >= screen.max_queue:
+            screen.resync()
+        else:
+            for frame in missed:
+                screen.offer(frame)
+        if screen.delegate_id is not None:
+            screen.offer(self.personal_frame(screen.delegate_id), droppable=False)
+            self.delegate_screens.setdefault(screen.delegate_id, set()).add(screen)
+        self.screens[view].add(screen)
+
+    def _missed(self, view: Role, last_seq: int | None) -> list[bytes] | None:
+        if last_seq is None or not self.resume_floor[view] <= last_seq <= self.state.seq:
+            return None
+        return [s.frame for s in self.sent[view] if s.seq > last_seq]
+
+    def detach(self, screen: Screen) -> None:
+        self.screens[VIEW_OF[screen.audience]].discard(screen)
+        if screen.delegate_id is not None:
+            group = self.delegate_screens.get(screen.delegate_id)
+            if group is not None:
+                group.discard(screen)
+                if not group:
+                    del self.delegate_screens[screen.delegate_id]
+
+    def screen_count(self) -> int:
+        return sum(len(s) for s in self.screens.values())
+
+    # ---- commands
+
+    async def submit(
+        self, command: Command, actor: Actor, *, command_id: str, token_id: str
+    ) -> Outcome:
+        """Decide on the latest state, append with the next seq, answer once it is durable."""
+        origin = f"{token_id}:{command_id}"
+        async with self._decide_lock:
+            for _ in range(5):
+                seen = await self._seen(origin)
+                if seen is not None:
+                    return Outcome(messages.ack(command_id, seen, duplicate=True), seen)
+                now = self.clock()
+                decision = decide(self.state, command, actor, now)
+                if isinstance(decision, Rejection):
+                    return Outcome(
+                        messages.error(decision.code, decision.message, command_id), None
+                    )
+                if not decision:
+                    return Outcome(messages.ack(command_id, self.state.seq), self.state.seq)
+                seq = self.state.seq + 1
+                record = LogRecord(
+                    seq=seq,
+                    at=now,
+                    events=decision,
+                    actor=f"{actor.role.value}:{token_id}",
+                    origin=origin,
+                )
+                try:
+                    await self.backend.append(self.name, seq, record)
+                except SeqConflict as conflict:
+                    # Another writer got there first: catch up with it and decide again.
+                    await self.caught_up(conflict.head, self.ack_wait)
+                    continue
+                except DuplicateOrigin as duplicate:
+                    return Outcome(
+                        messages.ack(command_id, duplicate.seq, duplicate=True), duplicate.seq
+                    )
+                except BackendUnavailable:
+                    return Outcome(
+                        messages.error("not_durable", "the log cannot be written now", command_id),
+                        None,
+                    )
+                # Durable now. Waiting for our own record to come back through the tail means
+                # the ack follows the event on this client's socket.
+                await self.caught_up(seq, self.ack_wait)
+                return Outcome(messages.ack(command_id, seq), seq)
+        return Outcome(
+            messages.error("conflict", "other writers kept appending first", command_id), None
+        )
+
+    async def create(self, title: str) -> None:
+        """Write a new room's first record; `SeqConflict` if the room already exists."""
+        events = create_room(self.name, title)
+        if isinstance(events, Rejection):
+            raise ValueError(events.message)
+        record = LogRecord(seq=1, at=self.clock(), events=events, actor="system")
+        await self.backend.append(self.name, 1, record)
+        await self.caught_up(1, self.ack_wait)
+
+    async def _seen(self, origin: str) -> int | None:
+        seq = self.origins.get(origin)
+        if seq is None and not self._origins_complete:
+            seq = await self.backend.find_origin(self.name, origin)
+        return seq

@@ -1,0 +1,1 @@
+"""The wire: msgpack messages, and the registry of error and close codes."""
