@@ -193,9 +193,7 @@ class CongressClient:
                 self._record(frame)
                 await self._handle(frame)
             # The iterator ends quietly on a normal close; keep what was exchanged anyway.
-            self.closed = ConnectionClosed(
-                self._ws.protocol.close_rcvd, self._ws.protocol.close_sent
-            )
+            self.closed = self._ws.protocol.close_exc
         except ConnectionClosed as closed:
             self.closed = closed
         finally:

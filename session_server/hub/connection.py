@@ -10,7 +10,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..auth import actor_of, authenticate
 from ..backends.base import TokenRecord
-from ..core.commands import UnknownCommand, parse_command
+from ..core.commands import COMMAND_TYPES, UnknownCommand, parse_command
 from ..core.plain import PlainError
 from ..protocol import messages
 from ..protocol.codes import Close
@@ -162,6 +162,11 @@ async def _read(
             if isinstance(message, CommandMessage):
                 if not bucket.take(loop.time()):
                     raise ProtocolError("rate_limited", "too many commands; slow down")
+                allowed = COMMAND_TYPES.get(message.name)
+                if allowed is not None and token.role not in allowed.roles:
+                    # Refuse on the role before looking at the arguments: a board learns
+                    # nothing about what a steering command would have needed.
+                    raise ProtocolError("forbidden", f"{token.role.value} may not {message.name}")
                 try:
                     command = parse_command(message.name, message.args)
                 except UnknownCommand as unknown:

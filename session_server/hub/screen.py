@@ -22,6 +22,10 @@ class Outgoing:
     droppable: bool
 
 
+# Stands in the queue where a fresh snapshot is to be written.
+_SNAPSHOT = Outgoing(b"", droppable=False)
+
+
 class Screen:
     """A socket following a room. `offer` never blocks: the hub's fan-out never waits for one.
 
@@ -69,27 +73,34 @@ class Screen:
             self.close_slow()
             return
         if droppable and self._resync:
-            return  # the snapshot about to be written already holds this change
+            return  # the snapshot waiting in the queue will already hold this change
         if len(self._queue) >= self.max_queue:
-            kept = deque(o for o in self._queue if not o.droppable)
-            self._queue = kept
             if droppable:
-                self._resync = True
                 self.resyncs += 1
-            if len(kept) >= self.max_queue:
-                self.close_slow()
+                self.resync()
                 return
-            if droppable:
-                self._wakeup.set()
+            self._drop_broadcasts()
+            if len(self._queue) >= self.max_queue:
+                # Only answers are waiting and still the client does not read them.
+                self.close_slow()
                 return
         self._queue.append(Outgoing(frame, droppable))
         self._wakeup.set()
 
     def resync(self) -> None:
-        """Write a fresh snapshot next, dropping the broadcast frames still waiting."""
+        """Replace the broadcast frames still waiting with one fresh snapshot, in their place.
+
+        The snapshot is taken when its turn comes to be written, so it is the latest state;
+        frames queued before it (the welcome, acks) keep their order.
+        """
+        if not self._resync:
+            self._drop_broadcasts()
+            self._queue.append(_SNAPSHOT)
+            self._resync = True
+            self._wakeup.set()
+
+    def _drop_broadcasts(self) -> None:
         self._queue = deque(o for o in self._queue if not o.droppable)
-        self._resync = True
-        self._wakeup.set()
 
     def _stuck(self) -> bool:
         since = self._sending_since
@@ -110,12 +121,13 @@ class Screen:
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
-            while self.closing is None and (self._resync or self._queue):
-                if self._resync:
+            while self.closing is None and self._queue:
+                outgoing = self._queue.popleft()
+                if outgoing is _SNAPSHOT:
                     self._resync = False
                     frame = self._snapshot()
                 else:
-                    frame = self._queue.popleft().frame
+                    frame = outgoing.frame
                 self._sending_since = self._loop.time()
                 await self._send(frame)
                 self._sending_since = None

@@ -1,0 +1,212 @@
+"""Shared fixtures: a real hub process on 127.0.0.1, its demo tokens, and connected clients."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from presidium_console.client import CongressClient
+from session_server.auth import issue_token
+from session_server.backends.sqlite import SQLiteBackend
+from session_server.core.state import Role
+from session_server.demo import DEMO_ROOM
+
+UNIT = float(os.environ.get("CONGRESS_TEST_TIME_UNIT", "1"))
+"""Every timeout in the tests is a multiple of this; raise it on a slow machine."""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class DemoTokens:
+    presidium: str
+    secretariat: str
+    boards: list[str]
+    delegates: list[tuple[str, str]]
+    """(secret, delegate id) for each demo delegate."""
+
+
+class HubProcess:
+    """`congress serve` in a child process, exactly as an operator starts it."""
+
+    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+        self.data_dir = data_dir
+        self.port = port or free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = data_dir / "hub.log"
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def start(self, *extra: str) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "session_server.cli",
+                "--data",
+                str(self.data_dir),
+                "serve",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+                *extra,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        deadline = time.monotonic() + 30 * UNIT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"hub exited early:\n{self.log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{self.http}/healthz", timeout=1) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"hub did not answer /healthz:\n{self.log_path.read_text()}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(10 * UNIT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as when the machine loses the process."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait()
+        self.process = None
+
+    def tokens(self) -> DemoTokens:
+        presidium = secretariat = ""
+        boards: list[str] = []
+        delegates: list[tuple[str, str]] = []
+        for line in (self.data_dir / "demo-tokens.txt").read_text().splitlines():
+            if line.startswith("#"):
+                continue
+            fields = line.split("\t")
+            if fields[0] == "presidium":
+                presidium = fields[1]
+            elif fields[0] == "secretariat":
+                secretariat = fields[1]
+            elif fields[0] == "board":
+                boards.append(fields[1])
+            elif fields[0] == "delegate":
+                delegates.append((fields[1], fields[2]))
+        return DemoTokens(presidium, secretariat, boards, delegates)
+
+    async def issue(self, role: Role, delegate_id: str | None = None) -> str:
+        """A new token, written into the hub's own SQLite file from this process."""
+        backend = await SQLiteBackend.open(self.data_dir / "congress.db")
+        try:
+            issued = await issue_token(
+                backend,
+                room=DEMO_ROOM,
+                role=role,
+                now=int(time.time() * 1000),
+                delegate_id=delegate_id,
+            )
+        finally:
+            await backend.close()
+        return issued.secret
+
+    def client(self, token: str, **options: object) -> CongressClient:
+        return CongressClient(self.url, token, DEMO_ROOM, **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[HubProcess]:
+    process = HubProcess(tmp_path / "data")
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+def tokens(hub: HubProcess) -> DemoTokens:
+    return hub.tokens()
+
+
+class Clients:
+    """Connects clients and closes them all at the end of a test."""
+
+    def __init__(self, hub: HubProcess) -> None:
+        self.hub = hub
+        self.open: list[CongressClient] = []
+
+    async def connect(self, token: str, **options: object) -> CongressClient:
+        client = self.hub.client(token, **options)
+        await client.connect(timeout=10 * UNIT)
+        self.open.append(client)
+        await client.wait_for(lambda view: view.seq > 0, timeout=10 * UNIT)
+        return client
+
+    async def close(self) -> None:
+        await asyncio.gather(*(c.close() for c in self.open), return_exceptions=True)
+
+
+@pytest.fixture
+async def clients(hub: HubProcess) -> AsyncIterator[Clients]:
+    pool = Clients(hub)
+    try:
+        yield pool
+    finally:
+        with contextlib.suppress(Exception):
+            await pool.close()
+
+
+async def run_cli(hub: HubProcess, *args: str) -> str:
+    """Run `congress --data <hub's data> ARGS` as an operator would; its stdout."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "session_server.cli",
+        "--data",
+        str(hub.data_dir),
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"congress {' '.join(args)} exited {process.returncode}: {err!r}")
+    return out.decode()
