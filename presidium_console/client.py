@@ -170,6 +170,14 @@ class CongressClient:
             await self._changed.wait_for(lambda: predicate(self.view))
         return self.view
 
+    async def wait_frames(
+        self, predicate: Callable[[list[dict[str, Any]]], bool], timeout: float = 10.0
+    ) -> list[dict[str, Any]]:
+        """Wait until the frames received so far satisfy `predicate`."""
+        async with asyncio.timeout(timeout), self._changed:
+            await self._changed.wait_for(lambda: predicate(self.frames))
+        return self.frames
+
     async def wait_closed(self, timeout: float = 10.0) -> ConnectionClosed:
         assert self._reader is not None
         async with asyncio.timeout(timeout):
@@ -192,6 +200,8 @@ class CongressClient:
                 frame = msgpack.unpackb(raw, raw=False)
                 self._record(frame)
                 await self._handle(frame)
+                async with self._changed:
+                    self._changed.notify_all()
             # The iterator ends quietly on a normal close; keep what was exchanged anyway.
             self.closed = self._ws.protocol.close_exc
         except ConnectionClosed as closed:
@@ -224,7 +234,3 @@ class CongressClient:
             self.view.sections.update(frame["set"])
         elif kind == "you":
             self.view.you = frame["you"]
-        else:
-            return
-        async with self._changed:
-            self._changed.notify_all()

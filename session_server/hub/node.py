@@ -34,11 +34,13 @@ class Limits:
     heartbeat_timeout: float = 20.0
     """Seconds to wait for the pong before closing a dead peer (1011)."""
     history: int = 1024
-    """Frames kept per audience so a reconnecting screen gets exactly what it missed."""
+    """Frames kept per audience so a reconnecting screen gets exactly what it missed ..."""
+    history_bytes: int = 4 * 1024 * 1024
+    """... within this many bytes per audience; older resumes get a snapshot instead."""
     max_errors: int = 50
     """Refused frames a connection may send before it is closed (4009)."""
     command_rate: float = 10.0
-    """Commands per second a connection may send on average ..."""
+    """Commands per second a delegate's or board's connection may send on average ..."""
     command_burst: int = 30
     """... and in a burst, before `rate_limited` errors."""
     snapshot_every: int = 500
@@ -81,6 +83,7 @@ class Hub:
                 self.backend,
                 clock=self.clock,
                 history=self.limits.history,
+                history_bytes=self.limits.history_bytes,
                 snapshot_every=self.limits.snapshot_every,
             )
             await room.load()

@@ -68,6 +68,7 @@ class Room:
         *,
         clock: Callable[[], int],
         history: int = 1024,
+        history_bytes: int = 4 * 1024 * 1024,
         snapshot_every: int = 500,
         ack_wait: float = 10.0,
     ) -> None:
@@ -75,11 +76,13 @@ class Room:
         self.backend = backend
         self.clock = clock
         self.history = history
+        self.history_bytes = history_bytes
         self.snapshot_every = snapshot_every
         self.ack_wait = ack_wait
         self.state = RoomState(room=name)
         self.views: dict[Role, View] = {}
-        self.sent: dict[Role, deque[_Sent]] = {v: deque(maxlen=history) for v in VIEWS}
+        self.sent: dict[Role, deque[_Sent]] = {v: deque() for v in VIEWS}
+        self._sent_bytes: dict[Role, int] = {v: 0 for v in VIEWS}
         self.last_sent: dict[Role, int] = {v: 0 for v in VIEWS}
         # A client whose last seq is at least this can be sent exactly what it missed: every
         # frame after it is still in `sent`.
@@ -158,10 +161,7 @@ class Room:
                 continue
             frame = messages.event(record.seq, self.last_sent[view], record.at, changes)
             self.last_sent[view] = record.seq
-            sent = self.sent[view]
-            if len(sent) == sent.maxlen:
-                self.resume_floor[view] = sent[0].seq
-            sent.append(_Sent(record.seq, frame))
+            self._remember(view, _Sent(record.seq, frame))
             for screen in self.screens[view]:
                 screen.offer(frame)
         for event in record.events:
@@ -170,6 +170,16 @@ class Room:
         self._release_waiters()
         if record.seq % self.snapshot_every == 0:
             asyncio.get_running_loop().create_task(self._save_snapshot())
+
+    def _remember(self, view: Role, sent: _Sent) -> None:
+        """Keep the frame for resumes, within both the count and the byte budget."""
+        kept = self.sent[view]
+        kept.append(sent)
+        self._sent_bytes[view] += len(sent.frame)
+        while len(kept) > self.history or self._sent_bytes[view] > self.history_bytes:
+            gone = kept.popleft()
+            self._sent_bytes[view] -= len(gone.frame)
+            self.resume_floor[view] = gone.seq
 
     def _send_personal(self, delegate_id: str) -> None:
         screens = self.delegate_screens.get(delegate_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from typing import Any
 
@@ -108,12 +107,11 @@ BAD_FRAMES: list[tuple[str, bytes | str, str, str | None]] = [
 
 
 async def next_error(client: CongressClient, after: int) -> dict[str, Any]:
-    async with asyncio.timeout(5 * UNIT):
-        while True:
-            for frame in client.frames[after:]:
-                if frame["type"] == "error":
-                    return frame
-            await asyncio.sleep(0.01)
+    def errors(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [f for f in frames[after:] if f["type"] == "error"]
+
+    await client.wait_frames(lambda frames: bool(errors(frames)), timeout=5 * UNIT)
+    return errors(client.frames)[0]
 
 
 async def test_each_malformed_frame_gets_its_error_and_changes_nothing(
