@@ -1,0 +1,190 @@
+"""The guarantees of session_server/backends/base.py, checked against every backend."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from session_server.backends.base import (
+    Backend,
+    DuplicateOrigin,
+    LogRecord,
+    SeqConflict,
+    TokenRecord,
+)
+from session_server.backends.sqlite import SQLiteBackend
+from session_server.core import events as e
+from session_server.core.state import Role
+from tests.conftest import UNIT
+
+BackendFactory = Callable[[], Awaitable[Backend]]
+
+
+@pytest.fixture(params=["sqlite"])
+async def open_backend(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[BackendFactory]:
+    """Opens backends on one shared store, as several processes or nodes would."""
+    opened: list[Backend] = []
+
+    async def factory() -> Backend:
+        backend = await SQLiteBackend.open(tmp_path / "log.db", poll_interval=0.05)
+        opened.append(backend)
+        return backend
+
+    yield factory
+    for backend in opened:
+        await backend.close()
+
+
+def record(seq: int, title: str = "", origin: str | None = None) -> LogRecord:
+    return LogRecord(
+        seq=seq,
+        at=1_000 + seq,
+        events=(
+            e.AgendaItemAdded(
+                item_id=f"item-{seq}",
+                title=title or f"t{seq}",
+                presenter="",
+                planned_minutes=0,
+                position=0,
+            ),
+        ),
+        actor="presidium:tk-test",
+        origin=origin,
+    )
+
+
+async def test_conditional_append_refuses_a_wrong_expected_seq(
+    open_backend: BackendFactory,
+) -> None:
+    log = await open_backend()
+    assert await log.head("r") == 0
+    await log.append("r", 1, record(1))
+    with pytest.raises(SeqConflict) as conflict:
+        await log.append("r", 1, record(1, "again"))
+    assert conflict.value.head == 1
+    with pytest.raises(SeqConflict):
+        await log.append("r", 3, record(3))
+    await log.append("r", 2, record(2))
+    assert await log.head("r") == 2
+    assert [r.events[0] for r in await log.read("r", 0)] == [
+        record(1).events[0],
+        record(2).events[0],
+    ]
+    assert await log.head("other") == 0, "rooms are independent"
+    assert await log.rooms() == ["r"]
+
+
+async def test_read_returns_records_as_written(open_backend: BackendFactory) -> None:
+    log = await open_backend()
+    for seq in range(1, 11):
+        await log.append("r", seq, record(seq, origin=f"tk:{seq}"))
+    records = await log.read("r", 4, limit=3)
+    assert [r.seq for r in records] == [5, 6, 7]
+    assert records[0] == record(5, origin="tk:5")
+
+
+async def test_a_duplicate_origin_is_refused_with_its_first_seq(
+    open_backend: BackendFactory,
+) -> None:
+    log = await open_backend()
+    await log.append("r", 1, record(1, origin="tk-1:cmd-9"))
+    with pytest.raises(DuplicateOrigin) as duplicate:
+        await log.append("r", 2, record(2, origin="tk-1:cmd-9"))
+    assert duplicate.value.seq == 1
+    assert await log.head("r") == 1
+    assert await log.find_origin("r", "tk-1:cmd-9") == 1
+    assert await log.find_origin("r", "tk-1:cmd-10") is None
+
+
+async def test_tail_yields_every_record_after_a_seq_including_other_writers(
+    open_backend: BackendFactory,
+) -> None:
+    reader, writer = await open_backend(), await open_backend()
+    for seq in range(1, 4):
+        await writer.append("r", seq, record(seq))
+    seen: list[int] = []
+
+    async def follow() -> None:
+        async for r in reader.tail("r", 1):
+            seen.append(r.seq)
+            if r.seq == 8:
+                return
+
+    following = asyncio.create_task(follow())
+    for seq in range(4, 9):
+        await writer.append("r", seq, record(seq))
+    async with asyncio.timeout(5 * UNIT):
+        await following
+    assert seen == [2, 3, 4, 5, 6, 7, 8]
+
+
+async def test_concurrent_appenders_never_fork_a_room(open_backend: BackendFactory) -> None:
+    nodes = [await open_backend() for _ in range(3)]
+    written: dict[int, str] = {}
+
+    async def appender(name: str, log: Backend) -> None:
+        for n in range(30):
+            while True:
+                head = await log.head("r")
+                try:
+                    await log.append("r", head + 1, record(head + 1, f"{name}-{n}"))
+                except SeqConflict:
+                    continue
+                assert head + 1 not in written, "two appends won the same seq"
+                written[head + 1] = f"{name}-{n}"
+                break
+
+    await asyncio.gather(*(appender(f"node{i}", log) for i, log in enumerate(nodes)))
+    records = await nodes[0].read("r", 0, 1000)
+    assert [r.seq for r in records] == list(range(1, 91))
+    titles = [r.events[0].title for r in records]  # type: ignore[attr-defined]
+    assert titles == [written[seq] for seq in range(1, 91)]
+    assert len(set(titles)) == 90
+
+
+async def test_snapshots_keep_the_newest(open_backend: BackendFactory) -> None:
+    log = await open_backend()
+    assert await log.load_snapshot("r") is None
+    await log.save_snapshot("r", 500, b"state-500")
+    await log.save_snapshot("r", 1000, b"state-1000")
+    await log.save_snapshot("r", 700, b"late-writer")
+    assert await log.load_snapshot("r") == (1000, b"state-1000")
+
+
+async def test_tokens_are_found_by_hash_listed_and_revoked(open_backend: BackendFactory) -> None:
+    log = await open_backend()
+    token = TokenRecord(
+        token_id="tk-1",
+        secret_hash="h1",
+        room="r",
+        role=Role.DELEGATE,
+        delegate_id="DB001",
+        label="Nguyễn Văn An",
+        created_at=5,
+    )
+    await log.add_token(token)
+    await log.add_token(
+        TokenRecord(
+            token_id="tk-2",
+            secret_hash="h2",
+            room="r",
+            role=Role.BOARD,
+            delegate_id=None,
+            label="Cổng",
+            created_at=6,
+        )
+    )
+    assert await log.find_token("h1") == token
+    assert await log.find_token("nope") is None
+    assert [t.token_id for t in await log.list_tokens("r")] == ["tk-1", "tk-2"]
+    assert await log.revoke_token("r", "tk-1", at=9)
+    assert not await log.revoke_token("r", "tk-1", at=10), "revoking twice changes nothing"
+    assert not await log.revoke_token("other-room", "tk-2", at=10)
+    revoked = await log.find_token("h1")
+    assert revoked is not None
+    assert revoked.revoked_at == 9
