@@ -14,7 +14,9 @@ import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from presidium_console.client import CongressClient
@@ -210,3 +212,11 @@ async def run_cli(hub: HubProcess, *args: str) -> str:
     if process.returncode != 0:
         raise RuntimeError(f"congress {' '.join(args)} exited {process.returncode}: {err!r}")
     return out.decode()
+
+
+async def health(hub: HubProcess) -> dict[str, Any]:
+    """What /healthz says now."""
+    async with httpx.AsyncClient(timeout=5 * UNIT) as http:
+        answer = await http.get(f"{hub.http}/healthz")
+    result: dict[str, Any] = answer.json()
+    return result

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import sys
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,7 @@ import pytest
 from presidium_console.client import ConnectionRefused
 from session_server.cli import build_parser
 from session_server.protocol.codes import Close
-from tests.conftest import UNIT, Clients, DemoTokens, HubProcess, run_cli
+from tests.conftest import UNIT, Clients, DemoTokens, HubProcess, health, run_cli
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -61,9 +59,7 @@ async def test_delegates_import_registers_good_rows_and_names_bad_ones(
         await run_cli(hub, "delegates", "import", str(csv_file), "--tokens")
     presidium = await clients.connect(tokens.presidium)
     # The hub learns of records another process appended by following the log.
-    await presidium.wait_for(
-        lambda v: any(d["id"] == "DB102" for d in v["roll"]), timeout=5 * UNIT
-    )
+    await presidium.wait_for(lambda v: any(d["id"] == "DB102" for d in v["roll"]), timeout=5 * UNIT)
     roll = {d["id"]: d for d in presidium.view["roll"]}
     assert roll["DB101"]["name"] == "Trịnh Công Sơn"
     assert roll["DB102"]["seat"] == "E03"
@@ -97,10 +93,9 @@ async def test_serve_restarts_where_it_stopped(
     await clients.close()
     hub.stop()
     hub.start()
-    with urllib.request.urlopen(f"{hub.http}/healthz", timeout=5) as answer:
-        health = json.load(answer)
-    assert health["status"] == "ok"
-    assert health["rooms"]["camau-2025"]["seq"] == ack.seq
+    answer = await health(hub)
+    assert answer["status"] == "ok"
+    assert answer["rooms"]["camau-2025"]["seq"] == ack.seq
     assert "continues" in hub.log_path.read_text()
     assert hub.tokens().presidium == tokens.presidium, "the demo is not loaded twice"
     again = await clients.connect(tokens.presidium)

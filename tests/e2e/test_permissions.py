@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from typing import Any
 
 import msgpack
@@ -17,7 +15,7 @@ from session_server.backends.sqlite import SQLiteBackend
 from session_server.core.commands import COMMAND_TYPES
 from session_server.core.state import Role
 from session_server.protocol.codes import Close
-from tests.conftest import UNIT, Clients, DemoTokens, HubProcess, run_cli
+from tests.conftest import UNIT, Clients, DemoTokens, HubProcess, health, run_cli
 
 # Plausible arguments for every command a delegate or a board may not send; a new command
 # without an entry here fails the test, so none escapes the check.
@@ -55,9 +53,8 @@ STEERING_ARGS: dict[str, dict[str, Any]] = {
 }
 
 
-def head(hub: HubProcess) -> int:
-    with urllib.request.urlopen(f"{hub.http}/healthz", timeout=5) as answer:
-        return int(json.load(answer)["rooms"]["camau-2025"]["seq"])
+async def head(hub: HubProcess) -> int:
+    return int((await health(hub))["rooms"]["camau-2025"]["seq"])
 
 
 @pytest.mark.parametrize("role", ["delegate", "board"])
@@ -69,7 +66,7 @@ async def test_every_steering_command_is_refused(
     presidium = await clients.connect(tokens.presidium)
     # A live floor and queue, so refusals are about who asks, not about the room's state.
     await presidium.command("set_current_item", item_id="item-2")
-    before = head(hub)
+    before = await head(hub)
     view_before = dict(presidium.view.sections)
 
     forbidden = [name for name, cls in COMMAND_TYPES.items() if Role(role) not in cls.roles]
@@ -83,7 +80,7 @@ async def test_every_steering_command_is_refused(
             await client.command("check_in", delegate_id="DB003")
         assert refused.value.code == "forbidden"
 
-    assert head(hub) == before
+    assert await head(hub) == before
     assert presidium.view.sections == view_before
     # The hub still works for those allowed.
     ack = await presidium.command("show_page", document_id="chuong-trinh", page=2)

@@ -17,10 +17,13 @@ class Socket:
         self.sent: list[bytes] = []
         self.draining = asyncio.Event()
         self.draining.set()
+        self.wrote = asyncio.Condition()
 
     async def send(self, frame: bytes) -> None:
         await self.draining.wait()
         self.sent.append(frame)
+        async with self.wrote:
+            self.wrote.notify_all()
 
 
 def screen(socket: Socket, *, max_queue: int = 4, send_timeout: float = 60.0) -> Screen:
@@ -36,9 +39,8 @@ def screen(socket: Socket, *, max_queue: int = 4, send_timeout: float = 60.0) ->
 
 
 async def drain(s: Screen, socket: Socket, count: int) -> None:
-    async with asyncio.timeout(2 * UNIT):
-        while len(socket.sent) < count:
-            await asyncio.sleep(0)
+    async with asyncio.timeout(2 * UNIT), socket.wrote:
+        await socket.wrote.wait_for(lambda: len(socket.sent) >= count)
 
 
 async def test_frames_go_out_in_order() -> None:
