@@ -47,18 +47,23 @@ def create_app(settings: Settings) -> Starlette:
     async def healthz(request: Request) -> Response:
         hub: Hub = request.app.state.hub
         rooms = {
-            name: {"seq": room.state.seq, "screens": room.screen_count()}
+            name: {"seq": room.state.seq, "screens": room.screen_count(), "failure": room.failure}
             for name, room in hub.rooms.items()
         }
+        problems = [f"{name}: {room['failure']}" for name, room in rooms.items() if room["failure"]]
         try:
             for name in rooms:
                 await hub.backend.head(name)
         except BackendUnavailable as error:
-            return JSONResponse(
-                {"status": "degraded", "node": hub.node_id, "log": str(error), "rooms": rooms},
-                status_code=503,
-            )
-        return JSONResponse({"status": "ok", "node": hub.node_id, "rooms": rooms})
+            problems.append(f"log unreachable: {error}")
+        body: dict[str, object] = {
+            "status": "degraded" if problems else "ok",
+            "node": hub.node_id,
+            "rooms": rooms,
+        }
+        if problems:
+            body["problems"] = problems
+        return JSONResponse(body, status_code=503 if problems else 200)
 
     async def index(request: Request) -> Response:
         return JSONResponse(

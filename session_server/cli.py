@@ -111,6 +111,28 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="ORIGIN",
         help="extra origin allowed to open the websocket (repeatable)",
     )
+    defaults = Limits()
+    parser.add_argument(
+        "--ping-interval",
+        type=float,
+        default=defaults.heartbeat_interval,
+        metavar="SECONDS",
+        help="seconds between heartbeat pings to every screen (%(default)s)",
+    )
+    parser.add_argument(
+        "--ping-timeout",
+        type=float,
+        default=defaults.heartbeat_timeout,
+        metavar="SECONDS",
+        help="seconds to wait for a heartbeat's answer before closing the peer (%(default)s)",
+    )
+    parser.add_argument(
+        "--hello-timeout",
+        type=float,
+        default=defaults.hello_timeout,
+        metavar="SECONDS",
+        help="seconds a new connection has to say hello (%(default)s)",
+    )
     parser.add_argument("--log-level", default="info", help="uvicorn log level (%(default)s)")
 
 
@@ -228,7 +250,11 @@ def serve(args: argparse.Namespace) -> int:
     args.data.mkdir(parents=True, exist_ok=True)
     if not args.no_demo:
         asyncio.run(_with_backend(args, _load_demo))
-    limits = Limits()
+    limits = Limits(
+        heartbeat_interval=args.ping_interval,
+        heartbeat_timeout=args.ping_timeout,
+        hello_timeout=args.hello_timeout,
+    )
     extra = [o for o in os.environ.get("CONGRESS_ALLOWED_ORIGINS", "").split(",") if o]
     settings = Settings(
         data_dir=args.data,

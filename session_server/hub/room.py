@@ -95,7 +95,7 @@ class Room:
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._decide_lock = asyncio.Lock()
         self._tail_task: asyncio.Task[None] | None = None
-        self._tail_error: BaseException | None = None
+        self.failure: str | None = None
 
     # ---- loading and following the log
 
@@ -130,7 +130,7 @@ class Room:
             except Exception as error:
                 # A record this node cannot apply is a bug or a corrupt log: keep the screens
                 # on the last good state and say so loudly, rather than show a wrong one.
-                self._tail_error = error
+                self.failure = f"stopped following the log at seq {self.state.seq}: {error!r}"
                 log.exception(
                     "room %s: stopped following the log at seq %d", self.name, self.state.seq
                 )
@@ -272,6 +272,12 @@ class Room:
     ) -> Outcome:
         """Decide on the latest state, append with the next seq, answer once it is durable."""
         origin = f"{token_id}:{command_id}"
+        if self.failure is not None:
+            # Deciding on a state that no longer follows the log could fork the room.
+            return Outcome(
+                messages.error("internal", "this node stopped following the room", command_id),
+                None,
+            )
         async with self._decide_lock:
             for _ in range(5):
                 seen = await self._seen(origin)
