@@ -7,7 +7,7 @@ import contextlib
 import itertools
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -169,6 +169,25 @@ class CongressClient:
         async with asyncio.timeout(timeout), self._changed:
             await self._changed.wait_for(lambda: predicate(self.view))
         return self.view
+
+    async def updates(self) -> AsyncIterator[View]:
+        """The view after each change, as it comes, until the connection closes.
+
+        A screen wants the latest state: changes that arrive while the caller is busy are
+        folded into the next view it gets, never queued up behind it.
+        """
+        seen = -1
+
+        def moved_on() -> bool:
+            return self.view.seq != seen or self.closed is not None
+
+        while True:
+            async with self._changed:
+                await self._changed.wait_for(moved_on)
+                if self.view.seq == seen:
+                    return
+                seen = self.view.seq
+            yield self.view
 
     async def wait_frames(
         self, predicate: Callable[[list[dict[str, Any]]], bool], timeout: float = 10.0

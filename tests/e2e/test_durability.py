@@ -157,3 +157,25 @@ async def test_sync_ping_and_clock(tokens: DemoTokens, clients: Clients) -> None
     assert pong["type"] == "pong"
     assert pong["t"] == 42
     assert abs(pong["server_time"] - board.server_now_ms()) < 1000
+
+
+async def test_a_client_iterates_the_latest_state(tokens: DemoTokens, clients: Clients) -> None:
+    presidium = await clients.connect(tokens.presidium)
+    board = await clients.connect(tokens.boards[0])
+    pages: list[int] = []
+
+    async def follow() -> None:
+        async for view in board.updates():
+            document = view["document"]
+            if document is not None:
+                pages.append(document["page"])
+                if document["page"] == 2:
+                    return
+
+    following = asyncio.create_task(follow())
+    await presidium.command("show_page", document_id="chuong-trinh", page=1)
+    await presidium.command("show_page", document_id="chuong-trinh", page=2)
+    async with asyncio.timeout(5 * UNIT):
+        await following
+    assert pages[-1] == 2
+    assert pages == sorted(pages)
