@@ -83,6 +83,7 @@ class CongressClient:
         self.welcome: dict[str, Any] = {}
         self.clock_offset_ms = 0.0
         self.gaps = 0
+        self._syncing = False
         self._ws: ClientConnection | None = None
         self._reader: asyncio.Task[None] | None = None
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
@@ -239,14 +240,16 @@ class CongressClient:
                 future.set_result(frame)
             return
         if kind == "snapshot":
+            self._syncing = False
             self.view.seq = frame["seq"]
             self.view.sections = dict(frame["state"])
         elif kind == "event":
-            if frame["seq"] <= self.view.seq:
-                return
+            if frame["seq"] <= self.view.seq or self._syncing:
+                return  # already applied, or the snapshot on its way will hold it
             if frame["prev"] > self.view.seq:
                 # A frame between the last one seen and this one never arrived.
                 self.gaps += 1
+                self._syncing = True
                 await self.send({"type": "sync"})
                 return
             self.view.seq = frame["seq"]

@@ -33,6 +33,7 @@ def create_app(settings: Settings) -> Starlette:
         backend = await open_backend(settings.backend_url, settings.data_dir)
         hub = Hub(backend, limits=settings.limits, allowed_origins=settings.allowed_origins)
         app.state.hub = hub
+        hub.start()
         for name in await backend.rooms():
             await hub.room(name)
         try:

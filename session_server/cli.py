@@ -133,6 +133,21 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="seconds a new connection has to say hello (%(default)s)",
     )
+    parser.add_argument(
+        "--send-timeout",
+        type=float,
+        default=defaults.send_timeout,
+        metavar="SECONDS",
+        help="seconds a frame may wait on a screen that does not read before it is closed "
+        "(%(default)s)",
+    )
+    parser.add_argument(
+        "--revocation-check",
+        type=float,
+        default=defaults.revocation_check,
+        metavar="SECONDS",
+        help="seconds between checks that connected screens' tokens are still valid (%(default)s)",
+    )
     parser.add_argument("--log-level", default="info", help="uvicorn log level (%(default)s)")
 
 
@@ -254,6 +269,8 @@ def serve(args: argparse.Namespace) -> int:
         heartbeat_interval=args.ping_interval,
         heartbeat_timeout=args.ping_timeout,
         hello_timeout=args.hello_timeout,
+        revocation_check=args.revocation_check,
+        send_timeout=args.send_timeout,
     )
     extra = [o for o in os.environ.get("CONGRESS_ALLOWED_ORIGINS", "").split(",") if o]
     settings = Settings(

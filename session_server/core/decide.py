@@ -138,7 +138,8 @@ def _check_item_fields(title: str, presenter: str, minutes: int) -> Rejection | 
 
 @_decide.register
 def _(command: c.AddAgendaItem, state: RoomState, actor: Actor, now: int) -> Decision:
-    problem = _check_item_fields(command.title, command.presenter, command.planned_minutes)
+    title, presenter = command.title.strip(), command.presenter.strip()
+    problem = _check_item_fields(title, presenter, command.planned_minutes)
     if problem:
         return problem
     position = len(state.agenda) if command.position is None else command.position
@@ -147,8 +148,8 @@ def _(command: c.AddAgendaItem, state: RoomState, actor: Actor, now: int) -> Dec
     return (
         e.AgendaItemAdded(
             item_id=f"item-{state.items_created + 1}",
-            title=command.title.strip(),
-            presenter=command.presenter.strip(),
+            title=title,
+            presenter=presenter,
             planned_minutes=command.planned_minutes,
             position=position,
         ),

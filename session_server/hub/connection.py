@@ -63,12 +63,24 @@ async def serve_screen(websocket: WebSocket, hub: Hub) -> None:
         return
     except WebSocketDisconnect:
         return
+    except Exception:
+        # The log unreachable while checking the token, say: tell the client to come back.
+        log.exception("failure while welcoming a connection")
+        await _close(websocket, Close.INTERNAL, "internal error")
+        return
     room.attach(screen, hello.last_seq)
+    writer = screen.start()
     reader = asyncio.create_task(_read(websocket, hub, room, screen, token))
-    writer = asyncio.create_task(screen.run())
+    code: int | None = None
     try:
         done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
-        code = writer.result() if writer in done else reader.result()
+        if writer in done:
+            code = writer.result()
+        else:
+            code = reader.result()
+            # Let the last error frame reach the client before the close says why.
+            screen.close(code, flush=True)
+            await asyncio.wait({writer}, timeout=_CLOSE_WAIT)
     except (WebSocketDisconnect, OSError, RuntimeError):
         code = None
     finally:
@@ -127,20 +139,21 @@ async def _welcome(websocket: WebSocket, hub: Hub) -> tuple[Room, Screen, Hello,
         websocket.send_bytes,
         audience=token.role,
         token_id=token.token_id,
+        secret_hash=token.secret_hash,
         delegate_id=token.delegate_id,
         snapshot=lambda: room.snapshot_frame(token.role),
         max_queue=limits.max_queue,
+        max_queue_bytes=limits.max_queue_bytes,
         send_timeout=limits.send_timeout,
     )
-    screen.offer(
+    screen.answer(
         messages.welcome(
             server_time=hub.clock(),
             room=room.name,
             role=token.role.value,
             delegate_id=token.delegate_id,
             node=hub.node_id,
-        ),
-        droppable=False,
+        )
     )
     return room, screen, hello, token
 
@@ -180,17 +193,19 @@ async def _read(
                 outcome = await room.submit(
                     command, actor, command_id=message.id, token_id=token.token_id
                 )
-                screen.offer(outcome.frame, droppable=False)
+                screen.answer(outcome.frame)
             elif isinstance(message, Ping):
-                screen.offer(messages.pong(message.t, hub.clock()), droppable=False)
+                screen.answer(messages.pong(message.t, hub.clock()))
             elif isinstance(message, Sync):
                 screen.resync()
             else:
                 raise ProtocolError("invalid_message", "hello was already received")
         except ProtocolError as refused:
-            errors += 1
+            # Being told to slow down is not misbehaviour; only refused frames count.
+            if refused.code != "rate_limited":
+                errors += 1
             ref = messages.command_ref(frame) if isinstance(frame, bytes) else None
-            screen.offer(messages.error(refused.code, refused.message, ref), droppable=False)
+            screen.answer(messages.error(refused.code, refused.message, ref))
             if errors > limits.max_errors:
                 return Close.TOO_MANY_ERRORS
         except Exception:
@@ -198,4 +213,4 @@ async def _read(
             # never tell the client more than that something went wrong.
             log.exception("room %s: unexpected failure handling a frame", room.name)
             ref = messages.command_ref(frame) if isinstance(frame, bytes) else None
-            screen.offer(messages.error("internal", "internal error", ref), droppable=False)
+            screen.answer(messages.error("internal", "internal error", ref))

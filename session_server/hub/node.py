@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import secrets
 import time
 from collections.abc import Callable, Iterable
@@ -10,7 +12,10 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ..backends.base import Backend
+from ..protocol.codes import Close
 from .room import Room
+
+log = logging.getLogger(__name__)
 
 
 def wall_clock_ms() -> int:
@@ -23,10 +28,14 @@ class Limits:
 
     max_frame: int = 64 * 1024
     """Largest frame a client may send, in bytes; larger closes the socket with 1009."""
-    max_queue: int = 256
-    """Frames waiting for one screen before its backlog is replaced by a snapshot."""
+    max_queue: int = 1024
+    """Frames waiting for one screen before its backlog is replaced by a snapshot ..."""
+    max_queue_bytes: int = 4 * 1024 * 1024
+    """... or bytes. Frames are shared between screens, so many stuck screens pin the same
+    frames: memory stays within about this much however many there are."""
     send_timeout: float = 30.0
-    """Seconds one frame may wait on a socket that does not drain before it is closed (4008)."""
+    """Seconds one frame may wait on a socket that does not drain before it is closed (4008).
+    The watchdog checks every second."""
     hello_timeout: float = 10.0
     """Seconds a new connection has to send its hello (else 4000)."""
     heartbeat_interval: float = 20.0
@@ -45,6 +54,12 @@ class Limits:
     """... and in a burst, before `rate_limited` errors."""
     snapshot_every: int = 500
     """Records between two stored room snapshots."""
+    ack_wait: float = 10.0
+    """Seconds to wait for the node's own tail to apply a durable command before acking."""
+    append_attempts: int = 5
+    """Times a command is decided again after other writers appended first (else conflict)."""
+    revocation_check: float = 10.0
+    """Seconds between checks that the tokens of connected screens are still valid (4010)."""
 
 
 class Hub:
@@ -61,10 +76,44 @@ class Hub:
         self.backend = backend
         self.limits = limits or Limits()
         self.clock = clock
-        self.allowed_origins = frozenset(o.rstrip("/").lower() for o in allowed_origins)
+        self.allowed_origins = frozenset(
+            o.strip().rstrip("/").lower() for o in allowed_origins if o.strip()
+        )
         self.node_id = "node-" + secrets.token_hex(3)
         self.rooms: dict[str, Room] = {}
         self._loading: dict[str, asyncio.Lock] = {}
+        self._watchdog: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start the watchdog that closes stuck and revoked screens."""
+        self._watchdog = asyncio.create_task(self._watch(), name="hub-watchdog")
+
+    async def _watch(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_revocation_check = loop.time() + self.limits.revocation_check
+        while True:
+            await asyncio.sleep(1.0)
+            now = loop.time()
+            for room in list(self.rooms.values()):
+                for screen in room.all_screens():
+                    if screen.stuck(now):
+                        screen.abort_slow()
+            if now >= next_revocation_check:
+                next_revocation_check = now + self.limits.revocation_check
+                try:
+                    await self._close_revoked()
+                except Exception:
+                    log.exception("checking tokens of connected screens failed")
+
+    async def _close_revoked(self) -> None:
+        screens = [s for room in list(self.rooms.values()) for s in room.all_screens()]
+        valid: dict[str, bool] = {}
+        for screen in screens:
+            if screen.secret_hash not in valid:
+                token = await self.backend.find_token(screen.secret_hash)
+                valid[screen.secret_hash] = token is not None and token.revoked_at is None
+            if not valid[screen.secret_hash]:
+                screen.close(Close.REVOKED)
 
     async def room(self, name: str) -> Room | None:
         """The room `name`, or None when no log has it."""
@@ -84,6 +133,8 @@ class Hub:
                 clock=self.clock,
                 history=self.limits.history,
                 history_bytes=self.limits.history_bytes,
+                ack_wait=self.limits.ack_wait,
+                append_attempts=self.limits.append_attempts,
                 snapshot_every=self.limits.snapshot_every,
             )
             await room.load()
@@ -107,6 +158,10 @@ class Hub:
         )
 
     async def close(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watchdog
         for room in self.rooms.values():
             await room.close()
         self.rooms.clear()

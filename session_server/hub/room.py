@@ -24,7 +24,7 @@ from ..core.projection import View, changed_sections, personal, project
 from ..core.replay import state_bytes, state_from_bytes
 from ..core.state import Role, RoomState
 from ..protocol import messages
-from .screen import Screen
+from .screen import Outgoing, Screen
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class Outcome:
 @dataclass(frozen=True, slots=True)
 class _Sent:
     seq: int
-    frame: bytes
+    outgoing: Outgoing
 
 
 class Room:
@@ -71,6 +71,7 @@ class Room:
         history_bytes: int = 4 * 1024 * 1024,
         snapshot_every: int = 500,
         ack_wait: float = 10.0,
+        append_attempts: int = 5,
     ) -> None:
         self.name = name
         self.backend = backend
@@ -79,6 +80,7 @@ class Room:
         self.history_bytes = history_bytes
         self.snapshot_every = snapshot_every
         self.ack_wait = ack_wait
+        self.append_attempts = append_attempts
         self.state = RoomState(room=name)
         self.views: dict[Role, View] = {}
         self.sent: dict[Role, deque[_Sent]] = {v: deque() for v in VIEWS}
@@ -159,11 +161,14 @@ class Room:
             self.views[view] = after
             if not changes:
                 continue
-            frame = messages.event(record.seq, self.last_sent[view], record.at, changes)
+            # Encoded once; the same bytes (and the same Outgoing) go to every screen.
+            outgoing = Outgoing(
+                messages.event(record.seq, self.last_sent[view], record.at, changes)
+            )
             self.last_sent[view] = record.seq
-            self._remember(view, _Sent(record.seq, frame))
+            self._remember(view, _Sent(record.seq, outgoing))
             for screen in self.screens[view]:
-                screen.offer(frame)
+                screen.offer(outgoing)
         for event in record.events:
             if isinstance(event, _PERSONAL_EVENTS):
                 self._send_personal(event.delegate_id)
@@ -175,10 +180,10 @@ class Room:
         """Keep the frame for resumes, within both the count and the byte budget."""
         kept = self.sent[view]
         kept.append(sent)
-        self._sent_bytes[view] += len(sent.frame)
+        self._sent_bytes[view] += len(sent.outgoing.frame)
         while len(kept) > self.history or self._sent_bytes[view] > self.history_bytes:
             gone = kept.popleft()
-            self._sent_bytes[view] -= len(gone.frame)
+            self._sent_bytes[view] -= len(gone.outgoing.frame)
             self.resume_floor[view] = gone.seq
 
     def _send_personal(self, delegate_id: str) -> None:
@@ -186,7 +191,7 @@ class Room:
         if screens:
             frame = messages.you(self.state.seq, personal(self.state, delegate_id))
             for screen in screens:
-                screen.offer(frame, droppable=False)
+                screen.answer(frame)
 
     def _release_waiters(self) -> None:
         seq = self.state.seq
@@ -238,20 +243,23 @@ class Room:
         """
         view = VIEW_OF[screen.audience]
         missed = self._missed(view, last_seq)
-        if missed is None or len(missed) >= screen.max_queue:
+        if missed is None or not screen.fits(missed):
             screen.resync()
         else:
-            for frame in missed:
-                screen.offer(frame)
+            for outgoing in missed:
+                screen.offer(outgoing)
         if screen.delegate_id is not None:
-            screen.offer(self.personal_frame(screen.delegate_id), droppable=False)
+            screen.answer(self.personal_frame(screen.delegate_id))
             self.delegate_screens.setdefault(screen.delegate_id, set()).add(screen)
         self.screens[view].add(screen)
 
-    def _missed(self, view: Role, last_seq: int | None) -> list[bytes] | None:
-        if last_seq is None or not self.resume_floor[view] <= last_seq <= self.state.seq:
+    def _missed(self, view: Role, last_seq: int | None) -> list[Outgoing] | None:
+        # A client that has seen nothing (no seq, or 0) needs the whole view: a snapshot.
+        if last_seq is None or last_seq < 1:
             return None
-        return [s.frame for s in self.sent[view] if s.seq > last_seq]
+        if not self.resume_floor[view] <= last_seq <= self.state.seq:
+            return None
+        return [s.outgoing for s in self.sent[view] if s.seq > last_seq]
 
     def detach(self, screen: Screen) -> None:
         self.screens[VIEW_OF[screen.audience]].discard(screen)
@@ -264,6 +272,9 @@ class Room:
 
     def screen_count(self) -> int:
         return sum(len(s) for s in self.screens.values())
+
+    def all_screens(self) -> list[Screen]:
+        return [screen for group in self.screens.values() for screen in group]
 
     # ---- commands
 
@@ -279,7 +290,7 @@ class Room:
                 None,
             )
         async with self._decide_lock:
-            for _ in range(5):
+            for _ in range(self.append_attempts):
                 seen = await self._seen(origin)
                 if seen is not None:
                     return Outcome(messages.ack(command_id, seen, duplicate=True), seen)

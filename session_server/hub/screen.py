@@ -16,10 +16,12 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
+    """A frame on its way out. One instance is shared by every screen a broadcast goes to."""
+
     frame: bytes
-    # A broadcast frame may be dropped in favour of a fresh snapshot; an answer to this
-    # client (ack, error, pong, you) may not.
-    droppable: bool
+    # A broadcast may be dropped in favour of a fresh snapshot; an answer to this client
+    # (welcome, ack, error, pong, you) may not.
+    droppable: bool = True
 
 
 # Stands in the queue where a fresh snapshot is to be written.
@@ -29,10 +31,12 @@ _SNAPSHOT = Outgoing(b"", droppable=False)
 class Screen:
     """A socket following a room. `offer` never blocks: the hub's fan-out never waits for one.
 
-    When more than `max_queue` frames wait, the broadcast frames are dropped and the next
-    frame written is a fresh snapshot: a screen wants the latest state, not the backlog. A
-    screen whose socket has not accepted a frame for `send_timeout` seconds is closed
-    with the "slow" code.
+    When `max_queue` frames (or `max_queue_bytes`) wait, the broadcasts among them are
+    replaced by one fresh snapshot, written where the first of them stood: a screen wants
+    the latest state, not the backlog, and an ack still never arrives before the state it
+    acknowledges. A socket
+    that has not taken a frame for `send_timeout` seconds is closed with the "slow" code by
+    the node's watchdog (`stuck`, `abort_slow`).
     """
 
     def __init__(
@@ -41,95 +45,141 @@ class Screen:
         *,
         audience: Role,
         token_id: str,
+        secret_hash: str,
         delegate_id: str | None,
         snapshot: Callable[[], bytes],
         max_queue: int,
+        max_queue_bytes: int,
         send_timeout: float,
     ) -> None:
         self._send = send
         self.audience = audience
         self.token_id = token_id
+        self.secret_hash = secret_hash
         self.delegate_id = delegate_id
         self._snapshot = snapshot
         self.max_queue = max_queue
+        self.max_queue_bytes = max_queue_bytes
+        self._queued_bytes = 0
         self.send_timeout = send_timeout
         self._queue: deque[Outgoing] = deque()
         self._resync = False
         self._wakeup = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
         self._sending_since: float | None = None
+        self._writer: asyncio.Task[int] | None = None
         self.resyncs = 0
         self.closing: int | None = None
-        self._loop = asyncio.get_running_loop()
 
     @property
     def queued(self) -> int:
         return len(self._queue)
 
-    def offer(self, frame: bytes, *, droppable: bool = True) -> None:
+    def offer(self, outgoing: Outgoing) -> None:
         """Queue a frame for this screen; never waits, never grows past `max_queue`."""
         if self.closing is not None:
             return
-        if self._stuck():
-            self.close_slow()
-            return
-        if droppable and self._resync:
+        if outgoing.droppable and self._resync:
             return  # the snapshot waiting in the queue will already hold this change
-        if len(self._queue) >= self.max_queue:
-            if droppable:
-                self.resyncs += 1
-                self.resync()
+        if self._full(outgoing):
+            self.resyncs += 1
+            self.resync()
+            if outgoing.droppable:
                 return
-            self._drop_broadcasts()
-            if len(self._queue) >= self.max_queue:
-                # Only answers are waiting and still the client does not read them.
-                self.close_slow()
+            if self._full(outgoing):
+                # Only answers are waiting, and still the client does not read them.
+                self.close(Close.SLOW)
                 return
-        self._queue.append(Outgoing(frame, droppable))
+        self._queue.append(outgoing)
+        self._queued_bytes += len(outgoing.frame)
         self._wakeup.set()
 
+    def _full(self, outgoing: Outgoing) -> bool:
+        return (
+            len(self._queue) >= self.max_queue
+            or self._queued_bytes + len(outgoing.frame) > self.max_queue_bytes
+        )
+
+    def fits(self, outgoing: list[Outgoing]) -> bool:
+        """Whether these frames could all be queued now without a snapshot replacing them."""
+        size = sum(len(o.frame) for o in outgoing)
+        return (
+            len(self._queue) + len(outgoing) < self.max_queue
+            and self._queued_bytes + size <= self.max_queue_bytes
+        )
+
+    def answer(self, frame: bytes) -> None:
+        """Queue a frame for this client alone; it is never dropped for a snapshot."""
+        self.offer(Outgoing(frame, droppable=False))
+
     def resync(self) -> None:
-        """Replace the broadcast frames still waiting with one fresh snapshot, in their place.
+        """Replace the broadcasts still waiting with one fresh snapshot, where the first stood.
 
-        The snapshot is taken when its turn comes to be written, so it is the latest state;
-        frames queued before it (the welcome, acks) keep their order.
+        The snapshot is taken when its turn comes to be written, so it is the latest state.
         """
+        if self._resync:
+            return
+        kept: deque[Outgoing] = deque()
+        for outgoing in self._queue:
+            if outgoing.droppable:
+                if not self._resync:
+                    kept.append(_SNAPSHOT)
+                    self._resync = True
+            else:
+                kept.append(outgoing)
         if not self._resync:
-            self._drop_broadcasts()
-            self._queue.append(_SNAPSHOT)
+            kept.append(_SNAPSHOT)
             self._resync = True
-            self._wakeup.set()
+        self._queue = kept
+        self._queued_bytes = sum(len(o.frame) for o in kept)
+        self._wakeup.set()
 
-    def _drop_broadcasts(self) -> None:
-        self._queue = deque(o for o in self._queue if not o.droppable)
-
-    def _stuck(self) -> bool:
-        since = self._sending_since
-        return since is not None and self._loop.time() - since > self.send_timeout
-
-    def close_slow(self) -> None:
-        self.close(Close.SLOW)
-
-    def close(self, code: int) -> None:
-        """Ask the writer to stop; the connection's owner closes the socket with `code`."""
+    def close(self, code: int, *, flush: bool = False) -> None:
+        """Stop taking frames; with `flush`, write what is queued first. The owner closes."""
         if self.closing is None:
             self.closing = code
-            self._queue.clear()
+            if not flush:
+                self._queue.clear()
+                self._queued_bytes = 0
             self._wakeup.set()
 
-    async def run(self) -> int:
+    def stuck(self, now: float) -> bool:
+        """Whether one frame has waited on the socket for longer than `send_timeout`."""
+        since = self._sending_since
+        return since is not None and now - since > self.send_timeout
+
+    def abort_slow(self) -> None:
+        """Give up on a socket that does not drain: its writer stops and returns SLOW."""
+        self.close(Close.SLOW)
+        if self._writer is not None:
+            self._writer.cancel()
+
+    def start(self) -> asyncio.Task[int]:
+        self._writer = asyncio.create_task(self._run(), name=f"screen:{self.token_id}")
+        return self._writer
+
+    async def _run(self) -> int:
         """Write frames until closed; returns the close code the owner should send."""
-        while True:
-            await self._wakeup.wait()
-            self._wakeup.clear()
-            while self.closing is None and self._queue:
-                outgoing = self._queue.popleft()
-                if outgoing is _SNAPSHOT:
-                    self._resync = False
-                    frame = self._snapshot()
-                else:
-                    frame = outgoing.frame
-                self._sending_since = self._loop.time()
-                await self._send(frame)
-                self._sending_since = None
-            if self.closing is not None:
-                return self.closing
+        try:
+            while True:
+                await self._wakeup.wait()
+                self._wakeup.clear()
+                while self._queue:
+                    outgoing = self._queue.popleft()
+                    self._queued_bytes -= len(outgoing.frame)
+                    if outgoing is _SNAPSHOT:
+                        self._resync = False
+                        frame = self._snapshot()
+                    else:
+                        frame = outgoing.frame
+                    # A timestamp, not a timer per send: the fan-out to thousands of
+                    # screens must stay cheap; the node's watchdog reads it.
+                    self._sending_since = self._loop.time()
+                    await self._send(frame)
+                    self._sending_since = None
+                if self.closing is not None:
+                    return self.closing
+        except asyncio.CancelledError:
+            if self.closing == Close.SLOW:
+                return Close.SLOW
+            raise

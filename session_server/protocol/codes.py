@@ -31,7 +31,8 @@ ERRORS: dict[str, ErrorCode] = {
         ErrorCode(
             "invalid_message",
             False,
-            "A field of the message is missing or has the wrong type; `message` names it.",
+            "A field of the message is missing, unknown or has the wrong type (`message` names "
+            "it), or a hello arrives on a connection already welcomed.",
         ),
         ErrorCode("unknown_command", False, "The command's `name` is not a known command."),
         ErrorCode(
@@ -40,7 +41,12 @@ ERRORS: dict[str, ErrorCode] = {
             "An argument of the command is missing, has the wrong "
             "type, or is out of range; `message` names it.",
         ),
-        ErrorCode("forbidden", False, "The caller's role may not send this command."),
+        ErrorCode(
+            "forbidden",
+            False,
+            "The caller's role may not send this command, or the token may not act for that "
+            "delegate (not on the roll; checking in someone else).",
+        ),
         ErrorCode(
             "not_found",
             False,
@@ -59,8 +65,8 @@ ERRORS: dict[str, ErrorCode] = {
         ErrorCode(
             "internal",
             True,
-            "An unexpected server fault; nothing was applied. Details "
-            "are logged on the server, never sent.",
+            "An unexpected server fault, or this node stopped following the room's log; "
+            "nothing was applied. Details are logged on the server, never sent.",
         ),
     )
 }
@@ -85,7 +91,8 @@ class Close:
     """Close codes the hub sends; `CLOSE_CODES` documents these and the transport's own."""
 
     NORMAL = 1000
-    GOING_AWAY = 1001
+    PROTOCOL_ERROR = 1002
+    INVALID_TEXT = 1007
     TOO_BIG = 1009
     INTERNAL = 1011
     RESTARTING = 1012
@@ -104,10 +111,16 @@ CLOSE_CODES: dict[int, CloseCode] = {
     for c in (
         CloseCode(Close.NORMAL, "normal", Reaction.STOP, "The client asked to close."),
         CloseCode(
-            Close.GOING_AWAY,
-            "going_away",
-            Reaction.RECONNECT,
-            "The server is stopping; another node or the restarted one will answer.",
+            Close.PROTOCOL_ERROR,
+            "protocol_error",
+            Reaction.STOP,
+            "The client broke the WebSocket protocol itself (sent by the transport).",
+        ),
+        CloseCode(
+            Close.INVALID_TEXT,
+            "invalid_text",
+            Reaction.STOP,
+            "A text frame was not valid UTF-8 (sent by the transport).",
         ),
         CloseCode(
             Close.TOO_BIG,

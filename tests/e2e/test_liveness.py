@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,14 +13,26 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from session_server.core.state import Role
 from session_server.protocol.codes import Close
-from tests.conftest import UNIT, Clients, DemoTokens, HubProcess, health
+from tests.conftest import UNIT, Clients, DemoTokens, HubProcess, health, run_cli
 
 
 @pytest.fixture
 def quick_hub(tmp_path: Path) -> Iterator[HubProcess]:
     process = HubProcess(tmp_path / "data")
-    process.start("--ping-interval", "0.3", "--ping-timeout", "0.3", "--hello-timeout", "0.5")
+    process.start(
+        "--ping-interval",
+        "0.3",
+        "--ping-timeout",
+        "0.3",
+        "--hello-timeout",
+        "0.5",
+        "--revocation-check",
+        "0.5",
+        "--send-timeout",
+        "1",
+    )
     try:
         yield process
     finally:
@@ -28,6 +41,15 @@ def quick_hub(tmp_path: Path) -> Iterator[HubProcess]:
 
 async def screens(hub: HubProcess) -> int:
     return int((await health(hub))["rooms"]["camau-2025"]["screens"])
+
+
+async def until_screens(hub: HubProcess, count: int) -> None:
+    # The hub is another process: ask it until it has as many screens as expected.
+    for _ in range(int(100 * UNIT)):
+        if await screens(hub) == count:
+            return
+        await asyncio.sleep(0.1)
+    pytest.fail(f"the hub never came down to {count} screens")
 
 
 async def test_a_peer_that_stops_answering_heartbeats_is_dropped(quick_hub: HubProcess) -> None:
@@ -44,13 +66,7 @@ async def test_a_peer_that_stops_answering_heartbeats_is_dropped(quick_hub: HubP
         assert await screens(quick_hub) == 2
         # The peer's machine goes silent: it reads nothing, so it answers no ping.
         dead.transport.pause_reading()
-        # The hub is another process: ask it until it has dropped the dead peer.
-        for _ in range(int(100 * UNIT)):
-            if await screens(quick_hub) == 1:
-                break
-            await asyncio.sleep(0.1)
-        else:
-            pytest.fail("the silent peer was never dropped")
+        await until_screens(quick_hub, 1)
         dead.transport.resume_reading()
         with contextlib.suppress(ConnectionClosed):
             await dead.recv()
@@ -94,3 +110,61 @@ async def test_check_in_reaches_the_delegate_and_only_counts_reach_boards(
     assert all("roll" not in f.get("set", {}) for f in board.frames if f["type"] == "event")
     again = await delegate.command("check_in")
     assert again.seq == ack.seq, "checking in twice changes nothing"
+
+
+async def test_a_revoked_token_is_cut_off_while_connected(quick_hub: HubProcess) -> None:
+    tokens = quick_hub.tokens()
+    secret = await quick_hub.issue(Role.BOARD)
+    board = quick_hub.client(secret)
+    await board.connect(timeout=5 * UNIT)
+    keeper = quick_hub.client(tokens.boards[0])
+    await keeper.connect(timeout=5 * UNIT)
+    token_id = (await run_cli(quick_hub, "tokens", "list")).splitlines()[-1].split("\t")[0]
+    await run_cli(quick_hub, "tokens", "revoke", token_id)
+    closed = await board.wait_closed(timeout=10 * UNIT)
+    assert closed.rcvd is not None
+    assert closed.rcvd.code == Close.REVOKED
+    assert keeper.closed is None
+    await keeper.close()
+
+
+async def test_a_screen_that_never_drains_is_dropped_after_the_send_timeout(
+    quick_hub: HubProcess,
+) -> None:
+    tokens = quick_hub.tokens()
+    presidium = quick_hub.client(tokens.presidium)
+    await presidium.connect(timeout=5 * UNIT)
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.connect(("127.0.0.1", quick_hub.port))
+    raw.setblocking(False)
+    stuck = await connect(quick_hub.url, sock=raw, max_queue=1, ping_interval=None)
+    await stuck.send(
+        msgpack.packb({"type": "hello", "v": 1, "token": tokens.boards[0], "room": "camau-2025"})
+    )
+    await until_screens(quick_hub, 2)
+    stuck.transport.pause_reading()
+    long_title = "Thảo luận " * 28
+    for n in range(300):
+        await presidium.command(
+            "edit_agenda_item", item_id=f"item-{n % 6 + 1}", title=f"{long_title}{n}"
+        )
+    await until_screens(quick_hub, 1)
+    assert presidium.closed is None
+    await presidium.close()
+    stuck.transport.abort()
+
+
+async def test_a_client_that_saw_nothing_gets_a_snapshot(
+    tokens: DemoTokens, clients: Clients, hub: HubProcess
+) -> None:
+    presidium = await clients.connect(tokens.presidium)
+    await presidium.command("show_page", document_id="chuong-trinh", page=2)
+    async with connect(hub.url) as ws:
+        hello = {"type": "hello", "v": 1, "token": tokens.boards[0], "room": "camau-2025"}
+        await ws.send(msgpack.packb({**hello, "last_seq": 0}))
+        welcome, first = msgpack.unpackb(await ws.recv()), msgpack.unpackb(await ws.recv())
+    assert welcome["type"] == "welcome"
+    assert first["type"] == "snapshot"
+    assert first["seq"] == presidium.view.seq
+    assert first["state"]["roll"] is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from session_server.core.state import Role
-from session_server.hub.screen import Screen
+from session_server.hub.screen import Outgoing, Screen
 from session_server.protocol.codes import Close
 from tests.conftest import UNIT
 
@@ -31,14 +31,20 @@ def screen(socket: Socket, *, max_queue: int = 4, send_timeout: float = 60.0) ->
         socket.send,
         audience=Role.DELEGATE,
         token_id="tk-1",
+        secret_hash="h",
         delegate_id="DB001",
         snapshot=lambda: b"SNAPSHOT",
         max_queue=max_queue,
+        max_queue_bytes=1000,
         send_timeout=send_timeout,
     )
 
 
-async def drain(s: Screen, socket: Socket, count: int) -> None:
+def broadcast(frame: bytes) -> Outgoing:
+    return Outgoing(frame)
+
+
+async def drain(socket: Socket, count: int) -> None:
     async with asyncio.timeout(2 * UNIT), socket.wrote:
         await socket.wrote.wait_for(lambda: len(socket.sent) >= count)
 
@@ -46,32 +52,51 @@ async def drain(s: Screen, socket: Socket, count: int) -> None:
 async def test_frames_go_out_in_order() -> None:
     socket = Socket()
     s = screen(socket)
-    writer = asyncio.create_task(s.run())
-    for frame in (b"welcome", b"e1", b"e2"):
-        s.offer(frame)
-    await drain(s, socket, 3)
+    writer = s.start()
+    s.answer(b"welcome")
+    for frame in (b"e1", b"e2"):
+        s.offer(broadcast(frame))
+    await drain(socket, 3)
     assert socket.sent == [b"welcome", b"e1", b"e2"]
     s.close(Close.NORMAL)
     assert await writer == Close.NORMAL
 
 
-async def test_a_backlog_is_replaced_by_one_snapshot_after_the_answers() -> None:
+async def test_a_backlog_is_replaced_by_one_snapshot_where_it_stood() -> None:
     socket = Socket()
     socket.draining.clear()
     s = screen(socket, max_queue=4)
-    writer = asyncio.create_task(s.run())
-    s.offer(b"welcome", droppable=False)
+    writer = s.start()
+    s.answer(b"welcome")
     await asyncio.sleep(0)  # the writer takes the welcome and blocks on the socket
-    s.offer(b"ack-1", droppable=False)
-    for n in range(10):
-        s.offer(f"e{n}".encode())
+    s.offer(broadcast(b"e1"))
+    s.answer(b"ack-1")  # acknowledges e1: it must not overtake the state holding e1
+    for n in range(2, 10):
+        s.offer(broadcast(f"e{n}".encode()))
     assert s.queued <= 4, "never more than max_queue frames wait"
     assert s.resyncs == 1
     socket.draining.set()
-    await drain(s, socket, 3)
-    s.offer(b"e-after")
-    await drain(s, socket, 4)
-    assert socket.sent == [b"welcome", b"ack-1", b"SNAPSHOT", b"e-after"]
+    await drain(socket, 3)
+    s.offer(broadcast(b"e-after"))
+    await drain(socket, 4)
+    assert socket.sent == [b"welcome", b"SNAPSHOT", b"ack-1", b"e-after"]
+    s.close(Close.NORMAL)
+    await writer
+
+
+async def test_an_answer_into_a_full_queue_leaves_no_silent_gap() -> None:
+    socket = Socket()
+    socket.draining.clear()
+    s = screen(socket, max_queue=3)
+    writer = s.start()
+    s.answer(b"welcome")
+    await asyncio.sleep(0)
+    for n in range(3):
+        s.offer(broadcast(f"e{n}".encode()))
+    s.answer(b"pong")
+    socket.draining.set()
+    await drain(socket, 3)
+    assert socket.sent == [b"welcome", b"SNAPSHOT", b"pong"]
     s.close(Close.NORMAL)
     await writer
 
@@ -79,39 +104,71 @@ async def test_a_backlog_is_replaced_by_one_snapshot_after_the_answers() -> None
 async def test_resync_keeps_the_welcome_first() -> None:
     socket = Socket()
     s = screen(socket)
-    s.offer(b"welcome", droppable=False)
-    s.offer(b"old-event")
+    s.answer(b"welcome")
+    s.offer(broadcast(b"old-event"))
     s.resync()
     s.resync()
-    s.offer(b"covered-by-snapshot")
-    writer = asyncio.create_task(s.run())
-    await drain(s, socket, 2)
+    s.offer(broadcast(b"covered-by-snapshot"))
+    writer = s.start()
+    await drain(socket, 2)
     assert socket.sent == [b"welcome", b"SNAPSHOT"]
     s.close(Close.NORMAL)
     await writer
 
 
-async def test_a_screen_stuck_past_its_send_timeout_is_closed_slow() -> None:
+async def test_a_writer_stuck_past_its_send_timeout_is_aborted_slow() -> None:
     socket = Socket()
     socket.draining.clear()
     s = screen(socket, send_timeout=0.05)
-    writer = asyncio.create_task(s.run())
-    s.offer(b"e1")
+    writer = s.start()
+    s.offer(broadcast(b"e1"))
+    await asyncio.sleep(0.01)
+    loop = asyncio.get_running_loop()
+    assert not s.stuck(loop.time())
     await asyncio.sleep(0.1)
-    s.offer(b"e2")
+    assert s.stuck(loop.time())
+    s.abort_slow()
     async with asyncio.timeout(2 * UNIT):
-        socket.draining.set()
         assert await writer == Close.SLOW
+    assert socket.sent == []
 
 
 async def test_answers_that_are_never_read_close_the_screen() -> None:
     socket = Socket()
     socket.draining.clear()
     s = screen(socket, max_queue=3)
-    writer = asyncio.create_task(s.run())
-    for n in range(5):
-        s.offer(f"pong-{n}".encode(), droppable=False)
+    writer = s.start()
+    for n in range(6):
+        s.answer(f"pong-{n}".encode())
     assert s.closing == Close.SLOW
     socket.draining.set()
     async with asyncio.timeout(2 * UNIT):
         assert await writer == Close.SLOW
+
+
+async def test_closing_with_flush_writes_what_is_queued_first() -> None:
+    socket = Socket()
+    s = screen(socket)
+    s.answer(b"error-51")
+    s.close(Close.TOO_MANY_ERRORS, flush=True)
+    s.answer(b"after-close")
+    async with asyncio.timeout(2 * UNIT):
+        assert await s.start() == Close.TOO_MANY_ERRORS
+    assert socket.sent == [b"error-51"]
+
+
+async def test_the_queue_is_bounded_in_bytes_too() -> None:
+    socket = Socket()
+    socket.draining.clear()
+    s = screen(socket, max_queue=100)
+    writer = s.start()
+    s.answer(b"welcome")
+    await asyncio.sleep(0)
+    for n in range(5):
+        s.offer(broadcast(bytes([n]) * 300))
+    assert s.resyncs == 1, "the fourth 300-byte frame would pass the 1000-byte bound"
+    socket.draining.set()
+    await drain(socket, 2)
+    assert socket.sent == [b"welcome", b"SNAPSHOT"]
+    s.close(Close.NORMAL)
+    await writer
