@@ -104,7 +104,7 @@ class Screen:
         """Whether these frames could all be queued now without a snapshot replacing them."""
         size = sum(len(o.frame) for o in outgoing)
         return (
-            len(self._queue) + len(outgoing) < self.max_queue
+            len(self._queue) + len(outgoing) <= self.max_queue
             and self._queued_bytes + size <= self.max_queue_bytes
         )
 
@@ -180,6 +180,8 @@ class Screen:
                 if self.closing is not None:
                     return self.closing
         except asyncio.CancelledError:
-            if self.closing == Close.SLOW:
-                return Close.SLOW
+            # Cancelled by the watchdog (or while closing for another reason): the socket
+            # is given up on, and the owner still closes it with the code decided.
+            if self.closing is not None:
+                return self.closing
             raise

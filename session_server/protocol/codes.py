@@ -45,7 +45,8 @@ ERRORS: dict[str, ErrorCode] = {
             "forbidden",
             False,
             "The caller's role may not send this command, or the token may not act for that "
-            "delegate (not on the roll; checking in someone else).",
+            "delegate (request_floor by a token whose delegate is not on the roll; a "
+            "delegate checking in someone else).",
         ),
         ErrorCode(
             "not_found",
@@ -132,7 +133,8 @@ CLOSE_CODES: dict[int, CloseCode] = {
             Close.INTERNAL,
             "internal",
             Reaction.RECONNECT,
-            "Unexpected server fault, or a heartbeat went unanswered (sent by the transport).",
+            "Unexpected server fault (the hub, e.g. while welcoming), or a heartbeat went "
+            "unanswered (the transport).",
         ),
         CloseCode(
             Close.RESTARTING,
