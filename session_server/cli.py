@@ -98,6 +98,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Timing limits an operator (or a test) may want to change from the command line.
+_TIMING_FLAGS = (
+    ("--ping-interval", "heartbeat_interval", "seconds between heartbeat pings to every screen"),
+    ("--ping-timeout", "heartbeat_timeout", "seconds to wait for a heartbeat's answer"),
+    ("--hello-timeout", "hello_timeout", "seconds a new connection has to say hello"),
+    ("--send-timeout", "send_timeout", "seconds a frame may wait on a screen that does not read"),
+    ("--revocation-check", "revocation_check", "seconds between re-checks of connected tokens"),
+)
+
+
 def _serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
     parser.add_argument("--port", type=int, default=8000, help="port (%(default)s)")
@@ -112,42 +122,14 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="extra origin allowed to open the websocket (repeatable)",
     )
     defaults = Limits()
-    parser.add_argument(
-        "--ping-interval",
-        type=float,
-        default=defaults.heartbeat_interval,
-        metavar="SECONDS",
-        help="seconds between heartbeat pings to every screen (%(default)s)",
-    )
-    parser.add_argument(
-        "--ping-timeout",
-        type=float,
-        default=defaults.heartbeat_timeout,
-        metavar="SECONDS",
-        help="seconds to wait for a heartbeat's answer before closing the peer (%(default)s)",
-    )
-    parser.add_argument(
-        "--hello-timeout",
-        type=float,
-        default=defaults.hello_timeout,
-        metavar="SECONDS",
-        help="seconds a new connection has to say hello (%(default)s)",
-    )
-    parser.add_argument(
-        "--send-timeout",
-        type=float,
-        default=defaults.send_timeout,
-        metavar="SECONDS",
-        help="seconds a frame may wait on a screen that does not read before it is closed "
-        "(%(default)s)",
-    )
-    parser.add_argument(
-        "--revocation-check",
-        type=float,
-        default=defaults.revocation_check,
-        metavar="SECONDS",
-        help="seconds between checks that connected screens' tokens are still valid (%(default)s)",
-    )
+    for flag, limit, meaning in _TIMING_FLAGS:
+        parser.add_argument(
+            flag,
+            type=float,
+            default=getattr(defaults, limit),
+            metavar="SECONDS",
+            help=f"{meaning} (%(default)s)",
+        )
     parser.add_argument("--log-level", default="info", help="uvicorn log level (%(default)s)")
 
 
@@ -266,11 +248,7 @@ def serve(args: argparse.Namespace) -> int:
     if not args.no_demo:
         asyncio.run(_with_backend(args, _load_demo))
     limits = Limits(
-        heartbeat_interval=args.ping_interval,
-        heartbeat_timeout=args.ping_timeout,
-        hello_timeout=args.hello_timeout,
-        revocation_check=args.revocation_check,
-        send_timeout=args.send_timeout,
+        **{limit: getattr(args, flag[2:].replace("-", "_")) for flag, limit, _ in _TIMING_FLAGS}
     )
     extra = [o for o in os.environ.get("CONGRESS_ALLOWED_ORIGINS", "").split(",") if o]
     settings = Settings(

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgpack
 import pytest
+from websockets.asyncio.client import ClientConnection, connect
 
 from presidium_console.client import CongressClient
 from session_server.auth import issue_token
@@ -220,3 +222,15 @@ async def health(hub: HubProcess) -> dict[str, Any]:
         answer = await http.get(f"{hub.http}/healthz")
     result: dict[str, Any] = answer.json()
     return result
+
+
+async def stuck_screen(hub: HubProcess, token: str) -> ClientConnection:
+    """A screen that said hello and then reads nothing: a tiny receive buffer, never read."""
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.connect(("127.0.0.1", hub.port))
+    raw.setblocking(False)
+    stuck = await connect(hub.url, sock=raw, max_queue=1, ping_interval=None, compression=None)
+    hello = {"type": "hello", "v": 1, "token": token, "room": DEMO_ROOM}
+    await stuck.send(msgpack.packb(hello))
+    return stuck

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,15 @@ from websockets.exceptions import ConnectionClosed
 
 from session_server.core.state import Role
 from session_server.protocol.codes import Close
-from tests.conftest import UNIT, Clients, DemoTokens, HubProcess, health, run_cli
+from tests.conftest import (
+    UNIT,
+    Clients,
+    DemoTokens,
+    HubProcess,
+    health,
+    run_cli,
+    stuck_screen,
+)
 
 
 @pytest.fixture
@@ -134,14 +141,7 @@ async def test_a_screen_that_never_drains_is_dropped_after_the_send_timeout(
     tokens = quick_hub.tokens()
     presidium = quick_hub.client(tokens.presidium)
     await presidium.connect(timeout=5 * UNIT)
-    raw = socket.socket()
-    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    raw.connect(("127.0.0.1", quick_hub.port))
-    raw.setblocking(False)
-    stuck = await connect(quick_hub.url, sock=raw, max_queue=1, ping_interval=None)
-    await stuck.send(
-        msgpack.packb({"type": "hello", "v": 1, "token": tokens.boards[0], "room": "camau-2025"})
-    )
+    stuck = await stuck_screen(quick_hub, tokens.boards[0])
     await until_screens(quick_hub, 2)
     stuck.transport.pause_reading()
     long_title = "Thảo luận " * 28

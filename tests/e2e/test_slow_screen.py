@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import msgpack
 import psutil
-from websockets.asyncio.client import connect
 
-from tests.conftest import UNIT, Clients, DemoTokens, HubProcess
+from tests.conftest import UNIT, Clients, DemoTokens, HubProcess, stuck_screen
 
 LONG_TITLE = "Thảo luận " + "và cho ý kiến " * 20
 
@@ -22,17 +20,8 @@ async def test_a_screen_that_stops_reading_delays_no_one(
     for n in range(40):
         await presidium.command("add_agenda_item", title=f"{LONG_TITLE} {n}")
 
-    # A tiny receive buffer and a client that never reads: the hub's writes stall at once.
-    raw = socket.socket()
-    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    raw.connect(("127.0.0.1", hub.port))
-    raw.setblocking(False)
-    stuck = await connect(hub.url, sock=raw, max_queue=1, compression=None)
-    await stuck.send(
-        msgpack.packb(
-            {"type": "hello", "v": 1, "token": tokens.delegates[0][0], "room": "camau-2025"}
-        )
-    )
+    # The hub's writes to this screen stall at once.
+    stuck = await stuck_screen(hub, tokens.delegates[0][0])
     hub_process = psutil.Process(hub.pid)
     # Fill the hub's resume history (bounded on its own) so what follows measures the
     # stuck screen alone.
