@@ -232,4 +232,6 @@ def parse_command(name: Any, args: Any) -> Command:
 
 class UnknownCommand(ValueError):
     def __init__(self, name: Any) -> None:
-        super().__init__(f"unknown command {str(name)[:64]!r}")
+        # Never str() a value we do not know: a deeply nested list recurses forever.
+        shown = repr(name[:64]) if isinstance(name, str) else f"of type {type(name).__name__}"
+        super().__init__(f"unknown command {shown}")

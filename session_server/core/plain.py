@@ -86,11 +86,15 @@ def _convert(tp: Any, data: Any, path: str) -> Any:
             for k, v in data.items()
         }
     if isinstance(tp, type) and issubclass(tp, Enum):
-        try:
-            return tp(data)
-        except ValueError:
-            allowed = ", ".join(str(m.value) for m in tp)
-            raise PlainError(path, f"must be one of: {allowed}") from None
+        # Only scalars are tried: Enum() would format a nested list into its own
+        # error message, and a deep one recurses past Python's limit.
+        if isinstance(data, str | int) and not isinstance(data, bool):
+            try:
+                return tp(data)
+            except ValueError:
+                pass
+        allowed = ", ".join(str(m.value) for m in tp)
+        raise PlainError(path, f"must be one of: {allowed}")
     if tp is bool:
         if not isinstance(data, bool):
             raise PlainError(path, "must be a boolean")

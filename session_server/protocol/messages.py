@@ -76,7 +76,9 @@ def parse(frame: bytes) -> ClientMessage:
     kind = data.pop("type", None)
     cls = _CLIENT_TYPES.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        raise ProtocolError("unknown_type", f"unknown message type {str(kind)[:32]!r}")
+        # Never str() a value we do not know: a deeply nested list recurses forever.
+        shown = repr(kind[:32]) if isinstance(kind, str) else f"of type {type(kind).__name__}"
+        raise ProtocolError("unknown_type", f"unknown message type {shown}")
     try:
         message = from_plain(cls, data)
     except PlainError as error:
