@@ -1,0 +1,116 @@
+"""A run's figures per server and N, their ratios, the table printed and the target's verdict."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Phase:
+    server: str
+    n: int
+    connected: int = 0
+    failed: int = 0
+    connect_seconds: float = 0.0
+    turns: int = 0
+    turns_complete: int = 0
+    last_ms: list[float] = field(default_factory=list)
+    """Per measured turn: command sent -> the last screen has the frame."""
+    first_ms: list[float] = field(default_factory=list)
+    """Per measured turn: command sent -> the first screen has the frame."""
+    p50_ms: float = math.nan
+    p99_ms: float = math.nan
+    first_p50_ms: float = math.nan
+    cpu_seconds: float = math.nan
+    rss_mb: float = math.nan
+    client_cpu_seconds: float = math.nan
+    missed_screens: int = 0
+    missed_frames: int = 0
+    resyncs: int = 0
+    lost: int = 0
+    frame_bytes: int = 0
+    error: str = ""
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Linear interpolation between closest ranks, as numpy's default."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def ratio(hub: float, baseline: float) -> float:
+    if math.isnan(hub) or math.isnan(baseline) or baseline <= 0:
+        return math.nan
+    return hub / baseline
+
+
+def _cell(value: float, spec: str, width: int, suffix: str = "") -> str:
+    if math.isnan(value):
+        return f"{'-':>{width}}"
+    return f"{format(value, spec) + suffix:>{width}}"
+
+
+def table(results: list[tuple[Phase, Phase]]) -> str:
+    """The figures, one row per server and one for hub/baseline ratios."""
+    header = (
+        f"{'N':>6}  {'server':<8}{'screens':>8}{'missed':>7}{'frame B':>8}{'p50 ms':>9}"
+        f"{'p99 ms':>9}{'first p50':>10}{'CPU s':>8}{'RSS MB':>8}{'clients CPU s':>14}"
+    )
+    lines = [header, "-" * len(header)]
+    for hub, baseline in results:
+        for phase in (hub, baseline):
+            lines.append(
+                f"{phase.n:>6}  {phase.server:<8}{phase.connected:>8}{phase.missed_screens:>7}"
+                f"{phase.frame_bytes:>8}"
+                + _cell(phase.p50_ms, ".2f", 9)
+                + _cell(phase.p99_ms, ".2f", 9)
+                + _cell(phase.first_p50_ms, ".2f", 10)
+                + _cell(phase.cpu_seconds, ".3f", 8)
+                + _cell(phase.rss_mb, ".1f", 8)
+                + _cell(phase.client_cpu_seconds, ".3f", 14)
+                + (f"  ERROR {phase.error}" if phase.error else "")
+            )
+        lines.append(
+            f"{hub.n:>6}  {'hub/base':<8}{'':>23}"
+            + _cell(ratio(hub.p50_ms, baseline.p50_ms), ".2f", 9, "x")
+            + _cell(ratio(hub.p99_ms, baseline.p99_ms), ".2f", 9, "x")
+            + _cell(ratio(hub.first_p50_ms, baseline.first_p50_ms), ".1f", 10, "x")
+            + _cell(ratio(hub.cpu_seconds, baseline.cpu_seconds), ".2f", 8, "x")
+            + _cell(ratio(hub.rss_mb, baseline.rss_mb), ".2f", 8, "x")
+        )
+    return "\n".join(lines)
+
+
+TARGET_RATIO = 1.25
+TARGET_SIZES = (1000, 4000)
+
+
+def verdict(results: list[tuple[Phase, Phase]]) -> tuple[bool | None, list[str]]:
+    """Whether the issue's target is met, and why not; None when no target size was run."""
+    reasons = []
+    for hub, baseline in results:
+        for phase in (hub, baseline):
+            if phase.error:
+                reasons.append(f"N={phase.n} {phase.server}: did not run ({phase.error})")
+            if phase.missed_screens:
+                reasons.append(
+                    f"N={phase.n} {phase.server}: {phase.missed_screens} screens missed "
+                    f"{phase.missed_frames} frames"
+                )
+        p50 = ratio(hub.p50_ms, baseline.p50_ms)
+        if hub.n in TARGET_SIZES and not p50 <= TARGET_RATIO:
+            reasons.append(
+                f"N={hub.n}: hub p50 is {p50:.2f}x the baseline's (target {TARGET_RATIO}x)"
+            )
+    if reasons:
+        return False, reasons
+    if not any(hub.n in TARGET_SIZES for hub, _ in results):
+        return None, reasons
+    return True, reasons
