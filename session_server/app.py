@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +11,8 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from .backends import open_backend
@@ -27,7 +29,7 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings) -> ASGIApp:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         backend = await open_backend(settings.backend_url, settings.data_dir)
@@ -36,14 +38,17 @@ def create_app(settings: Settings) -> Starlette:
         hub.start()
         for name in await backend.rooms():
             await hub.room(name)
+        # What is loaded now lives as long as the process: frozen, the collector stops
+        # walking it. Young collections made rarer: a page turn to thousands of screens
+        # allocates a coroutine per screen, and with the default threshold the collector
+        # ran several times per turn; full collections were the hub's worst latencies.
+        gc.freeze()
+        gc.set_threshold(100_000, 50, 100)
         try:
             yield
         finally:
             await hub.close()
             await backend.close()
-
-    async def websocket(websocket: WebSocket) -> None:
-        await serve_screen(websocket, websocket.app.state.hub)
 
     async def healthz(request: Request) -> Response:
         hub: Hub = request.app.state.hub
@@ -71,11 +76,18 @@ def create_app(settings: Settings) -> Starlette:
             {"service": "Paperless Congress hub", "websocket": "/ws", "health": "/healthz"}
         )
 
-    return Starlette(
-        routes=[
-            Route("/", index),
-            Route("/healthz", healthz),
-            WebSocketRoute("/ws", websocket),
-        ],
+    starlette = Starlette(
+        routes=[Route("/", index), Route("/healthz", healthz)],
         lifespan=lifespan,
     )
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        # The screens' socket bypasses Starlette's routing and middleware: they wrap every
+        # send in more coroutines, and a page turn is one send per screen in the hall.
+        if scope["type"] == "websocket" and scope["path"] == "/ws":
+            websocket = WebSocket(scope, receive, send)
+            await serve_screen(websocket, starlette.state.hub, send)
+        else:
+            await starlette(scope, receive, send)
+
+    return app

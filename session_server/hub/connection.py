@@ -18,7 +18,7 @@ from ..protocol.codes import Close
 from ..protocol.messages import CommandMessage, Hello, Ping, ProtocolError, Sync
 from .node import Hub
 from .room import Room
-from .screen import Screen
+from .screen import Screen, SendMessage
 
 log = logging.getLogger(__name__)
 
@@ -49,15 +49,20 @@ class _TokenBucket:
         return False
 
 
-async def serve_screen(websocket: WebSocket, hub: Hub) -> None:
-    """Run one connection to its end; nothing it sends can disturb another connection."""
+async def serve_screen(websocket: WebSocket, hub: Hub, send: SendMessage) -> None:
+    """Run one connection to its end; nothing it sends can disturb another connection.
+
+    `send` is the server's own ASGI send for this socket: frames go to it directly, not
+    through Starlette's per-call state checks, which cost more than the write itself
+    when one page turn goes out to thousands of screens.
+    """
     if not hub.origin_allowed(websocket.headers.get("origin"), websocket.headers.get("host")):
         # Closing before accepting answers the upgrade with HTTP 403.
         await websocket.close(code=Close.BAD_HELLO)
         return
     await websocket.accept()
     try:
-        room, screen, hello, token = await _welcome(websocket, hub)
+        room, screen, hello, token = await _welcome(websocket, hub, send)
     except _Refused as refused:
         await _close(websocket, refused.code, refused.reason)
         return
@@ -110,7 +115,9 @@ async def _receive(websocket: WebSocket) -> bytes | str:
     return str(message.get("text") or "")
 
 
-async def _welcome(websocket: WebSocket, hub: Hub) -> tuple[Room, Screen, Hello, TokenRecord]:
+async def _welcome(
+    websocket: WebSocket, hub: Hub, send: SendMessage
+) -> tuple[Room, Screen, Hello, TokenRecord]:
     try:
         async with asyncio.timeout(hub.limits.hello_timeout):
             first = await _receive(websocket)
@@ -136,7 +143,7 @@ async def _welcome(websocket: WebSocket, hub: Hub) -> tuple[Room, Screen, Hello,
         raise _Refused(Close.UNKNOWN_ROOM, "no such room")
     limits = hub.limits
     screen = Screen(
-        websocket.send_bytes,
+        send,
         audience=token.role,
         token_id=token.token_id,
         secret_hash=token.secret_hash,

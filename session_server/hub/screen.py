@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Coroutine, Generator, MutableMapping
+from typing import Any
 
 from ..core.state import Role
 from ..protocol.codes import Close
@@ -14,18 +14,67 @@ from ..protocol.codes import Close
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """A frame on its way out. One instance is shared by every screen a broadcast goes to."""
+SendMessage = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+"""The server's ASGI `send`: takes a `websocket.send` message."""
 
-    frame: bytes
-    # A broadcast may be dropped in favour of a fresh snapshot; an answer to this client
-    # (welcome, ack, error, pong, you) may not.
-    droppable: bool = True
+
+class Outgoing:
+    """A frame on its way out. One instance is shared by every screen a broadcast goes to.
+
+    It holds the ASGI message too, built once: the server only reads it, so thousands of
+    sockets can be handed the same dict instead of one new dict each.
+    """
+
+    __slots__ = ("droppable", "frame", "message")
+
+    def __init__(self, frame: bytes, droppable: bool = True) -> None:
+        self.frame = frame
+        # A broadcast may be dropped in favour of a fresh snapshot; an answer to this
+        # client (welcome, ack, error, pong, you) may not.
+        self.droppable = droppable
+        self.message: dict[str, Any] = {"type": "websocket.send", "bytes": frame}
 
 
 # Stands in the queue where a fresh snapshot is to be written.
 _SNAPSHOT = Outgoing(b"", droppable=False)
+
+
+async def _awaiting(awaitable: Awaitable[None]) -> None:
+    await awaitable
+
+
+class _Resume:
+    """Awaiting it resumes a coroutine that already ran up to its first suspension.
+
+    The writer task takes over a send that `offer` started itself and that had to wait
+    (the socket's buffer was full); it passes the future the send waits on to the event
+    loop, exactly as `await` would have.
+    """
+
+    __slots__ = ("_coroutine", "_waiting_on")
+
+    def __init__(self, coroutine: Coroutine[Any, Any, None], waiting_on: Any) -> None:
+        self._coroutine = coroutine
+        self._waiting_on = waiting_on
+
+    def __await__(self) -> Generator[Any, Any, None]:
+        value = self._waiting_on
+        while True:
+            try:
+                received = yield value
+            except GeneratorExit:
+                self._coroutine.close()
+                raise
+            except BaseException as error:
+                try:
+                    value = self._coroutine.throw(error)
+                except StopIteration:
+                    return
+            else:
+                try:
+                    value = self._coroutine.send(received)
+                except StopIteration:
+                    return
 
 
 class Screen:
@@ -41,7 +90,7 @@ class Screen:
 
     def __init__(
         self,
-        send: Callable[[bytes], Awaitable[None]],
+        send: SendMessage,
         *,
         audience: Role,
         token_id: str,
@@ -68,6 +117,12 @@ class Screen:
         self._loop = asyncio.get_running_loop()
         self._sending_since: float | None = None
         self._writer: asyncio.Task[int] | None = None
+        # The writer waits for work with nothing queued: `offer` may write itself.
+        self._idle = False
+        # A send `offer` started that had to wait, or the error it raised; the writer
+        # finishes the one or raises the other before anything queued.
+        self._inflight: _Resume | None = None
+        self._failed: BaseException | None = None
         self.resyncs = 0
         self.closing: int | None = None
 
@@ -90,8 +145,33 @@ class Screen:
                 # Only answers are waiting, and still the client does not read them.
                 self.close(Close.SLOW)
                 return
+        # Only with nothing queued (a snapshot may be waiting there): order is kept.
+        if self._idle and not self._queue and self._inflight is None and self._failed is None:
+            self._write_now(outgoing)
+            return
         self._queue.append(outgoing)
         self._queued_bytes += len(outgoing.frame)
+        self._wakeup.set()
+
+    def _write_now(self, outgoing: Outgoing) -> None:
+        """Start the send here: with room in the socket's buffer it completes at once.
+
+        A page turn is then one direct write per screen, as in a bare broadcast loop, not
+        one task wake-up per screen; only a send that must wait is left to the writer.
+        """
+        sending = self._send(outgoing.message)
+        coroutine = sending if isinstance(sending, Coroutine) else _awaiting(sending)
+        try:
+            waiting_on = coroutine.send(None)
+        except StopIteration:
+            return
+        except Exception as error:
+            # The socket is gone: the writer raises it, and the connection ends as usual.
+            self._failed = error
+        else:
+            self._sending_since = self._loop.time()
+            self._inflight = _Resume(coroutine, waiting_on)
+        self._idle = False
         self._wakeup.set()
 
     def _full(self, outgoing: Outgoing) -> bool:
@@ -162,20 +242,29 @@ class Screen:
         """Write frames until closed; returns the close code the owner should send."""
         try:
             while True:
-                await self._wakeup.wait()
+                if not self._queue and self.closing is None:
+                    self._idle = True
+                    await self._wakeup.wait()
+                self._idle = False
                 self._wakeup.clear()
+                if self._failed is not None:
+                    raise self._failed
+                if self._inflight is not None:
+                    await self._inflight
+                    self._inflight = None
+                    self._sending_since = None
                 while self._queue:
                     outgoing = self._queue.popleft()
                     self._queued_bytes -= len(outgoing.frame)
                     if outgoing is _SNAPSHOT:
                         self._resync = False
-                        frame = self._snapshot()
+                        message = Outgoing(self._snapshot()).message
                     else:
-                        frame = outgoing.frame
+                        message = outgoing.message
                     # A timestamp, not a timer per send: the fan-out to thousands of
                     # screens must stay cheap; the node's watchdog reads it.
                     self._sending_since = self._loop.time()
-                    await self._send(frame)
+                    await self._send(message)
                     self._sending_since = None
                 if self.closing is not None:
                     return self.closing

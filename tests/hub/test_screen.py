@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
+
+import pytest
 
 from session_server.core.state import Role
 from session_server.hub.screen import Outgoing, Screen
@@ -19,9 +22,10 @@ class Socket:
         self.draining.set()
         self.wrote = asyncio.Condition()
 
-    async def send(self, frame: bytes) -> None:
+    async def send(self, message: dict[str, Any]) -> None:
         await self.draining.wait()
-        self.sent.append(frame)
+        assert message["type"] == "websocket.send"
+        self.sent.append(message["bytes"])
         async with self.wrote:
             self.wrote.notify_all()
 
@@ -172,3 +176,83 @@ async def test_the_queue_is_bounded_in_bytes_too() -> None:
     assert socket.sent == [b"welcome", b"SNAPSHOT"]
     s.close(Close.NORMAL)
     await writer
+
+
+async def idle(s: Screen) -> asyncio.Task[int]:
+    """Start the writer and let it run until it waits for work."""
+    writer = s.start()
+    await asyncio.sleep(0)
+    return writer
+
+
+async def test_an_idle_screen_writes_a_broadcast_at_once_without_its_task() -> None:
+    socket = Socket()
+    s = screen(socket)
+    writer = await idle(s)
+    s.offer(broadcast(b"e1"))
+    # No await between the offer and the check: the write happened inside offer().
+    assert socket.sent == [b"e1"]
+    assert s.queued == 0
+    s.close(Close.NORMAL)
+    assert await writer == Close.NORMAL
+
+
+async def test_a_send_that_must_wait_is_finished_by_the_writer_before_the_queue() -> None:
+    socket = Socket()
+    s = screen(socket)
+    writer = await idle(s)
+    socket.draining.clear()
+    s.offer(broadcast(b"e1"))  # starts, then waits on the socket
+    s.offer(broadcast(b"e2"))
+    s.answer(b"ack-2")
+    assert socket.sent == []
+    await asyncio.sleep(0.05)
+    loop = asyncio.get_running_loop()
+    assert s.stuck(loop.time() + 120), "a waiting send is visible to the watchdog"
+    socket.draining.set()
+    await drain(socket, 3)
+    assert socket.sent == [b"e1", b"e2", b"ack-2"]
+    assert not s.stuck(loop.time() + 120)
+    s.offer(broadcast(b"e3"))
+    assert socket.sent[-1] == b"e3", "idle again, the next write is direct again"
+    s.close(Close.NORMAL)
+    assert await writer == Close.NORMAL
+
+
+async def test_a_waiting_send_is_abandoned_when_the_watchdog_aborts_it() -> None:
+    socket = Socket()
+    s = screen(socket, send_timeout=0.01)
+    writer = await idle(s)
+    socket.draining.clear()
+    s.offer(broadcast(b"e1"))
+    await asyncio.sleep(0.05)
+    assert s.stuck(asyncio.get_running_loop().time())
+    s.abort_slow()
+    async with asyncio.timeout(2 * UNIT):
+        assert await writer == Close.SLOW
+    assert socket.sent == []
+
+
+async def test_a_snapshot_waiting_to_be_written_is_not_overtaken_by_an_answer() -> None:
+    socket = Socket()
+    s = screen(socket)
+    writer = await idle(s)
+    s.resync()  # a client's sync: the snapshot is queued, the writer not yet woken
+    s.answer(b"pong")
+    await drain(socket, 2)
+    assert socket.sent == [b"SNAPSHOT", b"pong"]
+    s.close(Close.NORMAL)
+    await writer
+
+
+async def test_a_direct_write_to_a_closed_socket_ends_the_writer_with_the_error() -> None:
+    class Gone(Socket):
+        async def send(self, message: dict[str, Any]) -> None:
+            raise ConnectionResetError("peer went away")
+
+    s = screen(Gone())
+    writer = await idle(s)
+    s.offer(broadcast(b"e1"))
+    async with asyncio.timeout(2 * UNIT):
+        with pytest.raises(ConnectionResetError):
+            await writer
