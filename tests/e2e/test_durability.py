@@ -104,6 +104,7 @@ async def test_resume_far_behind_gets_a_snapshot(
     late.view.seq = 5
     await late.connect(resume=True, timeout=5 * UNIT)
     await late.wait_for(lambda v: v.seq == presidium.view.seq, timeout=5 * UNIT)
+    await late.wait_frames(lambda frames: len(frames) >= 3, timeout=5 * UNIT)
     assert [f["type"] for f in late.frames[:3]] == ["welcome", "snapshot", "you"]
     await late.close()
 
