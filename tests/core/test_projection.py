@@ -8,8 +8,8 @@ import msgpack
 import pytest
 
 from session_server.core import commands as c
-from session_server.core.decide import Actor, create_room, decide
-from session_server.core.evolve import apply
+from session_server.core import events as e
+from session_server.core.decide import Actor
 from session_server.core.projection import (
     PRIVILEGED,
     SECTIONS,
@@ -19,25 +19,15 @@ from session_server.core.projection import (
 )
 from session_server.core.state import Access, RequestKind, Role, RoomState, audience_may_see
 
-T0 = 1_700_000_000_000
-PRESIDIUM = Actor(Role.PRESIDIUM)
-SECRETARIAT = Actor(Role.SECRETARIAT)
-ANH, BINH, CHI = "dlg-anh", "dlg-binh", "dlg-chi"
+from . import rooms
+from .rooms import ANH, BINH, CHI, PRESIDIUM, SECRETARIAT
 
 
-class Room:
-    def __init__(self) -> None:
-        created = create_room("r", "Provincial congress")
-        assert isinstance(created, tuple)
-        self.state = apply(RoomState(room="r"), 1, created)
-        self.now = T0
-
-    def do(self, command: c.Command, actor: Actor = PRESIDIUM) -> None:
-        self.now += 1000
-        events = decide(self.state, command, actor, self.now)
-        assert isinstance(events, tuple), events
-        assert events, command
-        self.state = apply(self.state, self.state.seq + 1, events)
+class Room(rooms.Room):
+    def do(self, command: c.Command, actor: Actor = PRESIDIUM) -> tuple[e.Event, ...]:
+        events = super().do(command, actor)
+        assert events, f"{command} changed nothing: the test would show no projection"
+        return events
 
     def view(self, audience: Role) -> dict[str, Any]:
         return project(self.state, audience)
