@@ -17,6 +17,9 @@ Guarantees every backend keeps (the contract tests check each one):
 5. Snapshots are an optimisation, never the truth: a snapshot at seq S equals the replay of
    records 1..S. Losing one costs time, not data.
 6. `BackendUnavailable` means the store cannot be reached now; nothing was written.
+7. Blobs (the documents' files) are stored by the SHA-256 of their bytes, hex: ``put_blob``
+   is idempotent and durable when it returns, ``get_blob`` returns the same bytes or None.
+   A blob is never changed or deleted, so a node may keep a copy of it for good.
 """
 
 from __future__ import annotations
@@ -120,6 +123,12 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     async def revoke_token(self, room: str, token_id: str, at: int) -> bool: ...
+
+    @abc.abstractmethod
+    async def put_blob(self, sha256: str, data: bytes) -> None: ...
+
+    @abc.abstractmethod
+    async def get_blob(self, sha256: str) -> bytes | None: ...
 
     @abc.abstractmethod
     async def close(self) -> None: ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Callable
@@ -49,6 +50,10 @@ CREATE TABLE IF NOT EXISTS tokens (
     created_at INTEGER NOT NULL,
     revoked_at INTEGER
 );
+CREATE TABLE IF NOT EXISTS blobs (
+    sha256 TEXT PRIMARY KEY,
+    data BLOB NOT NULL
+) WITHOUT ROWID;
 """
 
 
@@ -206,6 +211,22 @@ class SQLiteBackend(Backend):
             ).fetchone()
         )
         return None if row is None else (int(row[0]), bytes(row[1]))
+
+    async def put_blob(self, sha256: str, data: bytes) -> None:
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise ValueError("a blob is stored under the SHA-256 of its bytes")
+        await self._run(
+            lambda: self.db.execute(
+                "INSERT INTO blobs (sha256, data) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (sha256, data),
+            )
+        )
+
+    async def get_blob(self, sha256: str) -> bytes | None:
+        row = await self._run(
+            lambda: self.db.execute("SELECT data FROM blobs WHERE sha256 = ?", (sha256,)).fetchone()
+        )
+        return None if row is None else bytes(row[0])
 
     async def add_token(self, token: TokenRecord) -> None:
         await self._run(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -188,3 +189,18 @@ async def test_tokens_are_found_by_hash_listed_and_revoked(open_backend: Backend
     revoked = await log.find_token("h1")
     assert revoked is not None
     assert revoked.revoked_at == 9
+
+
+async def test_blobs_are_kept_by_their_hash_and_seen_by_every_opener(
+    open_backend: BackendFactory,
+) -> None:
+    first, second = await open_backend(), await open_backend()
+    data = b"%PDF-1.7 " + bytes(range(256)) * 10
+    sha = hashlib.sha256(data).hexdigest()
+    assert await first.get_blob(sha) is None
+    await first.put_blob(sha, data)
+    await first.put_blob(sha, data)  # idempotent
+    assert await second.get_blob(sha) == data
+    with pytest.raises(ValueError, match="SHA-256"):
+        await first.put_blob(sha, data + b"x")
+    assert await second.get_blob(sha) == data, "a refused put changes nothing"
