@@ -15,6 +15,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
+from . import pages
 from .backends import open_backend
 from .backends.base import BackendUnavailable
 from .hub.connection import serve_screen
@@ -77,7 +78,7 @@ def create_app(settings: Settings) -> ASGIApp:
         )
 
     starlette = Starlette(
-        routes=[Route("/", index), Route("/healthz", healthz)],
+        routes=[Route("/", index), Route("/healthz", healthz), *pages.routes()],
         lifespan=lifespan,
     )
 
