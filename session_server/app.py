@@ -18,6 +18,10 @@ from starlette.websockets import WebSocket
 from . import pages
 from .backends import open_backend
 from .backends.base import BackendUnavailable
+from .documents.http import Documents
+from .documents.http import routes as document_routes
+from .documents.render import RenderPool
+from .documents.store import DocumentLimits, DocumentStore, StoredFile
 from .hub.connection import serve_screen
 from .hub.node import Hub, Limits
 
@@ -28,6 +32,8 @@ class Settings:
     backend_url: str | None = None
     limits: Limits = field(default_factory=Limits)
     allowed_origins: tuple[str, ...] = ()
+    documents: DocumentLimits = field(default_factory=DocumentLimits)
+    prerender: bool = True
 
 
 def create_app(settings: Settings) -> ASGIApp:
@@ -36,9 +42,19 @@ def create_app(settings: Settings) -> ASGIApp:
         backend = await open_backend(settings.backend_url, settings.data_dir)
         hub = Hub(backend, limits=settings.limits, allowed_origins=settings.allowed_origins)
         app.state.hub = hub
+        # Its workers start with the first document job, not with the hub.
+        pool = RenderPool(settings.documents.render)
+        store = DocumentStore(backend, settings.data_dir, pool, settings.documents)
+        app.state.documents = Documents(hub, store)
         hub.start()
         for name in await backend.rooms():
-            await hub.room(name)
+            room = await hub.room(name)
+            if room is not None and settings.prerender:
+                # Pages missing from this node's cache (a new node, a demo just loaded)
+                # are rendered in the background; cached ones are skipped at once.
+                for doc in room.state.documents:
+                    if doc.current is not None:
+                        store.prerender(StoredFile(doc.current.sha256, doc.current.page_sizes))
         # What is loaded now lives as long as the process: frozen, the collector stops
         # walking it. Young collections made rarer: a page turn to thousands of screens
         # allocates a coroutine per screen, and with the default threshold the collector
@@ -49,6 +65,8 @@ def create_app(settings: Settings) -> ASGIApp:
             yield
         finally:
             await hub.close()
+            await store.close()
+            await pool.close()
             await backend.close()
 
     async def healthz(request: Request) -> Response:
@@ -63,10 +81,16 @@ def create_app(settings: Settings) -> ASGIApp:
                 await hub.backend.head(name)
         except BackendUnavailable as error:
             problems.append(f"log unreachable: {error}")
+        documents: Documents = request.app.state.documents
         body: dict[str, object] = {
             "status": "degraded" if problems else "ok",
             "node": hub.node_id,
             "rooms": rooms,
+            "documents": {
+                "renders": documents.store.pool.renders,
+                "served_from_cache": documents.store.served_from_cache,
+                "workers_replaced": documents.store.pool.replaced,
+            },
         }
         if problems:
             body["problems"] = problems
@@ -78,7 +102,7 @@ def create_app(settings: Settings) -> ASGIApp:
         )
 
     starlette = Starlette(
-        routes=[Route("/", index), Route("/healthz", healthz), *pages.routes()],
+        routes=[Route("/", index), Route("/healthz", healthz), *document_routes(), *pages.routes()],
         lifespan=lifespan,
     )
 

@@ -6,10 +6,12 @@ import argparse
 import asyncio
 import contextlib
 import csv
+import dataclasses
 import os
 import sys
+import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 
 from .auth import issue_token
@@ -18,8 +20,11 @@ from .backends.base import Backend
 from .core import commands as c
 from .core.decide import Actor
 from .core.plain import PlainError
-from .core.state import Role
+from .core.state import Access, Role
 from .demo import DEMO_ROOM, load_demo, write_token_file
+from .documents.importing import import_document
+from .documents.render import RenderLimits, RenderPool
+from .documents.store import WIDTHS, DocumentLimits, DocumentStore, UploadError
 from .hub.node import Limits, wall_clock_ms
 from .hub.room import Room
 
@@ -95,7 +100,80 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument(
         "--tokens", action="store_true", help="also issue a token for each new delegate"
     )
+
+    documents = commands.add_parser("documents", help="add documents (PDF) to the room")
+    document_commands = documents.add_subparsers(
+        dest="documents_command", metavar="ACTION", required=True
+    )
+    adding = document_commands.add_parser(
+        "add", help="store, check and pre-render a PDF; a new file for an id is a new version"
+    )
+    adding.add_argument("file", type=Path)
+    adding.add_argument("--title", required=True)
+    adding.add_argument("--access", required=True, choices=[a.value for a in Access])
+    adding.add_argument("--id", help="document id (default: from the file's hash)")
     return parser
+
+
+@contextlib.asynccontextmanager
+async def _document_store(
+    args: argparse.Namespace, backend: Backend
+) -> AsyncIterator[DocumentStore]:
+    limits = DocumentLimits()
+    # One worker: a command line imports a few files, one after another.
+    pool = RenderPool(dataclasses.replace(limits.render, workers=1))
+    store = DocumentStore(backend, args.data, pool, limits)
+    try:
+        yield store
+    finally:
+        await store.close()
+        await pool.close()
+
+
+async def _documents(args: argparse.Namespace, backend: Backend) -> int:
+    if await backend.head(args.room) == 0:
+        print(f"congress: no room {args.room!r}", file=sys.stderr)
+        return 2
+    try:
+        data = args.file.read_bytes()
+    except OSError as error:
+        print(f"congress: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
+    room = Room(args.room, backend, clock=wall_clock_ms)
+    await room.load()
+    try:
+        async with _document_store(args, backend) as store:
+            started = time.perf_counter()
+            try:
+                doc = await import_document(
+                    store,
+                    room,
+                    data,
+                    document_id=args.id or "",
+                    title=args.title,
+                    access=Access(args.access),
+                    actor=Actor(Role.SECRETARIAT),
+                    token_id="cli",
+                )
+            except UploadError as refused:
+                print(f"congress: {args.file}: {refused.message} ({refused.code})", file=sys.stderr)
+                return 1
+            imported = time.perf_counter()
+            await store.settle()
+            rendered = time.perf_counter()
+    finally:
+        await room.close()
+    current = doc.current
+    assert current is not None
+    print(
+        f"{doc.id}\tversion {current.version}\t{doc.pages} pages\t{doc.access.value}\t{doc.title}"
+    )
+    print(
+        f"imported in {imported - started:.2f} s; {doc.pages} pages pre-rendered at "
+        f"{len(WIDTHS)} widths in {rendered - imported:.2f} s",
+        file=sys.stderr,
+    )
+    return 0
 
 
 # Timing limits an operator (or a test) may want to change from the command line.
@@ -130,6 +208,26 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
             metavar="SECONDS",
             help=f"{meaning} (%(default)s)",
         )
+    documents = DocumentLimits()
+    parser.add_argument(
+        "--max-document-mb",
+        type=float,
+        default=documents.max_file_bytes / 2**20,
+        metavar="MB",
+        help="largest PDF taken by upload, in MiB (%(default)s)",
+    )
+    parser.add_argument(
+        "--render-timeout",
+        type=float,
+        default=documents.render.render_seconds,
+        metavar="SECONDS",
+        help="longest one page may take to render before its worker is replaced (%(default)s)",
+    )
+    parser.add_argument(
+        "--no-prerender",
+        action="store_true",
+        help="render pages on first view only, not in the background at start",
+    )
     parser.add_argument("--log-level", default="info", help="uvicorn log level (%(default)s)")
 
 
@@ -143,6 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(args)
     if args.command == "tokens":
         return asyncio.run(_with_backend(args, _tokens))
+    if args.command == "documents":
+        return asyncio.run(_with_backend(args, _documents))
     return asyncio.run(_with_backend(args, _delegates))
 
 
@@ -256,6 +356,11 @@ def serve(args: argparse.Namespace) -> int:
         backend_url=args.backend,
         limits=limits,
         allowed_origins=tuple(args.allow_origin + extra),
+        documents=DocumentLimits(
+            max_file_bytes=int(args.max_document_mb * 2**20),
+            render=RenderLimits(render_seconds=args.render_timeout),
+        ),
+        prerender=not args.no_prerender,
     )
     base = f"http://{args.host}:{args.port}"
     print(f"Hub:        {base}/")
@@ -282,7 +387,10 @@ def serve(args: argparse.Namespace) -> int:
 
 async def _load_demo(args: argparse.Namespace, backend: Backend) -> int:
     token_file = args.data / TOKEN_FILE
-    tokens = await load_demo(backend, args.room)
+    async with _document_store(args, backend) as store:
+        # Its pages are pre-rendered by the hub once it runs (see app.py), not here, so
+        # the hub answers sooner.
+        tokens = await load_demo(backend, store, args.room)
     if tokens is None:
         if token_file.exists():
             print(f"Demo congress {args.room!r} continues; its tokens are in {token_file}")

@@ -7,11 +7,14 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import demo_pdfs as demo_pdfs_module
 from .auth import IssuedToken, issue_token
 from .backends.base import Backend
 from .core import commands as c
 from .core.decide import Actor
 from .core.state import Access, Role
+from .documents.importing import import_document
+from .documents.store import DocumentStore
 from .hub.node import wall_clock_ms
 from .hub.room import Room
 
@@ -31,11 +34,22 @@ AGENDA: tuple[tuple[str, str, int], ...] = (
     ("Bế mạc Đại hội", "Đoàn Chủ tịch", 20),
 )
 
-DOCUMENTS: tuple[tuple[str, str, Access, int], ...] = (
-    ("chuong-trinh", "Chương trình Đại hội", Access.PUBLIC, 2),
-    ("bao-cao-chinh-tri", "Dự thảo Báo cáo chính trị", Access.DELEGATES, 6),
-    ("de-an-nhan-su", "Đề án nhân sự Ban Chấp hành (MẬT)", Access.PRESIDIUM, 3),
+DOCUMENTS: tuple[tuple[str, str, Access], ...] = (
+    ("chuong-trinh", "Chương trình Đại hội", Access.PUBLIC),
+    ("bao-cao-chinh-tri", "Dự thảo Báo cáo chính trị", Access.DELEGATES),
+    ("de-an-nhan-su", "Đề án nhân sự Ban Chấp hành (MẬT)", Access.PRESIDIUM),
 )
+
+
+def demo_pdfs() -> dict[str, bytes]:
+    """The demo documents' files, by document id, written from the demo's own text."""
+    candidates = [(d.name, d.unit) for d in demo_delegates()[:12]]
+    return {
+        "chuong-trinh": demo_pdfs_module.programme(DEMO_TITLE, AGENDA),
+        "bao-cao-chinh-tri": demo_pdfs_module.political_report(DEMO_TITLE),
+        "de-an-nhan-su": demo_pdfs_module.personnel_plan(DEMO_TITLE, candidates),
+    }
+
 
 DELEGATIONS = (
     "Đoàn Thành phố Cà Mau",
@@ -112,7 +126,9 @@ async def run_as(room: Room, actor: Actor, command: c.Command) -> None:
         raise RuntimeError(f"set-up command {command.name} was refused")
 
 
-async def load_demo(backend: Backend, room_name: str = DEMO_ROOM) -> DemoTokens | None:
+async def load_demo(
+    backend: Backend, store: DocumentStore, room_name: str = DEMO_ROOM
+) -> DemoTokens | None:
     """Create the demo congress unless the room exists; returns the tokens made (shown once)."""
     if await backend.head(room_name) > 0:
         return None
@@ -128,11 +144,17 @@ async def load_demo(backend: Backend, room_name: str = DEMO_ROOM) -> DemoTokens 
                 presidium,
                 c.AddAgendaItem(title=title, presenter=presenter, planned_minutes=minutes),
             )
-        for doc_id, title, access, pages in DOCUMENTS:
-            await run_as(
+        files = demo_pdfs()
+        for doc_id, title, access in DOCUMENTS:
+            await import_document(
+                store,
                 room,
-                secretariat,
-                c.RegisterDocument(document_id=doc_id, title=title, access=access, pages=pages),
+                files[doc_id],
+                document_id=doc_id,
+                title=title,
+                access=access,
+                actor=secretariat,
+                token_id="setup",
             )
         delegates = demo_delegates()
         for d in delegates:

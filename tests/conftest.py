@@ -50,8 +50,11 @@ class DemoTokens:
 class HubProcess:
     """`congress serve` in a child process, exactly as an operator starts it."""
 
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+    def __init__(self, data_dir: Path, port: int | None = None, *, prerender: bool = False) -> None:
         self.data_dir = data_dir
+        # Off unless a test is about documents: background renders would take the CPU
+        # that timing-sensitive tests share with the hub.
+        self.prerender = prerender
         self.port = port or free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / "hub.log"
@@ -84,6 +87,7 @@ class HubProcess:
                 str(self.port),
                 "--log-level",
                 "warning",
+                *([] if self.prerender else ["--no-prerender"]),
                 *extra,
             ],
             stdout=log,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .plain import PlainError, from_plain
-from .state import Access, RequestKind, Role
+from .state import Access, PageSize, RequestKind, Role
 
 STEERING = frozenset({Role.PRESIDIUM})
 RECORDING = frozenset({Role.PRESIDIUM, Role.SECRETARIAT})
@@ -17,6 +17,9 @@ CHECKING_IN = frozenset({Role.PRESIDIUM, Role.SECRETARIAT, Role.DELEGATE})
 class Command:
     name: ClassVar[str] = ""
     roles: ClassVar[frozenset[Role]] = frozenset()
+    # False for a command only the server makes from facts it checked itself (a
+    # document's hash and page sizes come from the file it stored, never from a client).
+    from_wire: ClassVar[bool] = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,12 +88,17 @@ class RemoveAgendaItem(Command):
 
 @dataclass(frozen=True, slots=True)
 class RegisterDocument(Command):
+    """Make a document known, or change it; with a file, a new hash is a new version."""
+
     name: ClassVar[str] = "register_document"
     roles: ClassVar[frozenset[Role]] = RECORDING
+    from_wire: ClassVar[bool] = False
     document_id: str
     title: str
     access: Access
     pages: int
+    sha256: str = ""
+    page_sizes: tuple[PageSize, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

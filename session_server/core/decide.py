@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import singledispatch
 
@@ -26,6 +27,8 @@ DEFAULT_SECONDS: dict[RequestKind, int] = {
 MAX_TITLE = 300
 MAX_ANNOUNCEMENT = 280
 MAX_ID = 64
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,18 +209,37 @@ def _(command: c.RegisterDocument, state: RoomState, actor: Actor, now: int) -> 
         return _bad(f"a document's title has 1 to {MAX_TITLE} characters")
     if not 1 <= command.pages <= 10_000:
         return _bad("a document has 1 to 10000 pages")
+    if command.sha256 and (
+        not _SHA256.fullmatch(command.sha256) or len(command.page_sizes) != command.pages
+    ):
+        return _bad("a document's file needs its SHA-256 and the size of every page")
+    known = state.document(command.document_id)
+    current = known.current if known is not None else None
+    same_file = current is not None and current.sha256 == command.sha256
+    version = 0
+    if command.sha256:
+        # The same file registered again keeps its number; a new file is the next one.
+        version = (
+            current.version
+            if same_file and current is not None
+            else ((current.version if current is not None else 0) + 1)
+        )
     event = e.DocumentRegistered(
         document_id=command.document_id,
         title=command.title.strip(),
         access=command.access,
         pages=command.pages,
+        version=version,
+        sha256=command.sha256,
+        page_sizes=command.page_sizes,
+        at=now if command.sha256 else 0,
     )
-    known = state.document(command.document_id)
-    if known is not None and (known.title, known.access, known.pages) == (
+    unchanged = known is not None and (known.title, known.access, known.pages) == (
         event.title,
         event.access,
         event.pages,
-    ):
+    )
+    if unchanged and (not command.sha256 or same_file):
         return ()
     return (event,)
 

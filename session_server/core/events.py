@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .plain import from_plain, to_plain
-from .state import Access, RequestKind, SessionStatus
+from .state import Access, PageSize, RequestKind, SessionStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +78,11 @@ class DocumentRegistered(Event):
     title: str
     access: Access
     pages: int
+    # With a file: its hash, page sizes and the version number decide gave it (0: none).
+    version: int = 0
+    sha256: str = ""
+    page_sizes: tuple[PageSize, ...] = ()
+    at: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from .state import (
     Delegate,
     DocumentInfo,
     DocumentPointer,
+    DocumentVersion,
     Floor,
     FloorRequest,
     ItemStatus,
@@ -142,8 +143,19 @@ def _(state: RoomState, event: e.ItemClosed) -> RoomState:
 
 @_rule(e.DocumentRegistered)
 def _(state: RoomState, event: e.DocumentRegistered) -> RoomState:
+    known = state.document(event.document_id)
+    versions = known.versions if known is not None else ()
+    if event.sha256 and (not versions or versions[-1].sha256 != event.sha256):
+        versions = (
+            *versions,
+            DocumentVersion(event.version, event.sha256, event.page_sizes, event.at),
+        )
     doc = DocumentInfo(
-        id=event.document_id, title=event.title, access=event.access, pages=event.pages
+        id=event.document_id,
+        title=event.title,
+        access=event.access,
+        pages=event.pages,
+        versions=versions,
     )
     others = tuple(d for d in state.documents if d.id != doc.id)
     showing = state.showing

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .state import Delegate, Role, RoomState, audience_may_see
+from .state import Delegate, DocumentInfo, Role, RoomState, audience_may_see
 
 SECTIONS = (
     "session",
@@ -46,7 +46,13 @@ def project(state: RoomState, audience: Role) -> View:
             "current": state.current_item,
         },
         "documents": [
-            {"id": d.id, "title": d.title, "access": d.access.value, "pages": d.pages}
+            {
+                "id": d.id,
+                "title": d.title,
+                "access": d.access.value,
+                "pages": d.pages,
+                **_file(d),
+            }
             for d in state.documents
             if audience_may_see(audience, d.access)
         ],
@@ -80,7 +86,24 @@ def _document(state: RoomState, audience: Role) -> dict[str, Any] | None:
     if doc is None or not audience_may_see(audience, doc.access):
         # The screen learns only that something is presented elsewhere, never what.
         return {"hidden": True}
-    return {"id": doc.id, "title": doc.title, "page": state.showing.page, "pages": doc.pages}
+    return {
+        "id": doc.id,
+        "title": doc.title,
+        "page": state.showing.page,
+        "pages": doc.pages,
+        "version": _file(doc)["version"],
+    }
+
+
+def _file(doc: DocumentInfo) -> dict[str, Any]:
+    """The current file's version and page sizes, which page images are addressed by."""
+    current = doc.current
+    if current is None:
+        return {"version": 0, "page_sizes": []}
+    return {
+        "version": current.version,
+        "page_sizes": [[size.width, size.height] for size in current.page_sizes],
+    }
 
 
 def _person(state: RoomState, delegate_id: str, audience: Role) -> dict[str, Any]:

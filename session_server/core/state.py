@@ -108,11 +108,46 @@ class Announcement:
 
 
 @dataclass(frozen=True, slots=True)
+class PageSize:
+    """A page's size in PDF points (1/72 inch), rotation applied, rounded."""
+
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentVersion:
+    """One uploaded file of a document; older versions stay readable for the record."""
+
+    version: int
+    sha256: str
+    page_sizes: tuple[PageSize, ...]
+    registered_at: int
+
+    @property
+    def pages(self) -> int:
+        return len(self.page_sizes)
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentInfo:
     id: str
     title: str
     access: Access
     pages: int
+    # Oldest first, the last is the one shown. Empty for a document registered by its
+    # page count alone (no file), as the core's own tests do.
+    versions: tuple[DocumentVersion, ...] = ()
+
+    @property
+    def current(self) -> DocumentVersion | None:
+        return self.versions[-1] if self.versions else None
+
+    def version(self, number: int) -> DocumentVersion | None:
+        for version in self.versions:
+            if version.version == number:
+                return version
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -191,6 +191,12 @@ async def _read(
                     # Refuse on the role before looking at the arguments: a board learns
                     # nothing about what a steering command would have needed.
                     raise ProtocolError("forbidden", f"{token.role.value} may not {message.name}")
+                if allowed is not None and not allowed.from_wire:
+                    raise ProtocolError(
+                        "forbidden",
+                        f"{message.name} is done by the hub itself: upload the file instead "
+                        "(POST /api/rooms/ROOM/documents or `congress documents add`)",
+                    )
                 try:
                     command = parse_command(message.name, message.args)
                 except UnknownCommand as unknown:

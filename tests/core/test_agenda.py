@@ -8,7 +8,9 @@ from session_server.core import commands as c
 from session_server.core import events as e
 from session_server.core.state import (
     Access,
+    DocumentVersion,
     ItemStatus,
+    PageSize,
     SessionStatus,
     Speech,
 )
@@ -290,3 +292,72 @@ def test_a_shorter_new_version_moves_the_pointer_to_its_last_page() -> None:
     assert room.state.showing.page == 5
     room.do(c.RegisterDocument("budget", "Budget v3", Access.PUBLIC, 8))
     assert room.state.showing.page == 5
+
+
+# --- Document files and their versions -------------------------------------------------
+
+SHA_1, SHA_2 = "1" * 64, "2" * 64
+A4 = PageSize(595, 842)
+
+
+def upload(
+    sha: str, pages: int, title: str = "Report", access: Access = Access.DELEGATES
+) -> c.Command:
+    return c.RegisterDocument("report", title, access, pages, sha, (A4,) * pages)
+
+
+def test_a_file_registers_version_one_with_its_hash_and_page_sizes() -> None:
+    room = seated()
+    (event,) = room.do(upload(SHA_1, 2), SECRETARIAT)
+    assert event == e.DocumentRegistered(
+        "report", "Report", Access.DELEGATES, 2, 1, SHA_1, (A4, A4), at=room.now
+    )
+    doc = room.state.document("report")
+    assert doc is not None
+    assert doc.current == DocumentVersion(1, SHA_1, (A4, A4), room.now)
+
+
+def test_the_same_file_again_changes_nothing_and_a_new_file_is_the_next_version() -> None:
+    room = seated()
+    room.do(upload(SHA_1, 2))
+    first_at = room.now
+    assert room.do(upload(SHA_1, 2)) == ()
+    (event,) = room.do(upload(SHA_2, 3))
+    assert isinstance(event, e.DocumentRegistered)
+    assert event.version == 2
+    doc = room.state.document("report")
+    assert doc is not None
+    assert [(v.version, v.sha256, v.pages) for v in doc.versions] == [(1, SHA_1, 2), (2, SHA_2, 3)]
+    assert doc.versions[0].registered_at == first_at, "the old version is kept as it was"
+    assert doc.pages == 3
+    assert doc.version(1) is not None
+    assert doc.version(3) is None
+
+
+def test_a_new_title_or_access_for_the_same_file_keeps_its_version() -> None:
+    room = seated()
+    room.do(upload(SHA_1, 2))
+    (event,) = room.do(upload(SHA_1, 2, title="Report (final)", access=Access.PUBLIC))
+    assert isinstance(event, e.DocumentRegistered)
+    assert event.version == 1
+    doc = room.state.document("report")
+    assert doc is not None
+    assert (doc.title, doc.access, len(doc.versions)) == ("Report (final)", Access.PUBLIC, 1)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        c.RegisterDocument("report", "Report", Access.PUBLIC, 2, "abc", (A4, A4)),
+        c.RegisterDocument("report", "Report", Access.PUBLIC, 2, "F" * 64, (A4, A4)),
+        c.RegisterDocument("report", "Report", Access.PUBLIC, 2, SHA_1, (A4,)),
+    ],
+)
+def test_a_file_needs_a_hash_and_a_size_for_every_page(command: c.Command) -> None:
+    room = seated()
+    assert room.code(command) == "invalid_args"
+
+
+def test_documents_are_not_registered_from_the_wire() -> None:
+    assert not c.RegisterDocument.from_wire
+    assert all(t.from_wire for name, t in c.COMMAND_TYPES.items() if name != "register_document")

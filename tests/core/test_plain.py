@@ -204,6 +204,12 @@ def plain_for(tp: Any) -> st.SearchStrategy[Any]:
         return st.booleans()
     if isinstance(tp, type) and issubclass(tp, Enum):
         return st.sampled_from([m.value for m in tp])
+    if origin is tuple:
+        item, ellipsis = typing.get_args(tp)
+        assert ellipsis is Ellipsis, tp
+        return st.lists(plain_for(item), max_size=3)
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        return plain_of(tp)
     raise AssertionError(f"no strategy for {tp!r}")
 
 

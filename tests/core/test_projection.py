@@ -138,6 +138,8 @@ def test_each_audience_lists_only_the_documents_it_may_see() -> None:
         "title": "Personnel list",
         "access": "presidium",
         "pages": 3,
+        "version": 0,
+        "page_sizes": [],
     }
 
 
@@ -174,6 +176,7 @@ def test_a_document_made_confidential_while_shown_disappears_from_the_board() ->
         "title": "Programme",
         "page": 1,
         "pages": 2,
+        "version": 0,
     }
     room.do(c.RegisterDocument("programme", "Programme", Access.PRESIDIUM, 2))
     board = room.view(Role.BOARD)

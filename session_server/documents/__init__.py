@@ -1,0 +1,1 @@
+"""Congress documents: PDFs by content hash, rendered in worker processes, served by access."""

@@ -1,0 +1,51 @@
+"""Adding a document to a room: keep its file, inspect it, register it; one path for all callers."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgpack
+
+from ..core import commands as c
+from ..core.decide import Actor
+from ..core.state import Access, DocumentInfo
+from ..hub.room import Room
+from .store import DocumentStore, UploadError
+
+
+async def import_document(
+    store: DocumentStore,
+    room: Room,
+    data: bytes,
+    *,
+    document_id: str,
+    title: str,
+    access: Access,
+    actor: Actor,
+    token_id: str,
+) -> DocumentInfo:
+    """Store and register `data` as `document_id` (a new version when the file is new).
+
+    Raises `UploadError` for a file refused (too large, not a PDF, over a limit) or a
+    registration the room refused (a bad id or title). The HTTP upload, the CLI and the
+    demo all come through here, so a document is always registered from the file the hub
+    inspected itself.
+    """
+    stored = await store.add(data)
+    command = c.RegisterDocument(
+        document_id=document_id or stored.sha256[:12],
+        title=title,
+        access=access,
+        pages=stored.pages,
+        sha256=stored.sha256,
+        page_sizes=stored.page_sizes,
+    )
+    outcome = await room.submit(command, actor, command_id=uuid.uuid4().hex, token_id=token_id)
+    if outcome.seq is None:
+        refused: dict[str, Any] = msgpack.unpackb(outcome.frame)
+        raise UploadError(str(refused.get("code", "refused")), str(refused.get("message", "")))
+    store.prerender(stored)
+    doc = room.state.document(command.document_id)
+    assert doc is not None, "registered and applied before submit returned"
+    return doc

@@ -1,0 +1,246 @@
+"""Documents' files and page images: stored by content hash, rendered once, read from disk after."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import os
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..backends.base import Backend
+from ..core.state import PageSize
+from .render import PdfInfo, RenderError, RenderLimits, RenderPool
+
+log = logging.getLogger(__name__)
+
+WIDTHS = (320, 1280, 2048)
+"""Widths a page image is served at: a thumbnail, a welcome-gate board, a tablet."""
+
+
+@dataclass(frozen=True)
+class DocumentLimits:
+    max_file_bytes: int = 50 * 2**20
+    """An upload larger than this is refused before anything is parsed."""
+    render: RenderLimits = field(default_factory=RenderLimits)
+
+
+class UploadError(Exception):
+    """A file refused at import, with a code from docs/protocol.md §14 and a clear message."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    sha256: str
+    page_sizes: tuple[PageSize, ...]
+
+    @property
+    def pages(self) -> int:
+        return len(self.page_sizes)
+
+
+def sizes_of(info: PdfInfo) -> tuple[PageSize, ...]:
+    return tuple(PageSize(round(w), round(h)) for w, h in info.page_sizes)
+
+
+def _fold(text: str) -> str:
+    """Lower case without diacritics, so "bao cao" finds "Báo cáo" (đ folds to d)."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+class DocumentStore:
+    """PDFs by SHA-256 (in the backend, so every node has them, and on local disk), their
+    page images and text cached under ``DATA/documents/``; PDFium runs only in the pool."""
+
+    def __init__(
+        self, backend: Backend, data_dir: Path, pool: RenderPool, limits: DocumentLimits
+    ) -> None:
+        self.backend = backend
+        self.root = data_dir / "documents"
+        self.pool = pool
+        self.limits = limits
+        self._rendering: dict[Path, asyncio.Future[None]] = {}
+        self._background: set[asyncio.Task[None]] = set()
+        self.served_from_cache = 0
+
+    # --- files ---------------------------------------------------------------------------
+
+    def _file(self, sha256: str) -> Path:
+        return self.root / "files" / f"{sha256}.pdf"
+
+    async def add(self, data: bytes) -> StoredFile:
+        """Check, inspect and keep a PDF; raises `UploadError`, leaving nothing behind."""
+        if len(data) > self.limits.max_file_bytes:
+            raise UploadError(
+                "file_too_large",
+                f"the file has {len(data)} bytes; at most {self.limits.max_file_bytes} are taken",
+            )
+        if not data.startswith(b"%PDF-"):
+            # Checked here too, so a file that is plainly not a PDF never reaches PDFium.
+            raise UploadError("not_a_pdf", "the file is not a PDF")
+        sha256 = hashlib.sha256(data).hexdigest()
+        path = self._file(sha256)
+        fresh = not path.exists()
+        if fresh:
+            _write_atomically(path, data)
+        try:
+            info = await self.pool.inspect(path)
+        except RenderError as error:
+            if fresh:
+                path.unlink(missing_ok=True)
+            raise UploadError(error.code, error.message) from None
+        await self.backend.put_blob(sha256, data)
+        return StoredFile(sha256, sizes_of(info))
+
+    async def pdf(self, sha256: str) -> Path:
+        """The local copy of a stored PDF, fetched from the backend the first time."""
+        path = self._file(sha256)
+        if not path.exists():
+            data = await self.backend.get_blob(sha256)
+            if data is None:
+                raise FileNotFoundError(sha256)
+            _write_atomically(path, data)
+        return path
+
+    # --- page images ---------------------------------------------------------------------
+
+    def _image(self, sha256: str, page: int, width: int, watermark: str | None) -> Path:
+        name = f"{page}.webp"
+        if watermark is not None:
+            # The mark's text is personal data: the file name carries a digest, not the name.
+            digest = hashlib.sha256(watermark.encode()).hexdigest()[:16]
+            name = f"{page}-{digest}.webp"
+        return self.root / "pages" / sha256 / str(width) / name
+
+    async def page_image(
+        self, sha256: str, page: int, width: int, watermark: str | None = None
+    ) -> Path:
+        """The page rendered at `width`, from the cache when it was rendered before."""
+        if width not in WIDTHS:
+            raise ValueError(f"width is one of {', '.join(map(str, WIDTHS))}")
+        path = self._image(sha256, page, width, watermark)
+        if path.exists():
+            self.served_from_cache += 1
+            return path
+        # Five hundred tablets asking for a new page at once make one render, not 500.
+        pending = self._rendering.get(path)
+        if pending is None:
+            pending = asyncio.ensure_future(self._render(sha256, page, width, watermark, path))
+            self._rendering[path] = pending
+            pending.add_done_callback(lambda _: self._rendering.pop(path, None))
+        await asyncio.shield(pending)
+        return path
+
+    async def _render(
+        self, sha256: str, page: int, width: int, watermark: str | None, path: Path
+    ) -> None:
+        pdf = await self.pdf(sha256)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        await self.pool.render(pdf, page, width, path, watermark=watermark)
+
+    def prerender(self, stored: StoredFile) -> None:
+        """Render every page at every width in the background (the unmarked images)."""
+
+        async def run() -> None:
+            for page in range(1, stored.pages + 1):
+                for width in WIDTHS:
+                    if self._image(stored.sha256, page, width, None).exists():
+                        continue
+                    try:
+                        await self.page_image(stored.sha256, page, width)
+                    except RenderError as error:
+                        log.warning(
+                            "pre-render %s p%d w%d: %s",
+                            stored.sha256[:12],
+                            page,
+                            width,
+                            error.message,
+                        )
+                    except Exception:
+                        log.exception(
+                            "pre-render %s p%d w%d failed", stored.sha256[:12], page, width
+                        )
+
+        task = asyncio.create_task(run(), name=f"prerender:{stored.sha256[:12]}")
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    # --- text ----------------------------------------------------------------------------
+
+    async def page_text(self, sha256: str, page: int) -> str:
+        path = self.root / "text" / sha256 / f"{page}.txt"
+        if path.exists():
+            return path.read_text(encoding="utf-8")
+        text = await self.pool.text(await self.pdf(sha256), page)
+        _write_atomically(path, text.encode("utf-8"))
+        return text
+
+    async def search(
+        self, sha256: str, pages: int, query: str, *, limit: int = 50
+    ) -> list[tuple[int, str]]:
+        """Pages holding `query` as a phrase, case, accents and spacing ignored, with a snippet."""
+        phrase = " ".join(_fold(query).split())
+        if not phrase:
+            return []
+        found: list[tuple[int, str]] = []
+        for page in range(1, pages + 1):
+            text = await self.page_text(sha256, page)
+            folded, origin = _folded_with_origin(text)
+            at = folded.find(phrase)
+            if at >= 0:
+                start, end = origin[at], origin[at + len(phrase) - 1] + 1
+                found.append((page, _snippet(text, start, end)))
+                if len(found) >= limit:
+                    break
+        return found
+
+    async def settle(self) -> None:
+        """Wait for the pre-renders started so far (the CLI does, before it exits)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    async def close(self) -> None:
+        for task in list(self._background):
+            task.cancel()
+        for task in list(self._background):
+            with contextlib.suppress(BaseException):
+                await task
+
+
+def _folded_with_origin(text: str) -> tuple[str, list[int]]:
+    """`text` folded with runs of spacing made one space, and where each character came from."""
+    folded: list[str] = []
+    origin: list[int] = []
+    for index, character in enumerate(text):
+        if character.isspace():
+            if folded and folded[-1] == " ":
+                continue
+            pieces = " "
+        else:
+            pieces = _fold(character)
+        for piece in pieces:
+            folded.append(piece)
+            origin.append(index)
+    return "".join(folded), origin
+
+
+def _snippet(text: str, start: int, end: int, around: int = 60) -> str:
+    left, right = max(0, start - around), min(len(text), end + around)
+    snippet = " ".join(text[left:right].split())
+    return ("…" if left else "") + snippet + ("…" if right < len(text) else "")
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
