@@ -183,6 +183,13 @@ class RenderPool:
         )
         self.renders += 1
 
+    async def mark(self, base: Path, out: Path, watermark: str) -> None:
+        """Write `base` (a rendered page) to `out` with the watermark over it."""
+        await self._call(
+            "mark", self.limits.render_seconds, base=str(base), out=str(out), watermark=watermark
+        )
+        self.renders += 1
+
     async def text(self, pdf: Path, page: int) -> str:
         result = await self._call("text", self.limits.render_seconds, path=str(pdf), page=page)
         return str(result)

@@ -143,9 +143,13 @@ class DocumentStore:
     async def _render(
         self, sha256: str, page: int, width: int, watermark: str | None, path: Path
     ) -> None:
-        pdf = await self.pdf(sha256)
         path.parent.mkdir(parents=True, exist_ok=True)
-        await self.pool.render(pdf, page, width, path, watermark=watermark)
+        if watermark is not None:
+            # Marked copies start from the unmarked page (rendered once, usually at import).
+            base = await self.page_image(sha256, page, width)
+            await self.pool.mark(base, path, watermark)
+            return
+        await self.pool.render(await self.pdf(sha256), page, width, path)
 
     def prerender(self, stored: StoredFile) -> None:
         """Render every page at every width in the background (the unmarked images)."""

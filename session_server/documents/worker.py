@@ -6,11 +6,15 @@ come from outside: a crash or a runaway job here costs a worker, which the pool 
 
 from __future__ import annotations
 
+import math
 import os
 import resource
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+
+_ANGLE = 30
+"""Degrees the watermark's lines climb, as on printed confidential papers."""
 
 FONT_PATHS = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -123,10 +127,7 @@ def render(
         image = image.resize((width, height), Image.Resampling.LANCZOS)
     if watermark:
         image = _mark(image, watermark)
-    target = Path(out)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    image.save(temporary, "WEBP", quality=82, method=2)
-    os.replace(temporary, target)
+    _save(image, out)
 
 
 def _mark(image: Any, text: str) -> Any:
@@ -134,7 +135,7 @@ def _mark(image: Any, text: str) -> Any:
     from PIL import Image, ImageDraw, ImageFont
 
     width, height = image.size
-    size = max(12, width // 24)
+    size = max(12, width // 22)
     font: Any = None
     for candidate in FONT_PATHS:
         if os.path.exists(candidate):
@@ -142,23 +143,52 @@ def _mark(image: Any, text: str) -> Any:
             break
     if font is None:
         font = ImageFont.load_default(size)
-    # Drawn on a square larger than the page's diagonal, turned, then cropped to the page,
-    # so the rows of text cover every corner.
-    side = int((width**2 + height**2) ** 0.5) + 2 * size
-    layer = Image.new("RGBA", (side, side), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(layer)
-    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
-    step_x, step_y = int(right - left) + 3 * size, int(bottom - top) * 4
-    for row, y in enumerate(range(0, side, step_y)):
-        offset = (row % 2) * step_x // 2
-        for x in range(-offset, side, step_x):
-            draw.text((x, y), text, font=font, fill=(110, 110, 130, 46))
-    layer = layer.rotate(30, resample=Image.Resampling.BICUBIC)
-    x0, y0 = (side - width) // 2, (side - height) // 2
-    layer = layer.crop((x0, y0, x0 + width, y0 + height))
+    # The name is drawn and turned once, on a small tile, then pasted in staggered rows:
+    # turning a whole page-sized layer cost more than the rest of the job together.
+    probe = ImageDraw.Draw(Image.new("L", (1, 1)))
+    left, top, right, bottom = probe.textbbox((0, 0), text, font=font)
+    tile = Image.new("RGBA", (int(right - left) + size, int(bottom - top) + size), (0, 0, 0, 0))
+    ImageDraw.Draw(tile).text(
+        (size // 2 - left, size // 2 - top), text, font=font, fill=(110, 110, 130, 56)
+    )
+    text_length, text_height = tile.width, tile.height
+    tile = tile.rotate(_ANGLE, expand=True, resample=Image.Resampling.BICUBIC)
+    layer = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    # Copies sit on a lattice turned like the text: along it one name after another, and
+    # across it a line every two names' heights, every other line shifted by half a name.
+    along = (math.cos(math.radians(_ANGLE)), -math.sin(math.radians(_ANGLE)))
+    across = (-along[1], along[0])
+    pitch, leading = text_length + size, 2.5 * text_height
+    reach = int((width + height) / min(pitch, leading)) + 2
+    for j in range(-reach, reach + 1):
+        shift = (j % 2) * pitch / 2
+        for i in range(-reach, reach + 1):
+            cx = width / 2 + (i * pitch + shift) * along[0] + j * leading * across[0]
+            cy = height / 2 + (i * pitch + shift) * along[1] + j * leading * across[1]
+            x, y = int(cx - tile.width / 2), int(cy - tile.height / 2)
+            if -tile.width < x < width and -tile.height < y < height:
+                # paste clips at the page's edges; the tile's alpha keeps what is under it.
+                layer.paste(tile, (x, y), tile)
     marked = image.convert("RGBA")
     marked.alpha_composite(layer)
     return marked.convert("RGB")
+
+
+def mark(base: str, out: str, watermark: str) -> None:
+    """A marked copy of an already rendered page: PDFium is not needed a second time."""
+    from PIL import Image
+
+    with Image.open(base) as opened:
+        image = opened.convert("RGB")
+    _save(_mark(image, watermark), out)
+
+
+def _save(image: Any, out: str) -> None:
+    target = Path(out)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    # method 1: encoding is most of a marked page's cost, and a faster one is as sharp.
+    image.save(temporary, "WEBP", quality=82, method=1)
+    os.replace(temporary, target)
 
 
 def text(path: str, page: int) -> str:
@@ -187,5 +217,6 @@ JOBS: dict[str, Any] = {
     "inspect": inspect,
     "render": render,
     "text": text,
+    "mark": mark,
     "ping": ping,
 }

@@ -247,7 +247,7 @@ async def test_a_confidential_page_carries_the_delegate_name_and_a_public_page_d
     assert plain.status == marked.status == other.status == 200
     difference = ImageChops.difference(pixels(plain.body), pixels(marked.body))
     changed = difference.convert("L").point(lambda v: 255 if v > 8 else 0).histogram()[255]
-    assert changed > 0.02 * 1280 * 1811, "the mark covers a good part of the page"
+    assert changed > 0.002 * 1280 * 1811, "the name is written across the page"
     assert marked.body != other.body, "each delegate's own name"
     assert marked.headers["etag"] != other.headers["etag"]
 
