@@ -2,9 +2,37 @@
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+import delegate_display
+import presidium_console
+
+CONSOLE = Path(presidium_console.__file__).parent / "static"
+DISPLAY = Path(delegate_display.__file__).parent / "static"
+
+# The pages hold no secret and change with each release: always revalidated.
+_NO_STORE = {"Cache-Control": "no-cache"}
+
+
+def _page(address: str, path: Path) -> Route:
+    async def endpoint(request: Request) -> Response:
+        return FileResponse(path, media_type="text/html", headers=_NO_STORE)
+
+    return Route(address, endpoint)
 
 
 def routes() -> list[BaseRoute]:
-    """Routes for the pages and their static assets (filled in by the screens' issue)."""
-    return []
+    """The pages at /console/, /delegate/ and /board/, their assets under /static/."""
+
+    return [
+        _page("/console/", CONSOLE / "index.html"),
+        _page("/delegate/", DISPLAY / "delegate.html"),
+        _page("/board/", DISPLAY / "board.html"),
+        Mount("/static/console", StaticFiles(directory=CONSOLE), name="console"),
+        Mount("/static/display", StaticFiles(directory=DISPLAY), name="display"),
+    ]

@@ -1,0 +1,92 @@
+// The welcome-gate board: public data only, large, never asks anything, reconnects forever.
+import { Hub, takeToken } from "./common/hub.js";
+import { t, translate } from "./common/i18n.js";
+import {
+  clockText, countdownState, currentItem, formatSeconds, h, kindLabel, liveAnnouncements,
+  replace, secondsLeft, statusBadge,
+} from "./common/ui.js";
+
+const $ = (id) => document.getElementById(id);
+
+function render(hub) {
+  const view = hub.view;
+  const now = hub.now();
+  const session = view.session || {};
+  $("title").textContent = session.title || "";
+  $("session-status").textContent = session.status ? t(`session.${session.status}`) : "";
+  $("session-status").dataset.status = session.status || "";
+  const item = currentItem(view);
+  $("item").textContent = item ? item.title : t("agenda.none");
+  const shown = view.document;
+  // A board never builds an image address: confidential pages stay off public screens.
+  replace(
+    $("document"),
+    shown === null || shown === undefined
+      ? null
+      : shown.hidden
+        ? h("span", { class: "hidden-doc" }, t("document.hidden"))
+        : h("span", {}, `${t("document")}: ${shown.title} — ${t("document.page")} ${shown.page}/${shown.pages}`),
+  );
+  const speakers = view.speakers;
+  const floor = speakers && speakers.floor;
+  if (floor) {
+    const left = secondsLeft(floor, now);
+    replace(
+      $("floor"),
+      h("div", { class: "speaker-name" }, floor.name),
+      h("div", { class: "speaker-unit" }, floor.unit),
+      h("div", { class: "countdown huge", "data-state": countdownState(left), id: "countdown" }, formatSeconds(left)),
+    );
+  } else {
+    replace($("floor"), h("div", { class: "muted big-muted" }, t("speakers.nobody")));
+  }
+  const queue = (speakers && speakers.queue) || [];
+  replace(
+    $("queue"),
+    queue.length
+      ? queue.slice(0, 5).map((entry) =>
+          h("li", {}, h("span", { class: "q-name" }, entry.name), h("span", { class: "q-unit" }, entry.unit),
+            entry.kind !== "speech" ? h("span", { class: "pill order" }, kindLabel(entry.kind)) : null))
+      : [h("li", { class: "muted" }, t("speakers.empty"))],
+  );
+  const attendance = view.attendance || { present: 0, total: 0 };
+  replace($("attendance"), h("span", {}, String(attendance.present)), h("small", {}, ` / ${attendance.total}`));
+  const notices = liveAnnouncements(view, now);
+  const text = notices.map((a) => a.text).join("   •   ");
+  if ($("ticker").textContent !== text) $("ticker").textContent = text;
+  $("ticker").dataset.empty = notices.length ? "no" : "yes";
+}
+
+function tick(hub) {
+  $("clock").textContent = clockText(hub.now());
+  if (hub.view.session) render(hub);
+}
+
+async function main() {
+  translate(document);
+  const token = takeToken("congress.board.token");
+  const status = $("status");
+  if (!token) {
+    statusBadge(status, "stopped");
+    return;
+  }
+  const hub = new Hub({
+    token,
+    onChange: render,
+    onStatus: (value) => statusBadge(status, value),
+    maxBackoffMs: 15000,
+  });
+  for (;;) {
+    try {
+      await hub.start();
+      break;
+    } catch (error) {
+      // The hub may be restarting; a gate board waits and tries again, for ever.
+      statusBadge(status, "reconnecting");
+      await new Promise((resolve) => setTimeout(resolve, 3000 + Math.random() * 2000));
+    }
+  }
+  setInterval(() => tick(hub), 250);
+}
+
+main();

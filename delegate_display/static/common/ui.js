@@ -1,0 +1,65 @@
+// Small helpers the three screens share: building elements, countdowns, clocks.
+import { t } from "./i18n.js";
+
+// h("div", {class: "x", onclick: f}, child, "text", ...) -> element
+export function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    else if (name === "dataset") Object.assign(element.dataset, value);
+    else element.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return element;
+}
+
+export function replace(container, ...children) {
+  container.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined));
+}
+
+// Seconds left for the speaker now (negative when over time), on the server's clock.
+export function secondsLeft(floor, serverNow) {
+  return Math.ceil((floor.granted_at + floor.allowed_seconds * 1000 - serverNow) / 1000);
+}
+
+export function formatSeconds(seconds) {
+  const sign = seconds < 0 ? "−" : "";
+  const value = Math.abs(seconds);
+  return `${sign}${Math.floor(value / 60)}:${String(value % 60).padStart(2, "0")}`;
+}
+
+// "ok", "warning" (last 30 s) or "over": the countdown's colour on every screen.
+export function countdownState(seconds) {
+  if (seconds < 0) return "over";
+  if (seconds <= 30) return "warning";
+  return "ok";
+}
+
+export function clockText(serverNow) {
+  return new Date(serverNow).toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" });
+}
+
+export function kindLabel(kind) {
+  return t(`kind.${kind}`);
+}
+
+// The announcements still valid at the server's now (protocol §6: screens hide expired ones).
+export function liveAnnouncements(view, serverNow) {
+  return (view.announcements || []).filter((a) => a.expires_at > serverNow);
+}
+
+export function currentItem(view) {
+  const agenda = view.agenda;
+  if (!agenda || !agenda.current) return null;
+  return agenda.items.find((item) => item.id === agenda.current) || null;
+}
+
+// A banner for the connection's state, always visible, never in the way.
+export function statusBadge(element, status) {
+  element.dataset.status = status;
+  element.textContent = t(`status.${status}`);
+}

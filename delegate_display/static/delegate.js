@@ -1,0 +1,213 @@
+// The delegate's tablet: follows the presidium, or browses; asks for the floor; checks in.
+import { Hub, pageUrl, takeToken } from "./common/hub.js";
+import { switchLanguage, t, translate } from "./common/i18n.js";
+import {
+  countdownState, currentItem, formatSeconds, h, kindLabel, liveAnnouncements, replace,
+  secondsLeft, statusBadge,
+} from "./common/ui.js";
+
+const $ = (id) => document.getElementById(id);
+const WIDTH = 2048;
+let hub = null;
+// null: following the presidium; else the page the delegate chose: {id, page}.
+let browsing = null;
+
+function toast(text, kind = "") {
+  const element = $("toast");
+  element.textContent = text;
+  element.dataset.kind = kind;
+  element.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { element.hidden = true; }, 3500);
+}
+
+async function act(name, args = {}) {
+  try {
+    await hub.command(name, args);
+    toast(t("action.done"), "ok");
+  } catch (error) {
+    toast(`${t("action.refused")}: ${error.message}`, "error");
+  }
+}
+
+function documentsById() {
+  return new Map((hub.view.documents || []).map((d) => [d.id, d]));
+}
+
+// What the viewer shows now: the live page, or the delegate's own choice.
+function target() {
+  if (browsing) {
+    const doc = documentsById().get(browsing.id);
+    if (doc) return { doc, page: browsing.page, live: false };
+    browsing = null;
+  }
+  const shown = hub.view.document;
+  if (!shown || shown.hidden) return { doc: null, page: 0, live: true, hidden: Boolean(shown) };
+  return { doc: { ...documentsById().get(shown.id), ...shown }, page: shown.page, live: true };
+}
+
+function renderViewer() {
+  const shown = target();
+  $("mode").textContent = shown.live ? t("document.live") : t("document.browsing");
+  $("live").hidden = shown.live;
+  const frame = $("page");
+  if (!shown.doc) {
+    $("doc-title").textContent = "";
+    $("page-label").textContent = "";
+    replace(frame, h("div", { class: "placeholder" }, shown.hidden ? t("document.hidden") : t("document.none")));
+    return;
+  }
+  $("doc-title").textContent = shown.doc.title;
+  $("page-label").textContent = `${t("document.page")} ${shown.page} / ${shown.doc.pages}`;
+  const source = pageUrl(hub.session.room, shown.doc, shown.page, WIDTH);
+  const current = frame.querySelector("img");
+  if (current && current.dataset.source === source) return;
+  const image = h("img", {
+    class: "page-image", alt: `${shown.doc.title} — ${t("document.page")} ${shown.page}`,
+    dataset: { source }, src: source,
+  });
+  // Keep the page in view until the next one has arrived: no blank flash between pages.
+  image.addEventListener("load", () => replace(frame, image));
+  image.addEventListener("error", () => {
+    if (!frame.querySelector("img")) replace(frame, h("div", { class: "placeholder" }, t("document.imageFailed")));
+  });
+  if (!current) replace(frame, h("div", { class: "placeholder" }, "…"));
+}
+
+function renderPicker() {
+  const pick = $("doc-pick");
+  const docs = hub.view.documents || [];
+  const chosen = target().doc;
+  const options = [h("option", { value: "" }, t("document.pick")),
+    ...docs.map((d) => h("option", { value: d.id, selected: chosen && chosen.id === d.id }, d.title))];
+  replace(pick, options);
+}
+
+function renderSpeakers(now) {
+  const speakers = hub.view.speakers;
+  const floor = speakers && speakers.floor;
+  if (floor) {
+    const left = secondsLeft(floor, now);
+    replace($("floor"),
+      h("div", { class: "speaker" }, h("strong", {}, floor.name), h("span", { class: "muted" }, ` · ${floor.unit}`)),
+      h("div", { class: "countdown large", "data-state": countdownState(left), id: "countdown" }, formatSeconds(left)));
+  } else {
+    replace($("floor"), h("div", { class: "muted" }, t("speakers.nobody")));
+  }
+  const queue = (speakers && speakers.queue) || [];
+  const me = hub.session.delegate_id;
+  replace($("queue"), queue.length
+    ? queue.map((entry) => h("li", { class: entry.delegate_id === me ? "me" : "" },
+        h("span", {}, entry.name), " ",
+        h("span", { class: entry.kind === "point_of_order" ? "pill order" : "pill" }, kindLabel(entry.kind))))
+    : [h("li", { class: "muted" }, t("speakers.empty"))]);
+  const place = queue.findIndex((entry) => entry.delegate_id === me);
+  const onFloor = floor && floor.delegate_id === me;
+  $("mine").textContent = onFloor ? t("request.onFloor")
+    : place >= 0 ? `${t("request.yourPlace")}: ${place + 1} / ${queue.length}` : t("request.none");
+  $("withdraw").hidden = place < 0;
+  for (const button of document.querySelectorAll("[data-kind]")) {
+    button.disabled = !speakers || place >= 0 || onFloor
+      || (speakers.closed && button.dataset.kind !== "point_of_order");
+  }
+}
+
+function render() {
+  const view = hub.view;
+  const now = hub.now();
+  $("title").textContent = (view.session && view.session.title) || "";
+  const you = hub.you;
+  $("who").textContent = you ? `${you.name} · ${you.unit}${you.seat ? ` · ${you.seat}` : ""}` : "";
+  $("session-status").textContent = view.session ? t(`session.${view.session.status}`) : "";
+  const item = currentItem(view);
+  $("item").textContent = item ? item.title : t("agenda.none");
+  $("item-presenter").textContent = item && item.presenter ? item.presenter : "";
+  renderPicker();
+  renderViewer();
+  renderSpeakers(now);
+  const attendance = view.attendance || { present: 0, total: 0 };
+  $("attendance").textContent = `${t("attendance.present")}: ${attendance.present} / ${attendance.total}`;
+  $("check-in").hidden = Boolean(you && you.present);
+  replace($("announcements"), liveAnnouncements(view, now).map((a) => h("li", {}, a.text)));
+  if (!$("announcements").children.length) replace($("announcements"), h("li", { class: "muted" }, t("announcements.none")));
+}
+
+function turn(delta) {
+  const shown = target();
+  if (!shown.doc) return;
+  const page = Math.min(shown.doc.pages, Math.max(1, shown.page + delta));
+  browsing = { id: shown.doc.id, page };
+  render();
+}
+
+async function search(event) {
+  event.preventDefault();
+  const shown = target();
+  const query = $("search-q").value.trim();
+  if (!shown.doc || !query) return;
+  const url = `/api/rooms/${encodeURIComponent(hub.session.room)}/documents/${encodeURIComponent(shown.doc.id)}/search?q=${encodeURIComponent(query)}`;
+  const answer = await fetch(url, { credentials: "same-origin" });
+  const results = answer.ok ? (await answer.json()).results : [];
+  replace($("search-results"), results.length
+    ? results.map((r) => h("button", { type: "button", class: "result", onclick: () => {
+        browsing = { id: shown.doc.id, page: r.page };
+        render();
+      } }, h("strong", {}, `${t("document.page")} ${r.page}`), " ", r.snippet))
+    : [h("div", { class: "muted" }, t("document.noResults"))]);
+}
+
+async function main() {
+  translate(document);
+  $("lang").addEventListener("click", () => { switchLanguage(); if (hub && hub.view.session) render(); });
+  const token = takeToken("congress.delegate.token");
+  if (!token) {
+    replace($("page"), h("div", { class: "placeholder" }, t("signIn.delegateMissing")));
+    statusBadge($("status"), "stopped");
+    return;
+  }
+  hub = new Hub({
+    token,
+    onChange: render,
+    onStatus: (status) => {
+      statusBadge($("status"), status);
+      $("offline").hidden = status === "live" || status === "connecting";
+    },
+  });
+  for (const button of document.querySelectorAll("[data-kind]")) {
+    button.addEventListener("click", () => act("request_floor", { kind: button.dataset.kind }));
+  }
+  $("withdraw").addEventListener("click", () => act("withdraw_request"));
+  $("check-in").addEventListener("click", () => act("check_in"));
+  $("prev").addEventListener("click", () => turn(-1));
+  $("next").addEventListener("click", () => turn(1));
+  $("live").addEventListener("click", () => { browsing = null; render(); });
+  $("doc-pick").addEventListener("change", (event) => {
+    const id = event.target.value;
+    browsing = id ? { id, page: 1 } : null;
+    render();
+  });
+  $("search").addEventListener("submit", search);
+  document.addEventListener("keydown", (event) => {
+    if (event.target.tagName === "INPUT") return;
+    if (event.key === "ArrowRight" || event.key === "PageDown") turn(1);
+    if (event.key === "ArrowLeft" || event.key === "PageUp") turn(-1);
+  });
+  for (;;) {
+    try {
+      await hub.start();
+      break;
+    } catch (error) {
+      if (error.code === 401) {
+        replace($("page"), h("div", { class: "placeholder" }, t("signIn.failed")));
+        statusBadge($("status"), "stopped");
+        return;
+      }
+      statusBadge($("status"), "reconnecting");
+      $("offline").hidden = false;
+      await new Promise((resolve) => setTimeout(resolve, 2000 + Math.random() * 2000));
+    }
+  }
+  setInterval(() => { if (hub.view.session) renderSpeakers(hub.now()); }, 250);
+}
+
+main();

@@ -1,0 +1,105 @@
+"""A real Chromium (Debian's) driven by Playwright against a real hub, for the screens' tests."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from tests.conftest import DemoTokens, HubProcess
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# The machine's network is closed: without these Chromium keeps trying Google's hosts.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def screens_hub(tmp_path: Path) -> Iterator[HubProcess]:
+    hub = HubProcess(tmp_path / "data")
+    hub.start()
+    try:
+        yield hub
+    finally:
+        hub.stop()
+
+
+@pytest.fixture
+def demo(screens_hub: HubProcess) -> DemoTokens:
+    return screens_hub.tokens()
+
+
+class Screens:
+    """Pages opened in separate browser contexts, as on separate devices."""
+
+    def __init__(self, browser: Browser, hub: HubProcess) -> None:
+        self.browser = browser
+        self.hub = hub
+        self.contexts: list[BrowserContext] = []
+
+    def open(self, path: str, width: int = 1280, height: int = 800) -> Page:
+        context = self.browser.new_context(
+            viewport={"width": width, "height": height}, locale="vi-VN"
+        )
+        self.contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{self.hub.http}{path}")
+        return page
+
+    def console(self, token: str, width: int = 1600, height: int = 1000) -> Page:
+        page = self.open("/console/", width, height)
+        page.fill("#token", token)
+        page.click("#sign-in button")
+        page.wait_for_selector("#desk:not([hidden])")
+        wait_live(page)
+        return page
+
+    def delegate(self, token: str, width: int = 1280, height: int = 800) -> Page:
+        page = self.open(f"/delegate/#token={token}", width, height)
+        wait_live(page)
+        return page
+
+    def board(self, token: str, width: int = 1920, height: int = 1080) -> Page:
+        page = self.open(f"/board/#token={token}", width, height)
+        wait_live(page)
+        return page
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+def wait_live(page: Page, timeout: float = 15_000) -> None:
+    page.wait_for_selector('#status[data-status="live"]', state="attached", timeout=timeout)
+
+
+@pytest.fixture
+def screens(browser: Browser, screens_hub: HubProcess) -> Iterator[Screens]:
+    opened = Screens(browser, screens_hub)
+    try:
+        yield opened
+    finally:
+        opened.close()

@@ -1,0 +1,191 @@
+"""The three screens in a real Chromium against a real hub: what people see, and when."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from playwright.sync_api import Page, Request
+
+from tests.browser.conftest import SCREENSHOTS, Screens, wait_live
+from tests.conftest import DemoTokens
+
+SECOND = 1000
+"""Playwright waits in milliseconds: the issue's "within 1 s"."""
+
+
+def seconds_shown(page: Page) -> int:
+    text = page.inner_text("#countdown").replace("\u2212", "-")
+    match = re.fullmatch(r"(-?)(\d+):(\d\d)", text.strip())
+    assert match, text
+    value = int(match[2]) * 60 + int(match[3])
+    return -value if match[1] else value
+
+
+def open_item(console: Page, title: str) -> None:
+    item = console.locator(".agenda-item", has_text=title)
+    item.get_by_role("button", name="Mở").click()
+
+
+def test_an_item_and_a_page_turn_reach_the_delegate_and_the_board_within_a_second(
+    screens: Screens, demo: DemoTokens
+) -> None:
+    console = screens.console(demo.presidium)
+    delegate = screens.delegate(demo.delegates[0][0])
+    board = screens.board(demo.boards[0])
+
+    open_item(console, "Báo cáo chính trị của Ban Chấp hành")
+    board.wait_for_function(
+        "document.querySelector('#item').textContent.startsWith('Báo cáo chính trị')",
+        timeout=SECOND,
+    )
+    delegate.wait_for_function(
+        "document.querySelector('#item').textContent.startsWith('Báo cáo chính trị')",
+        timeout=SECOND,
+    )
+
+    console.select_option("#doc-pick", "chuong-trinh")
+    delegate.wait_for_function(
+        "document.querySelector('#page-label').textContent.includes('1 / 2')", timeout=SECOND
+    )
+    console.locator("body").press("ArrowRight")
+    delegate.wait_for_function(
+        "document.querySelector('#page-label').textContent.includes('2 / 2')", timeout=SECOND
+    )
+    board.wait_for_function(
+        "document.querySelector('#document').textContent.includes('2/2')", timeout=SECOND
+    )
+    # The tablet shows the page itself, at the tablet's width, from the hub (the new image
+    # replaces the old one once it has loaded).
+    shown = '#page img[src*="/documents/chuong-trinh/versions/1/pages/2.webp?width=2048"]'
+    delegate.wait_for_selector(shown, timeout=10 * SECOND)
+    assert delegate.evaluate(f"document.querySelector('{shown}').naturalWidth") == 2048
+
+
+def test_a_request_granted_shows_one_countdown_on_all_three_screens(
+    screens: Screens, demo: DemoTokens
+) -> None:
+    console = screens.console(demo.presidium)
+    delegate = screens.delegate(demo.delegates[3][0])
+    board = screens.board(demo.boards[0])
+    open_item(console, "Khai mạc Đại hội")
+    delegate.wait_for_function(
+        "!document.querySelector('[data-kind=speech]').disabled", timeout=5 * SECOND
+    )
+
+    delegate.click("[data-kind=point_of_order]")
+    entry = console.locator(".queue-entry", has_text="Ý kiến thủ tục")
+    entry.wait_for(timeout=SECOND)
+    name = entry.locator("strong").inner_text()
+    delegate.wait_for_function(
+        "document.querySelector('#mine').textContent.includes('1 / 1')", timeout=SECOND
+    )
+
+    entry.get_by_role("button", name="Mời phát biểu").click()
+    board.wait_for_selector("#countdown", timeout=SECOND)
+    assert board.inner_text(".speaker-name") == name
+    delegate.wait_for_selector("#countdown", timeout=SECOND)
+    shown = [seconds_shown(page) for page in (console, delegate, board)]
+    assert max(shown) - min(shown) <= 1, shown
+    assert 100 <= shown[0] <= 120, "a point of order has 120 s"
+    assert delegate.inner_text("#mine") == "Bạn đang phát biểu"
+
+
+def test_the_screens_reconnect_after_a_hub_restart_without_a_reload(
+    screens: Screens, demo: DemoTokens
+) -> None:
+    console = screens.console(demo.presidium)
+    delegate = screens.delegate(demo.delegates[1][0])
+    board = screens.board(demo.boards[1])
+    open_item(console, "Khai mạc Đại hội")
+    board.wait_for_function(
+        "document.querySelector('#item').textContent === 'Khai mạc Đại hội'", timeout=SECOND
+    )
+    for page in (console, delegate, board):
+        page.evaluate("window.notReloaded = true")
+
+    screens.hub.stop()
+    for page in (console, delegate, board):
+        page.wait_for_selector(
+            '#status[data-status="reconnecting"]', state="attached", timeout=5 * SECOND
+        )
+    assert board.inner_text("#item") == "Khai mạc Đại hội", "the last state stays on screen"
+    assert delegate.is_visible("#offline")
+
+    screens.hub.start()
+    for page in (console, delegate, board):
+        wait_live(page, timeout=30 * SECOND)
+        assert page.evaluate("window.notReloaded") is True
+    open_item(console, "Bế mạc Đại hội")
+    for page in (delegate, board):
+        page.wait_for_function(
+            "document.querySelector('#item').textContent === 'Bế mạc Đại hội'", timeout=SECOND
+        )
+    assert not delegate.is_visible("#offline")
+
+
+def test_a_board_never_asks_for_a_confidential_page_nor_shows_its_title(
+    screens: Screens, demo: DemoTokens
+) -> None:
+    console = screens.console(demo.presidium)
+    board = screens.board(demo.boards[0])
+    requested: list[str] = []
+    board.on("request", lambda request: requested.append(request.url))
+    delegate = screens.delegate(demo.delegates[0][0])
+    images: list[Request] = []
+    delegate.on("request", lambda request: images.append(request))
+
+    for document in ("bao-cao-chinh-tri", "de-an-nhan-su"):
+        console.select_option("#doc-pick", document)
+        board.wait_for_function(
+            "document.querySelector('#document').textContent.includes('màn hình đại biểu')",
+            timeout=SECOND,
+        )
+        time.sleep(0.3)
+        html = board.content()
+        assert "Báo cáo chính trị" not in html
+        assert "Đề án nhân sự" not in html
+        assert document not in html
+    assert not [url for url in requested if "/documents/" in url], requested
+    # The delegate got the delegates' report (marked with their name), not the plan.
+    assert any("bao-cao-chinh-tri" in r.url for r in images)
+    assert not any("de-an-nhan-su" in r.url for r in images)
+    assert delegate.inner_text("#page") == "Đang trình chiếu trên màn hình đại biểu"
+
+
+def test_screenshots_of_the_demo_congress(screens: Screens, demo: DemoTokens) -> None:
+    """Written to docs/screenshots/ for the README; look at them after a change to the UI."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    console = screens.console(demo.presidium, 1600, 1000)
+    console.get_by_role("button", name="Khai mạc / tiếp tục").click()
+    open_item(console, "Báo cáo chính trị của Ban Chấp hành")
+    console.select_option("#doc-pick", "bao-cao-chinh-tri")
+    console.locator("body").press("ArrowRight")
+    tablets = [screens.delegate(secret) for secret, _ in demo.delegates[:3]]
+    tablets[1].click("[data-kind=speech]")
+    tablets[2].click("[data-kind=point_of_order]")
+    tablets[0].click("[data-kind=speech]")
+    console.locator(".queue-entry").nth(2).wait_for(timeout=5 * SECOND)
+    console.locator(".queue-entry").first.get_by_role("button", name="Công bố").click()
+    console.get_by_role("button", name="Mời người tiếp theo").click()
+    for entry in range(2):
+        accept = console.locator(".queue-entry").nth(entry).get_by_role("button", name="Công bố")
+        if accept.count():
+            accept.click()
+    for tablet in tablets:
+        tablet.click("#check-in")
+    tablet = screens.delegate(demo.delegates[1][0], 1280, 800)
+    board = screens.board(demo.boards[0], 1920, 1080)
+    portrait = screens.board(demo.boards[1], 1080, 1920)
+    for page in (console, tablet):
+        page.wait_for_function(
+            "[...document.images].every(i => i.complete && i.naturalWidth > 0)",
+            timeout=15 * SECOND,
+        )
+    board.wait_for_selector("#countdown")
+    console.screenshot(path=str(SCREENSHOTS / "console.png"))
+    tablet.screenshot(path=str(SCREENSHOTS / "delegate-tablet.png"))
+    board.screenshot(path=str(SCREENSHOTS / "board-1920x1080.png"))
+    portrait.screenshot(path=str(SCREENSHOTS / "board-1080x1920.png"))
+    for name in ("console", "delegate-tablet", "board-1920x1080", "board-1080x1920"):
+        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 20_000
