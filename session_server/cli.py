@@ -187,6 +187,13 @@ _TIMING_FLAGS = (
 
 
 def _serve_arguments(parser: argparse.ArgumentParser) -> None:
+    # Also after `serve` (`congress serve --backend redis://...`); SUPPRESS keeps a value
+    # given before `serve` when none is given after it.
+    parser.add_argument(
+        "--backend",
+        default=argparse.SUPPRESS,
+        help="log backend URL: sqlite:///PATH or redis://HOST:PORT/DB[?durability=...]",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
     parser.add_argument("--port", type=int, default=8000, help="port (%(default)s)")
     parser.add_argument(

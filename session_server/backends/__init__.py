@@ -17,5 +17,9 @@ async def open_backend(url: str | None, data_dir: Path) -> Backend:
         from .sqlite import SQLiteBackend
 
         return await SQLiteBackend.open(Path(url.removeprefix("sqlite://")))
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from .redis import RedisBackend
+
+        return await RedisBackend.open(url)
     scheme = url.split(":", 1)[0]
-    raise ValueError(f"unsupported backend {scheme!r}: use sqlite:///PATH")
+    raise ValueError(f"unsupported backend {scheme!r}: use sqlite:///PATH or redis://HOST:PORT/DB")

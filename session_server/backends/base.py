@@ -25,6 +25,7 @@ Guarantees every backend keeps (the contract tests check each one):
 from __future__ import annotations
 
 import abc
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -83,6 +84,20 @@ class TokenRecord:
     label: str
     created_at: int
     revoked_at: int | None = None
+
+
+class Bell:
+    """Wakes every tail of a room after an append by this process; others are found by polling."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def ring(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+    def listen(self) -> asyncio.Event:
+        return self._event
 
 
 class Backend(abc.ABC):

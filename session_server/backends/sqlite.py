@@ -15,6 +15,7 @@ from ..core.state import Role
 from .base import (
     Backend,
     BackendUnavailable,
+    Bell,
     DuplicateOrigin,
     LogRecord,
     SeqConflict,
@@ -57,20 +58,6 @@ CREATE TABLE IF NOT EXISTS blobs (
 """
 
 
-class _Bell:
-    """Wakes every tail of a room after a local append; other processes are found by polling."""
-
-    def __init__(self) -> None:
-        self._event = asyncio.Event()
-
-    def ring(self) -> None:
-        self._event.set()
-        self._event = asyncio.Event()
-
-    def listen(self) -> asyncio.Event:
-        return self._event
-
-
 class SQLiteBackend(Backend):
     """Durable against a crash of the process and, with `synchronous=FULL`, of the machine.
 
@@ -86,7 +73,7 @@ class SQLiteBackend(Backend):
         # and one writer is what SQLite wants anyway.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-log")
         self._db: sqlite3.Connection | None = None
-        self._bells: dict[str, _Bell] = {}
+        self._bells: dict[str, Bell] = {}
 
     @classmethod
     async def open(cls, path: Path, *, poll_interval: float = 0.25) -> SQLiteBackend:
@@ -115,10 +102,10 @@ class SQLiteBackend(Backend):
         assert self._db is not None, "SQLiteBackend used before open()"
         return self._db
 
-    def _bell(self, room: str) -> _Bell:
+    def _bell(self, room: str) -> Bell:
         bell = self._bells.get(room)
         if bell is None:
-            bell = self._bells[room] = _Bell()
+            bell = self._bells[room] = Bell()
         return bell
 
     async def append(self, room: str, expected_seq: int, record: LogRecord) -> None:

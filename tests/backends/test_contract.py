@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
+import redis.asyncio as redis
 
 from session_server.backends.base import (
     Backend,
@@ -16,23 +17,44 @@ from session_server.backends.base import (
     SeqConflict,
     TokenRecord,
 )
+from session_server.backends.redis import RedisBackend
 from session_server.backends.sqlite import SQLiteBackend
 from session_server.core import events as e
 from session_server.core.state import Role
 from tests.conftest import UNIT
+from tests.redis_server import RedisServer
 
 BackendFactory = Callable[[], Awaitable[Backend]]
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "redis"])
 async def open_backend(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[BackendFactory]:
     """Opens backends on one shared store, as several processes or nodes would."""
     opened: list[Backend] = []
+    if request.param == "redis":
+        server: RedisServer = request.getfixturevalue("redis_server")
+        client = redis.Redis.from_url(server.url)
+        await client.flushall()
+        await client.aclose()
 
     async def factory() -> Backend:
-        backend = await SQLiteBackend.open(tmp_path / "log.db", poll_interval=0.05)
+        backend: Backend
+        if request.param == "redis":
+            backend = await RedisBackend.open(server.url)
+        else:
+            backend = await SQLiteBackend.open(tmp_path / "log.db", poll_interval=0.05)
         opened.append(backend)
         return backend
 
