@@ -35,7 +35,15 @@ from bench.screens import (
     Workers,
     describe,
 )
-from bench.servers import ROOT, Server, demo_tokens, start_baseline, start_hub
+from bench.servers import (
+    ROOT,
+    Nodes,
+    Server,
+    demo_tokens,
+    start_baseline,
+    start_hub,
+    start_redis,
+)
 from presidium_console.client import CongressClient
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -152,6 +160,7 @@ class Settings:
     batch: int
     turn_timeout: float
     profile: bool
+    nodes: int = 1
     results: Path = RESULTS
 
 
@@ -160,7 +169,7 @@ def _plans(targets: list[Target], settings: Settings, lifetime: float) -> list[W
     count = max(1, min(settings.workers, min(len(t.hellos) for t in targets)))
     return [
         WorkerPlan(
-            [Target(t.url, t.hellos[i::count]) for t in targets],
+            [Target(t.url, t.hellos[i::count], t.more_urls) for t in targets],
             settings.batch,
             settings.client,
             lifetime,
@@ -183,7 +192,7 @@ class Side:
     """One server under test in a run: its process, who turns its pages, what it costs."""
 
     phase: Phase
-    server: Server
+    server: Server | Nodes
     target: int
     controller: Controller | None = None
     sent: dict[int, int] = field(default_factory=dict)
@@ -232,13 +241,33 @@ async def _run_size(
     profile = settings.results / f"hub-profile-{stamp}-n{n}.prof" if settings.profile else None
     async with contextlib.AsyncExitStack() as stack:
         data_dir = work_dir / f"hub-n{n}"
-        hub_server = await start_hub(data_dir, work_dir / f"hub-n{n}.log", profile)
-        stack.push_async_callback(hub_server.stop)
+        hub_server: Server | Nodes
+        more_urls: tuple[str, ...] = ()
+        if settings.nodes > 1:
+            redis = await start_redis(work_dir / f"redis-n{n}", work_dir / f"redis-n{n}.log")
+            stack.push_async_callback(redis.stop)
+            backend = ["--backend", f"redis://127.0.0.1:{redis.port}/0"]
+            nodes = Nodes([])
+            stack.push_async_callback(nodes.stop)
+            for index in range(settings.nodes):
+                # The first node loads the demo into Redis; the others find it there.
+                nodes.servers.append(
+                    await start_hub(
+                        work_dir / f"hub-n{n}-node{index}" if index else data_dir,
+                        work_dir / f"hub-n{n}-node{index}.log",
+                        None,
+                        [*backend, *(["--no-demo"] if index else [])],
+                    )
+                )
+            hub_server, more_urls = nodes, tuple(nodes.urls[1:])
+        else:
+            hub_server = await start_hub(data_dir, work_dir / f"hub-n{n}.log", profile)
+            stack.push_async_callback(hub_server.stop)
         relay = await start_baseline(work_dir / f"baseline-n{n}.log")
         stack.push_async_callback(relay.stop)
         presidium, boards, delegates = demo_tokens(data_dir)
         targets = [
-            Target(hub_server.url, screen_hellos(n, boards, delegates)),
+            Target(hub_server.url, screen_hellos(n, boards, delegates), more_urls),
             # Hellos of the hub's size, though the relay does not read them.
             Target(relay.url, [hello("-" * 32)] * n),
         ]
@@ -461,6 +490,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--quick", action="store_true", help="smoke test: 50 screens, 5 turns")
     parser.add_argument(
+        "--nodes",
+        type=int,
+        default=1,
+        help="hub nodes on one redis-server (1: one node on SQLite); screens spread over them",
+    )
+    parser.add_argument(
         "--results",
         type=Path,
         default=RESULTS,
@@ -485,6 +520,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         turn_timeout=args.turn_timeout,
         profile=args.profile,
         results=args.results,
+        nodes=args.nodes,
     )
     limit = raise_open_files_limit()
     if max(settings.screens) + 200 > limit:
@@ -505,7 +541,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     met, reasons = verdict(results)
     print(
-        f"\nFan-out: {settings.turns} page turns per run, {settings.workers} client processes "
+        f"\nFan-out: hub on {settings.nodes} node(s)"
+        + (" over one redis-server" if settings.nodes > 1 else " (SQLite)")
+        + f", {settings.turns} page turns per run, {settings.workers} client processes "
         f"({settings.client}), 1 board in {BOARD_EVERY} screens, latency from command sent "
         f"to the last screen's receipt"
     )

@@ -38,6 +38,8 @@ class Target:
 
     url: str
     hellos: list[bytes]
+    more_urls: tuple[str, ...] = ()
+    """Other nodes of the same server: screen i connects to ``[url, *more_urls][i % k]``."""
 
 
 @dataclass(frozen=True)
@@ -253,14 +255,20 @@ async def _open_screens(
     plan: WorkerPlan, target: Target, tally: Tally
 ) -> tuple[list[Follower], int, str]:
     """Open the sockets a batch at a time, so the server's accept backlog never overflows."""
-    uri = parse_uri(target.url)
+    urls = [target.url, *target.more_urls]
+    uris = [parse_uri(url) for url in urls]
     screens: list[Follower] = []
     failures = 0
     first_error = ""
     for start in range(0, len(target.hellos), plan.batch):
         batch = target.hellos[start : start + plan.batch]
         results = await asyncio.gather(
-            *(_open_screen(plan, target.url, uri, hello, tally) for hello in batch),
+            *(
+                _open_screen(
+                    plan, urls[(start + i) % len(urls)], uris[(start + i) % len(urls)], hello, tally
+                )
+                for i, hello in enumerate(batch)
+            ),
             return_exceptions=True,
         )
         for result in results:

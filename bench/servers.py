@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import psutil  # type: ignore[import-untyped]
@@ -75,7 +76,9 @@ class Server:
         await asyncio.to_thread(self.process.wait)
 
 
-async def start_hub(data_dir: Path, log_path: Path, profile: Path | None) -> Server:
+async def start_hub(
+    data_dir: Path, log_path: Path, profile: Path | None, extra: Sequence[str] = ()
+) -> Server:
     port = free_port()
     python = [sys.executable]
     if profile is not None:
@@ -91,6 +94,8 @@ async def start_hub(data_dir: Path, log_path: Path, profile: Path | None) -> Ser
         str(port),
         "--log-level",
         "warning",
+        "--no-prerender",
+        *extra,
     ]
     server = Server(command, log_path, port)
 
@@ -141,3 +146,55 @@ def demo_tokens(data_dir: Path) -> tuple[str, list[str], list[str]]:
     if not (presidium and boards and delegates):
         raise RuntimeError(f"no presidium, board or delegate token in {data_dir}")
     return presidium, boards, delegates
+
+
+class Nodes:
+    """Several hub processes measured as one: CPU and memory summed, screens spread."""
+
+    def __init__(self, servers: Sequence[Server]) -> None:
+        self.servers = list(servers)
+
+    @property
+    def url(self) -> str:
+        return self.servers[0].url
+
+    @property
+    def urls(self) -> list[str]:
+        return [server.url for server in self.servers]
+
+    def cpu_ns(self) -> int:
+        return sum(server.cpu_ns() for server in self.servers)
+
+    def rss_mb(self) -> float:
+        return sum(server.rss_mb() for server in self.servers)
+
+    async def stop(self) -> None:
+        for server in self.servers:
+            await server.stop()
+
+
+async def start_redis(data_dir: Path, log_path: Path) -> Server:
+    """A redis-server for the multi-node mode, syncing every write as the hub expects."""
+    port = free_port()
+    await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
+    command = [
+        shutil.which("redis-server") or "redis-server",
+        "--bind", "127.0.0.1", "--port", str(port), "--dir", str(data_dir),
+        "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+    ]  # fmt: skip
+    server = Server(command, log_path, port)
+
+    def answers() -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    try:
+        await server.wait_ready(answers)
+    except BaseException:
+        await server.stop()
+        raise
+    return server

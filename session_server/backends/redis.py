@@ -3,10 +3,9 @@
 Several hub nodes share one Redis. Each record is stream entry ``<seq>-1``; the script
 appends only if the stream's last entry is ``expected_seq - 1`` and the origin is new,
 atomically, so two nodes can never give one seq two records or fork a room. Tails read
-with XREAD from the last id they yielded (never ``$``), so a reconnect skips nothing. A
-tail is woken at once by an append on this node and polls for the others' every
-``poll_interval`` (no blocking XREAD: cancelling one, when a room closes, could leave
-redis-py's connection pool stuck).
+with XREAD from the last id they yielded (never ``$``), so a reconnect skips nothing; an
+append on this node wakes its tails at once, others' are found by polling every
+``poll_interval`` (20 ms).
 
 Durability (``?durability=`` in the URL, see docs/operations.md):
 
@@ -108,10 +107,11 @@ class RedisBackend(Backend):
     """See the module docstring; every method maps Redis being away to BackendUnavailable."""
 
     def __init__(
-        self, client: redis.Redis, durability: str, *, poll_interval: float = 0.05
+        self, client: redis.Redis, durability: str, *, poll_interval: float = 0.02
     ) -> None:
         self.client = client
         self.durability = durability
+        # How soon a tail sees another node's append; this node's own wake it at once.
         self.poll_interval = poll_interval
         self._bells: dict[str, Bell] = {}
         self._append_script = client.register_script(_APPEND)
@@ -198,7 +198,12 @@ class RedisBackend(Backend):
             # From the last id yielded, never "$": an entry appended while this node was
             # away (or between two reads) is still read, once.
             last_id = f"{after}-1" if after else "0-0"
-            answer = await self._call(self.client.xread({_log(room): last_id}, count=500))
+            # Shielded and never blocking: a room closing cancels its tail, and redis-py
+            # cancelled in the middle of a command was seen to hang its connection pool.
+            reading = asyncio.ensure_future(
+                self._call(self.client.xread({_log(room): last_id}, count=500))
+            )
+            answer = await asyncio.shield(reading)
             count = 0
             for _, entries in answer or []:
                 for entry_id, fields in entries:

@@ -127,6 +127,11 @@ class Room:
             except asyncio.CancelledError:
                 raise
             except BackendUnavailable as error:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    # The room is closing: redis-py answers a cancelled blocking read with
+                    # a connection error, which must not turn the close into a retry.
+                    raise asyncio.CancelledError from error
                 log.warning("room %s: log unreachable (%s); retrying", self.name, error)
                 await asyncio.sleep(0.5)
             except Exception as error:
