@@ -203,8 +203,8 @@ async def clients(hub: HubProcess) -> AsyncIterator[Clients]:
             await pool.close()
 
 
-async def run_cli(hub: HubProcess, *args: str) -> str:
-    """Run `congress --data <hub's data> ARGS` as an operator would; its stdout."""
+async def cli(hub: HubProcess, *args: str) -> tuple[int, str, str]:
+    """Run `congress --data <hub's data> ARGS` as an operator would: exit code, out, err."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -216,9 +216,16 @@ async def run_cli(hub: HubProcess, *args: str) -> str:
         stderr=asyncio.subprocess.PIPE,
     )
     out, err = await process.communicate()
-    if process.returncode != 0:
-        raise RuntimeError(f"congress {' '.join(args)} exited {process.returncode}: {err!r}")
-    return out.decode()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def run_cli(hub: HubProcess, *args: str) -> str:
+    """The same, for a command that must succeed: its stdout."""
+    code, out, err = await cli(hub, *args)
+    if code != 0:
+        raise RuntimeError(f"congress {' '.join(args)} exited {code}: {err!r}")
+    return out
 
 
 async def health(hub: HubProcess) -> dict[str, Any]:

@@ -3,7 +3,7 @@ import { Hub, pageUrl, takeToken } from "./common/hub.js";
 import { switchLanguage, t, translate } from "./common/i18n.js";
 import {
   countdownState, currentItem, formatSeconds, h, kindLabel, liveAnnouncements, replace,
-  secondsLeft, statusBadge,
+  secondsLeft, statusBadge, toast,
 } from "./common/ui.js";
 
 const $ = (id) => document.getElementById(id);
@@ -11,15 +11,6 @@ const WIDTH = 2048;
 let hub = null;
 // null: following the presidium; else the page the delegate chose: {id, page}.
 let browsing = null;
-
-function toast(text, kind = "") {
-  const element = $("toast");
-  element.textContent = text;
-  element.dataset.kind = kind;
-  element.hidden = false;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { element.hidden = true; }, 3500);
-}
 
 async function act(name, args = {}) {
   try {

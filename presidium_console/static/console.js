@@ -3,22 +3,13 @@ import { Hub, pageUrl, signIn } from "/static/display/common/hub.js";
 import { switchLanguage, t, translate } from "/static/display/common/i18n.js";
 import {
   countdownState, formatSeconds, h, kindLabel, liveAnnouncements, replace, secondsLeft,
-  statusBadge,
+  statusBadge, toast,
 } from "/static/display/common/ui.js";
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "congress.console.token";
 let hub = null;
 let chosenDocument = null;
-
-function toast(text, kind = "") {
-  const element = $("toast");
-  element.textContent = text;
-  element.dataset.kind = kind;
-  element.hidden = false;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { element.hidden = true; }, 3500);
-}
 
 // Every action says when the hub recorded it, or why it refused.
 async function act(name, args = {}) {

@@ -2,29 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from pathlib import Path
 
-from tests.conftest import UNIT, Clients, DemoTokens, HubProcess, health
+from tests.conftest import UNIT, Clients, DemoTokens, HubProcess, cli, health
 from tests.documents.pdfs import a4_pdf
 from tests.documents.test_http import ROOM, fetch, page_path
-
-
-async def congress(hub: HubProcess, *args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "session_server.cli",
-        "--data",
-        str(hub.data_dir),
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate()
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 async def test_a_document_added_by_the_cli_reaches_the_screens_already_rendered(
@@ -34,7 +16,7 @@ async def test_a_document_added_by_the_cli_reaches_the_screens_already_rendered(
     board = await clients.connect(tokens.boards[0])
     pdf = tmp_path / "nghi-quyet.pdf"
     pdf.write_bytes(a4_pdf(2, "Nghi quyet"))
-    code, out, err = await congress(
+    code, out, err = await cli(
         hub,
         "documents",
         "add",
@@ -62,7 +44,7 @@ async def test_a_document_added_by_the_cli_reaches_the_screens_already_rendered(
     assert (await health(hub))["documents"]["renders"] == before, "rendered at import"
 
     pdf.write_bytes(a4_pdf(3, "Ban 2"))
-    code, out, _ = await congress(
+    code, out, _ = await cli(
         hub,
         "documents",
         "add",
@@ -83,7 +65,7 @@ async def test_the_cli_refuses_a_file_that_is_not_a_pdf_and_registers_nothing(
 ) -> None:
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(b"PK\x03\x04 a zip, not a pdf")
-    code, _, err = await congress(
+    code, _, err = await cli(
         hub, "documents", "add", str(bad), "--title", "X", "--access", "public"
     )
     assert code == 1

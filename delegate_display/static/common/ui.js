@@ -63,3 +63,13 @@ export function statusBadge(element, status) {
   element.dataset.status = status;
   element.textContent = t(`status.${status}`);
 }
+
+// A short message in the corner: what the hub answered to the last action.
+export function toast(text, kind = "") {
+  const element = document.getElementById("toast");
+  element.textContent = text;
+  element.dataset.kind = kind;
+  element.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { element.hidden = true; }, 3500);
+}
