@@ -202,6 +202,24 @@ async function main() {
     act("add_agenda_item", { title: $("new-title").value, presenter: $("new-presenter").value, planned_minutes: minutes });
     event.target.reset();
   });
+  $("upload").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const file = $("upload-file").files[0];
+    if (!file) return;
+    const query = new URLSearchParams({ title: $("upload-name").value, access: $("upload-access").value });
+    toast(t("action.sent"));
+    // The sign-in cookie authorises the upload; the hub checks, stores and registers it.
+    const answer = await fetch(`/api/rooms/${encodeURIComponent(hub.session.room)}/documents?${query}`, {
+      method: "POST", body: file, headers: { "Content-Type": "application/pdf" }, credentials: "same-origin",
+    });
+    const body = await answer.json().catch(() => ({}));
+    if (answer.ok) {
+      toast(`${t("upload.done")}: ${body.title} (v${body.version})`, "ok");
+      event.target.reset();
+    } else {
+      toast(`${t("action.refused")}: ${body.message || answer.status}`, "error");
+    }
+  });
   $("post").addEventListener("submit", (event) => {
     event.preventDefault();
     act("post_announcement", { text: $("post-text").value, minutes: Number($("post-minutes").value || 30) });

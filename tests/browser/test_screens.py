@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 from playwright.sync_api import Page, Request
 
 from tests.browser.conftest import SCREENSHOTS, Screens, wait_live
 from tests.conftest import DemoTokens
+from tests.documents.pdfs import a4_pdf
 
 SECOND = 1000
 """Playwright waits in milliseconds: the issue's "within 1 s"."""
@@ -189,3 +191,20 @@ def test_screenshots_of_the_demo_congress(screens: Screens, demo: DemoTokens) ->
     portrait.screenshot(path=str(SCREENSHOTS / "board-1080x1920.png"))
     for name in ("console", "delegate-tablet", "board-1920x1080", "board-1080x1920"):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 20_000
+
+
+def test_the_console_uploads_a_document_that_reaches_the_delegates(
+    screens: Screens, demo: DemoTokens, tmp_path: Path
+) -> None:
+    console = screens.console(demo.presidium)
+    delegate = screens.delegate(demo.delegates[0][0])
+    pdf = tmp_path / "nghi-quyet.pdf"
+    pdf.write_bytes(a4_pdf(3, "Nghi quyet"))
+    console.set_input_files("#upload-file", str(pdf))
+    console.fill("#upload-name", "Dự thảo Nghị quyết")
+    console.select_option("#upload-access", "delegates")
+    console.get_by_role("button", name="Tải lên").click()
+    console.wait_for_selector('#toast[data-kind="ok"]', timeout=15 * SECOND)
+    delegate.wait_for_selector(
+        '#doc-pick option:text("Dự thảo Nghị quyết")', state="attached", timeout=5 * SECOND
+    )

@@ -99,6 +99,13 @@ const STRINGS = {
     "lang.switch": "English",
     "board.welcome": "Chào mừng Đại hội",
     "board.present": "Đại biểu có mặt",
+    "upload.title": "Thêm tài liệu (PDF)",
+    "upload.name": "Tên tài liệu",
+    "upload.send": "Tải lên",
+    "upload.done": "Đã thêm tài liệu",
+    "access.public": "Công khai",
+    "access.delegates": "Đại biểu",
+    "access.presidium": "Đoàn Chủ tịch (mật)",
   },
   en: {
     "app.name": "Paperless Congress",
@@ -199,6 +206,13 @@ const STRINGS = {
     "lang.switch": "Tiếng Việt",
     "board.welcome": "Welcome to the Congress",
     "board.present": "Delegates present",
+    "upload.title": "Add a document (PDF)",
+    "upload.name": "Document title",
+    "upload.send": "Upload",
+    "upload.done": "Document added",
+    "access.public": "Public",
+    "access.delegates": "Delegates",
+    "access.presidium": "Presidium (confidential)",
   },
 };
 
