@@ -14,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 
+from . import cards
 from .auth import issue_token
 from .backends import open_backend
 from .backends.base import Backend
@@ -21,7 +22,7 @@ from .core import commands as c
 from .core.decide import Actor
 from .core.plain import PlainError
 from .core.state import Access, Role
-from .demo import DEMO_ROOM, load_demo, write_token_file
+from .demo import DEMO_ROOM, DEMO_TITLE, demo_cards, load_demo, write_token_file
 from .documents.importing import import_document
 from .documents.render import RenderLimits, RenderPool
 from .documents.store import WIDTHS, DocumentLimits, DocumentStore, UploadError
@@ -45,6 +46,7 @@ environment:
 """
 
 TOKEN_FILE = "demo-tokens.txt"
+CARDS_FILE = "demo-cards.html"
 
 
 def _env(name: str, default: str) -> str:
@@ -99,6 +101,17 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("file", type=Path)
     importing.add_argument(
         "--tokens", action="store_true", help="also issue a token for each new delegate"
+    )
+    importing.add_argument(
+        "--cards",
+        type=Path,
+        metavar="FILE.html",
+        help="with --tokens: also write printable sign-in cards with QR codes",
+    )
+    importing.add_argument(
+        "--base-url",
+        default="http://127.0.0.1:8000",
+        help="the hub's address as tablets reach it, for the cards' links (%(default)s)",
     )
 
     documents = commands.add_parser("documents", help="add documents (PDF) to the room")
@@ -306,6 +319,7 @@ async def _delegates(args: argparse.Namespace, backend: Backend) -> int:
     await room.load()
     secretariat = Actor(Role.SECRETARIAT)
     failures = 0
+    issued_cards: list[cards.Card] = []
     try:
         for line, row in enumerate(rows, start=2):
             try:
@@ -340,9 +354,16 @@ async def _delegates(args: argparse.Namespace, backend: Backend) -> int:
                     label=command.full_name,
                 )
                 print(f"{command.delegate_id}\t{issued.secret}")
+                detail = f"{command.unit} · {command.seat}" if command.seat else command.unit
+                issued_cards.append(
+                    cards.Card(command.full_name, detail, issued.secret, "delegate")
+                )
     finally:
         await room.close()
     print(f"{len(rows) - failures} delegates registered, {failures} refused", file=sys.stderr)
+    if args.cards is not None and issued_cards:
+        cards.write(args.cards, room.state.title or args.room, args.base_url, issued_cards)
+        print(f"{len(issued_cards)} sign-in cards written to {args.cards}", file=sys.stderr)
     return 1 if failures else 0
 
 
@@ -403,6 +424,8 @@ async def _load_demo(args: argparse.Namespace, backend: Backend) -> int:
             print(f"Demo congress {args.room!r} continues; its tokens are in {token_file}")
         return 0
     write_token_file(token_file, tokens)
+    base_url = f"http://{args.host}:{args.port}"
+    cards.write(args.data / CARDS_FILE, DEMO_TITLE, base_url, demo_cards(tokens))
     print(f"Loaded the demo congress {args.room!r}. Tokens (also in {token_file}):")
     print(f"  presidium    {tokens.presidium.secret}")
     print(f"  secretariat  {tokens.secretariat.secret}")
@@ -410,6 +433,11 @@ async def _load_demo(args: argparse.Namespace, backend: Backend) -> int:
         print(f"  board        {board.secret}  ({board.record.label})")
     first = tokens.delegates[0]
     print(f"  delegate     {first.secret}  ({first.record.label}; 39 more in the file)")
+    print("Screens:")
+    print(f"  console      {base_url}/console/  (sign in with the presidium token)")
+    print(f"  delegate     {base_url}/delegate/#token={first.secret}")
+    print(f"  board        {base_url}/board/#token={tokens.boards[0].secret}")
+    print(f"  QR cards     {args.data / CARDS_FILE}  (every delegate's and board's link)")
     return 0
 
 

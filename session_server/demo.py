@@ -10,6 +10,7 @@ from pathlib import Path
 from . import demo_pdfs as demo_pdfs_module
 from .auth import IssuedToken, issue_token
 from .backends.base import Backend
+from .cards import Card
 from .core import commands as c
 from .core.decide import Actor
 from .core.state import Access, Role
@@ -205,3 +206,16 @@ def write_token_file(path: Path, tokens: DemoTokens) -> None:
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     path.chmod(0o600)
+
+
+def demo_cards(tokens: DemoTokens) -> list[Card]:
+    """The demo's sign-in cards: every delegate, then the boards."""
+    people = {d.id: d for d in demo_delegates()}
+    cards = []
+    for token in tokens.delegates:
+        person = people.get(token.record.delegate_id or "")
+        detail = f"{person.unit} · ghế {person.seat}" if person else ""
+        cards.append(Card(token.record.label, detail, token.secret, "delegate"))
+    for board in tokens.boards:
+        cards.append(Card(board.record.label, "Bảng điện tử", board.secret, "board"))
+    return cards

@@ -12,7 +12,7 @@ import pytest
 from presidium_console.client import ConnectionRefused
 from session_server.cli import build_parser
 from session_server.protocol.codes import Close
-from tests.conftest import UNIT, Clients, DemoTokens, HubProcess, health, run_cli
+from tests.conftest import UNIT, Clients, DemoTokens, HubProcess, cli, health, run_cli
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -55,8 +55,18 @@ async def test_delegates_import_registers_good_rows_and_names_bad_ones(
         f"DB103,{'x' * 250},Đoàn huyện U Minh,E04\n",
         encoding="utf-8",
     )
-    with pytest.raises(RuntimeError, match="exited 1"):
-        await run_cli(hub, "delegates", "import", str(csv_file), "--tokens")
+    cards = tmp_path / "the-cards.html"
+    code, out, _ = await cli(
+        hub, "delegates", "import", str(csv_file), "--tokens", "--cards", str(cards),
+        "--base-url", "https://daihoi.example",
+    )  # fmt: skip
+    assert code == 1, "a bad row makes the import fail, after the good ones"
+    secrets = dict(line.split("\t") for line in out.splitlines())
+    assert sorted(secrets) == ["DB101", "DB102"]
+    sheet = cards.read_text(encoding="utf-8")
+    assert sheet.count('<section class="card">') == 2
+    assert f"https://daihoi.example/delegate/#token={secrets['DB102']}" in sheet
+    assert "Hồ Xuân Hương" in sheet
     presidium = await clients.connect(tokens.presidium)
     # The hub learns of records another process appended by following the log.
     await presidium.wait_for(lambda v: any(d["id"] == "DB102" for d in v["roll"]), timeout=5 * UNIT)
@@ -79,6 +89,7 @@ def test_help_reads_like_docs_and_every_command_is_in_the_readme() -> None:
         "congress tokens list",
         "congress tokens revoke",
         "congress delegates import",
+        "congress documents add",
     ):
         assert command in readme, f"README does not mention {command!r}"
     for env in ("CONGRESS_DATA", "CONGRESS_BACKEND", "CONGRESS_ALLOWED_ORIGINS"):
