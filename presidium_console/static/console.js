@@ -163,9 +163,11 @@ function render() {
 }
 
 async function start(token) {
-  hub = new Hub({ token, onChange: render, onStatus: (status) => statusBadge($("status"), status) });
-  const session = await hub.start();
+  const session = await signIn(token);
+  // A delegate's or board's token never opens the console, not even its socket.
   if (session.role !== "presidium" && session.role !== "secretariat") throw Object.assign(new Error("role"), { code: 401 });
+  hub = new Hub({ token, onChange: render, onStatus: (status) => statusBadge($("status"), status) });
+  await hub.start(session);
   $("who").textContent = session.label;
   $("sign-in").hidden = true;
   $("desk").hidden = false;
@@ -234,20 +236,25 @@ async function main() {
     event.preventDefault();
     const token = $("token").value.trim();
     try {
-      await signIn(token);
-      localStorage.setItem(TOKEN_KEY, token);
       await start(token);
+      localStorage.setItem(TOKEN_KEY, token);
     } catch (error) {
       $("sign-in-error").hidden = false;
     }
   });
   const saved = localStorage.getItem(TOKEN_KEY);
-  if (saved) {
+  while (saved) {
     try {
       await start(saved);
       return;
     } catch (error) {
-      localStorage.removeItem(TOKEN_KEY);
+      // Forget the token only when the hub refuses it; a hub that is restarting is waited for.
+      if (error.code === 401) {
+        localStorage.removeItem(TOKEN_KEY);
+        break;
+      }
+      statusBadge($("status"), "reconnecting");
+      await new Promise((resolve) => setTimeout(resolve, 2000 + Math.random() * 2000));
     }
   }
   $("sign-in").hidden = false;

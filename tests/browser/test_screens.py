@@ -208,3 +208,16 @@ def test_the_console_uploads_a_document_that_reaches_the_delegates(
     delegate.wait_for_selector(
         '#doc-pick option:text("Dự thảo Nghị quyết")', state="attached", timeout=5 * SECOND
     )
+
+
+def test_the_console_refuses_a_delegate_token_and_a_wrong_one(
+    screens: Screens, demo: DemoTokens
+) -> None:
+    page = screens.open("/console/", 1280, 800)
+    for token in (demo.delegates[0][0], "not-a-token"):
+        page.fill("#token", token)
+        page.click("#sign-in button")
+        page.wait_for_selector("#sign-in-error:not([hidden])", timeout=5 * SECOND)
+        assert page.is_hidden("#desk")
+        page.evaluate("document.querySelector('#sign-in-error').hidden = true")
+    assert page.evaluate("localStorage.getItem('congress.console.token')") is None

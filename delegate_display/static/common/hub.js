@@ -31,8 +31,9 @@ export class Hub {
     return Date.now() + this.offsetMs;
   }
 
-  async start() {
-    this.session = await signIn(this.token);
+  // `session`: the answer of an earlier signIn, when the caller had to check it first.
+  async start(session = null) {
+    this.session = session || (await signIn(this.token));
     this.connect();
     setInterval(() => this.ping(), 15000);
     return this.session;
