@@ -8,7 +8,7 @@ import logging
 import multiprocessing
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
+from multiprocessing.context import SpawnContext, SpawnProcess
 from pathlib import Path
 from typing import Any
 
@@ -54,23 +54,28 @@ class PdfInfo:
 
 
 _START_SECONDS = 60.0
+"""How long a new worker may take to answer at all: a new interpreter loading PDFium."""
+_RETRY_SECONDS = (0.5, 30.0)
+"""First and longest pause before starting a replacement again after one failed to start."""
+
+
+def _stopped() -> RenderError:
+    return RenderError("render_failed", "the render pool is stopped")
 
 
 class _Worker:
-    def __init__(self, context: Any, memory: int) -> None:
-        parent, child = multiprocessing.Pipe()
+    """One worker process and the hub's end of its pipe."""
+
+    def __init__(self, context: SpawnContext, memory: int) -> None:
+        parent, child = context.Pipe()
         self.connection: Connection = parent
-        self.process: BaseProcess = context.Process(
+        self.process: SpawnProcess = context.Process(
             target=worker.main, args=(child, memory), name="congress-render", daemon=True
         )
         self.process.start()
         child.close()
-        # Ready only once it answers: start-up (a new interpreter importing PDFium) must
-        # not count against the first job's time limit.
-        self.connection.send(("ping", {}))
-        if not self.connection.poll(_START_SECONDS) or self.connection.recv() != ("ok", "pong"):
-            self.kill()
-            raise RuntimeError("a render worker did not start")
+        self.answered: asyncio.Future[None] | None = None
+        """Set while a message waits for its answer, so that closing the pool can end the wait."""
 
     def kill(self) -> None:
         with contextlib.suppress(Exception):
@@ -86,44 +91,55 @@ class RenderPool:
         self.limits = limits or RenderLimits()
         # spawn, not fork: a forked child would inherit the hub's event loop and sockets.
         self._context = multiprocessing.get_context("spawn")
-        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        # None is the closed pool's answer to whoever waits for a worker; each passes it on.
+        self._idle: asyncio.Queue[_Worker | None] = asyncio.Queue()
         self._workers: set[_Worker] = set()
+        self._starting: asyncio.Task[None] | None = None
+        self._replacing: set[asyncio.Task[None]] = set()
+        self._closing = asyncio.Event()
         self.renders = 0
         self.replaced = 0
-        self._closed = False
-        self._starting: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Start the workers now; otherwise the first job starts them (the hub starts sooner)."""
+        if self._closing.is_set():
+            raise _stopped()
         if self._starting is None:
             self._starting = asyncio.ensure_future(self._start())
+        # Shielded: one caller giving up must not stop the start that others wait for.
         await asyncio.shield(self._starting)
 
     async def _start(self) -> None:
-        started = await asyncio.gather(*(self._spawn() for _ in range(self.limits.workers)))
+        started = await asyncio.gather(*(self._ready_worker() for _ in range(self.limits.workers)))
         for each in started:
             self._idle.put_nowait(each)
-
-    async def _spawn(self) -> _Worker:
-        started = await asyncio.to_thread(_Worker, self._context, self.limits.worker_memory)
-        self._workers.add(started)
-        return started
 
     def worker_pids(self) -> list[int]:
         return [w.process.pid for w in self._workers if w.process.pid is not None]
 
-    async def _replace(self, broken: _Worker) -> None:
-        self._workers.discard(broken)
-        await asyncio.to_thread(broken.kill)
-        self.replaced += 1
-        if not self._closed:
-            self._idle.put_nowait(await self._spawn())
+    async def _ready_worker(self) -> _Worker:
+        """A new worker, once it has answered: its start-up does not count against a job."""
+        started = _Worker(self._context, self.limits.worker_memory)
+        self._workers.add(started)
+        try:
+            answer = await self._exchange(started, ("ping", {}), _START_SECONDS)
+            if answer != ("ok", "pong"):
+                raise RuntimeError(f"a render worker answered {answer!r}")
+        except BaseException as error:
+            self._workers.discard(started)
+            await asyncio.to_thread(started.kill)
+            if isinstance(error, (TimeoutError, EOFError, OSError)):
+                raise RuntimeError("a render worker did not start") from error
+            raise
+        return started
 
-    async def _call(self, operation: str, seconds: float, **arguments: Any) -> Any:
-        if self._closed:
-            raise RenderError("render_failed", "the render pool is stopped")
-        await self.start()
-        chosen = await self._idle.get()
+    async def _exchange(
+        self, chosen: _Worker, message: tuple[str, dict[str, Any]], seconds: float
+    ) -> Any:
+        """Send one message and wait, without blocking the loop, at most `seconds` for the answer.
+
+        Raises TimeoutError, EOFError or OSError (the worker died), or the pool's stopped error.
+        """
         loop = asyncio.get_running_loop()
         answered: asyncio.Future[None] = loop.create_future()
         descriptor = chosen.connection.fileno()
@@ -132,26 +148,73 @@ class RenderPool:
             if not answered.done():
                 answered.set_result(None)
 
+        chosen.connection.send(message)
+        loop.add_reader(descriptor, readable)
+        chosen.answered = answered
         try:
-            chosen.connection.send((operation, arguments))
-            loop.add_reader(descriptor, readable)
-            try:
-                async with asyncio.timeout(seconds):
-                    await answered
-            finally:
+            async with asyncio.timeout(seconds):
+                await answered
+        finally:
+            chosen.answered = None
+            # Once the pool is closing, close() has taken the reader off, and the descriptor
+            # may be closed already and its number given to another file.
+            if not self._closing.is_set():
                 loop.remove_reader(descriptor)
-            reply = chosen.connection.recv()
+        if self._closing.is_set():
+            raise _stopped()
+        return chosen.connection.recv()
+
+    def _replace(self, broken: _Worker) -> None:
+        """Kill a worker that overran, died or was abandoned mid-job; another takes its place."""
+        self._workers.discard(broken)
+        # Killed now, reaped later: a runaway page stops taking a core at once.
+        with contextlib.suppress(Exception):
+            broken.process.kill()
+        self.replaced += 1
+        task = asyncio.create_task(self._restock(broken), name="render-worker-replace")
+        self._replacing.add(task)
+        task.add_done_callback(self._replacing.discard)
+
+    async def _restock(self, broken: _Worker) -> None:
+        await asyncio.to_thread(broken.kill)
+        # A replacement that cannot start now (no memory, too many processes) is tried again
+        # later: given up for good, the pool would shrink, and with no worker left every job
+        # would wait forever.
+        pause, longest = _RETRY_SECONDS
+        while not self._closing.is_set():
+            try:
+                self._idle.put_nowait(await self._ready_worker())
+                return
+            except RenderError:
+                return
+            except Exception:
+                log.exception("a render worker did not start; trying again in %g s", pause)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(pause):
+                    await self._closing.wait()
+            pause = min(2 * pause, longest)
+
+    async def _call(self, operation: str, seconds: float, **arguments: Any) -> Any:
+        await self.start()
+        chosen = await self._idle.get()
+        if chosen is None or self._closing.is_set():
+            self._idle.put_nowait(None)
+            raise _stopped()
+        try:
+            reply = await self._exchange(chosen, (operation, arguments), seconds)
         except TimeoutError:
-            await self._replace(chosen)
+            self._replace(chosen)
             raise RenderError(
                 "render_timeout", f"the file took longer than {seconds:g} s; it was stopped"
             ) from None
-        except (EOFError, OSError, BrokenPipeError):
-            await self._replace(chosen)
+        except (EOFError, OSError):
+            self._replace(chosen)
             raise RenderError("render_failed", "the render worker stopped on this file") from None
+        except RenderError:
+            raise
         except BaseException:
             # Cancelled mid-job: the worker may still be busy, so it cannot be reused.
-            await asyncio.shield(self._replace(chosen))
+            self._replace(chosen)
             raise
         self._idle.put_nowait(chosen)
         if reply[0] == "error":
@@ -195,10 +258,18 @@ class RenderPool:
         return str(result)
 
     async def close(self) -> None:
-        self._closed = True
+        """Stop every worker; a job under way or waiting for a worker fails at once."""
+        self._closing.set()
+        self._idle.put_nowait(None)
+        loop = asyncio.get_running_loop()
         workers = list(self._workers)
         self._workers.clear()
         for each in workers:
-            with contextlib.suppress(Exception):
-                each.connection.close()
+            if each.answered is not None:
+                loop.remove_reader(each.connection.fileno())
+                if not each.answered.done():
+                    each.answered.set_result(None)
         await asyncio.gather(*(asyncio.to_thread(w.kill) for w in workers))
+        # Replacements and a start under way end now too, so no worker outlives close().
+        starts = [*self._replacing, *([self._starting] if self._starting else [])]
+        await asyncio.gather(*starts, return_exceptions=True)

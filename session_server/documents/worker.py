@@ -69,11 +69,10 @@ def _open(path: str) -> Any:
 
 
 def _size(document: Any, index: int) -> tuple[float, float]:
+    """The page as shown, in points: PDFium has already turned a /Rotate 90 or 270 page."""
     page = document[index]
     try:
         width, height = page.get_size()
-        if page.get_rotation() in (90, 270):
-            width, height = height, width
         return float(width), float(height)
     finally:
         page.close()
@@ -133,19 +132,22 @@ def render(
     _save(image, out)
 
 
+def watermark_font(size: int) -> Any:
+    from PIL import ImageFont
+
+    for candidate in FONT_PATHS:
+        if os.path.exists(candidate):
+            return ImageFont.truetype(candidate, size)
+    return ImageFont.load_default(size)
+
+
 def _mark(image: Any, text: str) -> Any:
     """The viewer's name, faint, large and diagonal, repeated across the whole page."""
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
 
     width, height = image.size
     size = max(12, width // 22)
-    font: Any = None
-    for candidate in FONT_PATHS:
-        if os.path.exists(candidate):
-            font = ImageFont.truetype(candidate, size)
-            break
-    if font is None:
-        font = ImageFont.load_default(size)
+    font = watermark_font(size)
     # The name is drawn and turned once, on a small tile, then pasted in staggered rows:
     # turning a whole page-sized layer cost more than the rest of the job together.
     probe = ImageDraw.Draw(Image.new("L", (1, 1)))
@@ -189,9 +191,13 @@ def mark(base: str, out: str, watermark: str) -> None:
 def _save(image: Any, out: str) -> None:
     target = Path(out)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    # method 0: encoding is most of a marked page's cost, and the fastest is as sharp.
-    image.save(temporary, "WEBP", quality=80, method=0)
-    os.replace(temporary, target)
+    try:
+        # method 0: encoding is most of a marked page's cost, and the fastest is as sharp.
+        image.save(temporary, "WEBP", quality=80, method=0)
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def text(path: str, page: int) -> str:

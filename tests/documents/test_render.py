@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import random
 import signal
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,8 +14,20 @@ import pytest
 from fpdf import FPDF
 from PIL import Image, ImageChops
 
+from session_server.documents import worker
 from session_server.documents.render import RenderError, RenderLimits, RenderPool
-from tests.documents.pdfs import a4_pdf, heavy_pdf
+from tests.documents.pdfs import (
+    DEJAVU,
+    a4_pdf,
+    handmade_pdf,
+    heavy_pdf,
+    huge_page_pdf,
+    many_pages_pdf,
+    vietnamese_pdf,
+)
+
+A4 = (595.28, 841.89)
+NAME = "Nguyễn Văn An · DB001"
 
 
 @pytest.fixture
@@ -25,6 +40,7 @@ async def pool() -> AsyncIterator[RenderPool]:
 
 def image(path: Path) -> Image.Image:
     with Image.open(path) as opened:
+        assert opened.format == "WEBP"
         return opened.convert("L")
 
 
@@ -38,52 +54,115 @@ async def still_works(pool: RenderPool, tmp_path: Path) -> None:
     good = write(tmp_path, "good.pdf", a4_pdf(1))
     out = tmp_path / "good.webp"
     await pool.render(good, 1, 320, out)
-    assert image(out).width == 320
+    assert image(out).size == (320, 453)
 
 
-async def test_inspect_measures_every_page(pool: RenderPool, tmp_path: Path) -> None:
+def hidden(directory: Path) -> list[Path]:
+    return list(directory.glob(".*"))
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+async def test_an_a4_file_is_measured_and_rendered_at_each_width(
+    pool: RenderPool, tmp_path: Path
+) -> None:
+    pdf = write(tmp_path, "three.pdf", a4_pdf(3))
+    info = await pool.inspect(pdf)
+    assert info.pages == 3
+    for width, height in info.page_sizes:
+        assert (width, height) == pytest.approx(A4, abs=0.01)
+    for page, width in enumerate((320, 1280, 2048), start=1):
+        out = tmp_path / f"p{page}-{width}.webp"
+        await pool.render(pdf, page, width, out)
+        assert image(out).size == (width, round(width * A4[1] / A4[0]))
+    assert pool.renders == 3
+    assert not hidden(tmp_path), "no temporary file left behind"
+
+
+async def test_sizes_are_as_shown_turned_pages_included(pool: RenderPool, tmp_path: Path) -> None:
     pdf = FPDF(unit="pt")
     pdf.add_page(format=(595, 842))
     pdf.add_page(format=(842, 595))
     info = await pool.inspect(write(tmp_path, "two.pdf", bytes(pdf.output())))
-    assert info.pages == 2
-    assert [tuple(round(v) for v in size) for size in info.page_sizes] == [(595, 842), (842, 595)]
+    assert info.page_sizes == ((595, 842), (842, 595))
+    # A portrait MediaBox with /Rotate 90 is shown, measured and rendered as landscape.
+    turned = write(tmp_path, "turned.pdf", handmade_pdf([(595, 842)], rotate=90))
+    assert (await pool.inspect(turned)).page_sizes == ((842, 595),)
+    await pool.render(turned, 1, 320, tmp_path / "turned.webp")
+    assert image(tmp_path / "turned.webp").size == (320, 226)
 
 
 @pytest.mark.parametrize(
-    ("data", "code"),
+    "data",
     [
-        (b"\x89PNG\r\n\x1a\n not a pdf at all", "not_a_pdf"),
-        (a4_pdf(4)[:400], "not_a_pdf"),
-        (b"%PDF-1.7\n%%EOF\n", "not_a_pdf"),
+        random.Random(7).randbytes(4096),
+        b"<!doctype html><html><body><h1>Nghi quyet</h1></body></html>\n",
+        b"\x89PNG\r\n\x1a\n not a pdf at all",
+        a4_pdf(3)[: len(a4_pdf(3)) // 2],
+        b"%PDF-1.7\n%%EOF\n",
+        handmade_pdf([]),
     ],
-    ids=["png", "truncated", "empty-pdf"],
+    ids=["random", "html", "png", "truncated", "empty-pdf", "no-pages"],
 )
 async def test_a_file_pdfium_cannot_open_is_not_a_pdf(
-    pool: RenderPool, tmp_path: Path, data: bytes, code: str
+    pool: RenderPool, tmp_path: Path, data: bytes
 ) -> None:
+    bad = write(tmp_path, "bad.pdf", data)
     with pytest.raises(RenderError) as refused:
-        await pool.inspect(write(tmp_path, "bad.pdf", data))
-    assert refused.value.code == code
+        await pool.inspect(bad)
+    assert refused.value.code == "not_a_pdf"
+    assert refused.value.message
+    with pytest.raises(RenderError):
+        await pool.render(bad, 1, 320, tmp_path / "bad.webp")
     await still_works(pool, tmp_path)
 
 
 async def test_too_many_pages_and_an_enormous_page_are_refused(
     pool: RenderPool, tmp_path: Path
 ) -> None:
-    many = FPDF(unit="pt", format=(100, 100))
-    for _ in range(51):
-        many.add_page()
     with pytest.raises(RenderError) as refused:
-        await pool.inspect(write(tmp_path, "many.pdf", bytes(many.output())))
+        await pool.inspect(write(tmp_path, "many.pdf", many_pages_pdf(60)))
     assert refused.value.code == "too_many_pages"
-    assert "51" in refused.value.message
-    huge = FPDF(unit="pt", format=(14_401, 500))
-    huge.add_page()
+    assert "60" in refused.value.message
+    assert "50" in refused.value.message
+    assert (await pool.inspect(write(tmp_path, "fifty.pdf", many_pages_pdf(50)))).pages == 50
     with pytest.raises(RenderError) as refused:
-        await pool.inspect(write(tmp_path, "huge.pdf", bytes(huge.output())))
+        await pool.inspect(write(tmp_path, "huge.pdf", huge_page_pdf()))
     assert refused.value.code == "page_too_large"
+    assert "100000" in refused.value.message
     await still_works(pool, tmp_path)
+
+
+async def test_three_thousand_pages_are_refused_quickly_by_default(tmp_path: Path) -> None:
+    default = RenderPool()
+    await default.start()
+    try:
+        pdf = write(tmp_path, "thick.pdf", many_pages_pdf(3000))
+        began = time.perf_counter()
+        with pytest.raises(RenderError) as refused:
+            await default.inspect(pdf)
+        assert refused.value.code == "too_many_pages"
+        assert time.perf_counter() - began < 2
+    finally:
+        await default.close()
+
+
+async def test_a_page_out_of_range_is_no_such_page(pool: RenderPool, tmp_path: Path) -> None:
+    pdf = write(tmp_path, "three.pdf", a4_pdf(3))
+    for page in (0, 4):
+        with pytest.raises(RenderError) as refused:
+            await pool.render(pdf, page, 320, tmp_path / "x.webp")
+        assert refused.value.code == "no_such_page"
+    with pytest.raises(RenderError) as refused:
+        await pool.text(pdf, 9)
+    assert refused.value.code == "no_such_page"
+    assert "1 to 3" in refused.value.message
 
 
 async def test_an_image_over_the_pixel_limit_is_not_rendered(tmp_path: Path) -> None:
@@ -103,20 +182,23 @@ async def test_a_render_over_its_time_is_stopped_and_the_worker_replaced(tmp_pat
     await hasty.start()
     try:
         heavy = write(tmp_path, "heavy.pdf", heavy_pdf())
-        first_pids = hasty.worker_pids()
+        (first,) = hasty.worker_pids()
+        began = time.perf_counter()
         with pytest.raises(RenderError) as refused:
             await hasty.render(heavy, 1, 2048, tmp_path / "heavy.webp")
         assert refused.value.code == "render_timeout"
+        assert time.perf_counter() - began < 1, "answered at the limit, not when the page is done"
         assert hasty.replaced == 1
-        assert hasty.worker_pids() != first_pids
+        assert first not in hasty.worker_pids()
         # The new worker serves the next job (a small one, well inside the limit).
         text = await hasty.text(write(tmp_path, "small.pdf", a4_pdf(1, "Ok")), 1)
         assert "Ok 1" in text
+        assert gone(first)
     finally:
         await hasty.close()
 
 
-async def test_a_worker_killed_from_outside_is_replaced(pool: RenderPool, tmp_path: Path) -> None:
+async def test_a_worker_killed_while_idle_is_replaced(pool: RenderPool, tmp_path: Path) -> None:
     (pid,) = pool.worker_pids()
     os.kill(pid, signal.SIGKILL)
     with pytest.raises(RenderError) as failed:
@@ -126,6 +208,51 @@ async def test_a_worker_killed_from_outside_is_replaced(pool: RenderPool, tmp_pa
     await still_works(pool, tmp_path)
 
 
+async def test_a_worker_killed_mid_job_is_replaced(pool: RenderPool, tmp_path: Path) -> None:
+    (pid,) = pool.worker_pids()
+    job = asyncio.create_task(
+        pool.render(write(tmp_path, "heavy.pdf", heavy_pdf()), 1, 2048, tmp_path / "h.webp")
+    )
+    await asyncio.sleep(0.3)
+    os.kill(pid, signal.SIGKILL)
+    with pytest.raises(RenderError) as failed:
+        await job
+    assert failed.value.code == "render_failed"
+    assert pool.replaced == 1
+    await still_works(pool, tmp_path)
+
+
+async def test_a_job_given_up_mid_render_costs_its_worker(pool: RenderPool, tmp_path: Path) -> None:
+    (pid,) = pool.worker_pids()
+    job = asyncio.create_task(
+        pool.render(write(tmp_path, "heavy.pdf", heavy_pdf()), 1, 2048, tmp_path / "h.webp")
+    )
+    await asyncio.sleep(0.3)
+    job.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await job
+    assert pool.replaced == 1
+    await still_works(pool, tmp_path)
+    assert gone(pid)
+
+
+async def test_more_jobs_than_workers_wait_their_turn(tmp_path: Path) -> None:
+    pair = RenderPool(RenderLimits(workers=2))
+    await pair.start()
+    try:
+        pdf = write(tmp_path, "four.pdf", a4_pdf(4, "Trang"))
+        outs = [tmp_path / f"{n}.webp" for n in range(1, 5)]
+        texts = await asyncio.gather(
+            *(pair.render(pdf, n, 320, outs[n - 1]) for n in range(1, 5)),
+            *(pair.text(pdf, n) for n in range(1, 5)),
+        )
+        assert [t for t in texts[4:]] == [f"Trang {n}" for n in range(1, 5)]
+        assert all(image(out).width == 320 for out in outs)
+        assert pair.renders == 4
+    finally:
+        await pair.close()
+
+
 async def test_the_watermark_is_faint_everywhere_and_absent_without_it(
     pool: RenderPool, tmp_path: Path
 ) -> None:
@@ -133,24 +260,68 @@ async def test_the_watermark_is_faint_everywhere_and_absent_without_it(
     plain, again, marked = (tmp_path / f"{n}.webp" for n in ("plain", "again", "marked"))
     await pool.render(pdf, 1, 1280, plain)
     await pool.render(pdf, 1, 1280, again)
-    await pool.render(pdf, 1, 1280, marked, watermark="Nguyễn Văn An · DB001")
+    await pool.render(pdf, 1, 1280, marked, watermark=NAME)
     base = image(plain)
     assert ImageChops.difference(base, image(again)).getbbox() is None
     difference = ImageChops.difference(base, image(marked))
     width, height = base.size
-    for left, top in ((0, 0), (width // 2, 0), (0, height // 2), (width // 2, height // 2)):
-        quarter = difference.crop((left, top, left + width // 2, top + height // 2))
-        marked_pixels = quarter.point(lambda v: 255 if v > 4 else 0).histogram()[255]
-        assert marked_pixels > 0.002 * quarter.width * quarter.height, "in every quarter"
-    assert max(difference.getextrema()) < 128, "faint: the page stays readable"
+    half_w, half_h = width // 2, height // 2
+    for left, top in (
+        (0, 0),
+        (half_w, 0),
+        (0, half_h),
+        (half_w, half_h),
+        (width // 4, height // 4),
+    ):
+        region = difference.crop((left, top, left + half_w, top + half_h))
+        changed = region.point(lambda v: 255 if v > 4 else 0).histogram()[255]
+        assert changed > 0.02 * region.width * region.height, "the name covers the whole page"
+    counts = difference.histogram()
+    changed_total = sum(counts[5:])
+    mean = sum(v * n for v, n in enumerate(counts) if v > 4) / changed_total
+    assert mean < 80, "faint: the page stays readable"
+    assert max(v for v, n in enumerate(counts) if n) < 128, "nowhere near full contrast"
 
 
-async def test_close_leaves_no_worker_alive(tmp_path: Path) -> None:
+def test_the_watermark_font_has_vietnamese_glyphs() -> None:
+    font = worker.watermark_font(40)
+    if DEJAVU.exists():
+        assert font.path == str(DEJAVU)
+    missing = bytes(font.getmask("\U000f0000"))
+    for glyph in "ễăâ·Nguyn":
+        assert bytes(font.getmask(glyph)) != missing, f"{glyph!r} is drawn, not a box"
+    assert bytes(font.getmask("ễ")) != bytes(font.getmask("e")), "the marks are drawn"
+
+
+async def test_text_comes_back_with_its_diacritics(pool: RenderPool, tmp_path: Path) -> None:
+    pdf = write(tmp_path, "bao-cao.pdf", vietnamese_pdf("Báo cáo chính trị"))
+    assert "Báo cáo chính trị" in await pool.text(pdf, 1)
+
+
+async def test_close_leaves_no_worker_alive() -> None:
     started = RenderPool(RenderLimits(workers=2))
     await started.start()
     pids = started.worker_pids()
     assert len(pids) == 2
     await started.close()
-    for pid in pids:
-        with pytest.raises(ProcessLookupError):
-            os.kill(pid, 0)
+    assert all(gone(pid) for pid in pids)
+
+
+async def test_close_ends_jobs_under_way_and_waiting_at_once(tmp_path: Path) -> None:
+    single = RenderPool(RenderLimits(workers=1, render_seconds=30))
+    await single.start()
+    pids = single.worker_pids()
+    heavy = write(tmp_path, "heavy.pdf", heavy_pdf())
+    under_way = asyncio.create_task(single.render(heavy, 1, 2048, tmp_path / "h.webp"))
+    waiting = asyncio.create_task(single.text(heavy, 1))
+    await asyncio.sleep(0.3)
+    began = time.perf_counter()
+    await single.close()
+    for job in (under_way, waiting):
+        with pytest.raises(RenderError) as stopped:
+            await job
+        assert stopped.value.code == "render_failed"
+    assert time.perf_counter() - began < 2
+    assert all(gone(pid) for pid in pids)
+    with pytest.raises(RenderError):
+        await single.text(heavy, 1)
