@@ -8,7 +8,7 @@ import logging
 import multiprocessing
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.context import SpawnContext, SpawnProcess
+from multiprocessing.context import ForkServerContext, ForkServerProcess
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +66,10 @@ def _stopped() -> RenderError:
 class _Worker:
     """One worker process and the hub's end of its pipe."""
 
-    def __init__(self, context: SpawnContext, memory: int) -> None:
+    def __init__(self, context: ForkServerContext, memory: int) -> None:
         parent, child = context.Pipe()
         self.connection: Connection = parent
-        self.process: SpawnProcess = context.Process(
+        self.process: ForkServerProcess = context.Process(
             target=worker.main, args=(child, memory), name="congress-render", daemon=True
         )
         self.process.start()
@@ -89,8 +89,11 @@ class RenderPool:
 
     def __init__(self, limits: RenderLimits | None = None) -> None:
         self.limits = limits or RenderLimits()
-        # spawn, not fork: a forked child would inherit the hub's event loop and sockets.
-        self._context = multiprocessing.get_context("spawn")
+        # Not fork: a forked child would inherit the hub's event loop and sockets. Workers
+        # fork from a small server process that imports only the worker's module; spawned
+        # ones each re-imported the hub's main module first (three times the memory).
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(["session_server.documents.worker"])
         # None is the closed pool's answer to whoever waits for a worker; each passes it on.
         self._idle: asyncio.Queue[_Worker | None] = asyncio.Queue()
         self._workers: set[_Worker] = set()
