@@ -45,6 +45,7 @@ function renderViewer() {
   if (!shown.doc) {
     $("doc-title").textContent = "";
     $("page-label").textContent = "";
+    delete frame.dataset.loading;
     replace(frame, h("div", { class: "placeholder" }, shown.hidden ? t("document.hidden") : t("document.none")));
     return;
   }
@@ -52,14 +53,19 @@ function renderViewer() {
   $("page-label").textContent = `${t("document.page")} ${shown.page} / ${shown.doc.pages}`;
   const source = pageUrl(hub.session.room, shown.doc, shown.page, WIDTH);
   const current = frame.querySelector("img");
-  if (current && current.dataset.source === source) return;
+  // Already shown, or already on its way: a re-render must not start a second download.
+  if ((current && current.dataset.source === source) || frame.dataset.loading === source) return;
+  frame.dataset.loading = source;
   const image = h("img", {
     class: "page-image", alt: `${shown.doc.title} — ${t("document.page")} ${shown.page}`,
     dataset: { source }, src: source,
   });
   // Keep the page in view until the next one has arrived: no blank flash between pages.
-  image.addEventListener("load", () => replace(frame, image));
+  image.addEventListener("load", () => {
+    if (frame.dataset.loading === source) replace(frame, image);
+  });
   image.addEventListener("error", () => {
+    if (frame.dataset.loading === source) delete frame.dataset.loading;
     if (!frame.querySelector("img")) replace(frame, h("div", { class: "placeholder" }, t("document.imageFailed")));
   });
   if (!current) replace(frame, h("div", { class: "placeholder" }, "…"));

@@ -59,9 +59,14 @@ def test_an_item_and_a_page_turn_reach_the_delegate_and_the_board_within_a_secon
     )
     # The tablet shows the page itself, at the tablet's width, from the hub (the new image
     # replaces the old one once it has loaded).
-    shown = '#page img[src*="/documents/chuong-trinh/versions/1/pages/2.webp?width=2048"]'
-    delegate.wait_for_selector(shown, timeout=10 * SECOND)
-    assert delegate.evaluate(f"document.querySelector('{shown}').naturalWidth") == 2048
+    delegate.wait_for_function(
+        """() => {
+            const image = document.querySelector("#page img");
+            return image !== null && image.complete && image.naturalWidth === 2048
+                && image.src.includes("/documents/chuong-trinh/versions/1/pages/2.webp");
+        }""",
+        timeout=10 * SECOND,
+    )
 
 
 def test_a_request_granted_shows_one_countdown_on_all_three_screens(
