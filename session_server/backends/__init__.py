@@ -1,4 +1,4 @@
-"""Durable room logs behind one interface, chosen by URL: sqlite:///path (default) or redis://."""
+"""Durable room logs behind one interface, chosen by URL: SQLite (the default) or Redis."""
 
 from __future__ import annotations
 
@@ -17,9 +17,12 @@ async def open_backend(url: str | None, data_dir: Path) -> Backend:
         from .sqlite import SQLiteBackend
 
         return await SQLiteBackend.open(Path(url.removeprefix("sqlite://")))
-    if url.startswith(("redis://", "rediss://", "unix://")):
+    if url.startswith(("redis://", "rediss://", "unix://", "redis+sentinel://")):
         from .redis import RedisBackend
 
         return await RedisBackend.open(url)
     scheme = url.split(":", 1)[0]
-    raise ValueError(f"unsupported backend {scheme!r}: use sqlite:///PATH or redis://HOST:PORT/DB")
+    raise ValueError(
+        f"unsupported backend {scheme!r}: use sqlite:///PATH, redis://HOST:PORT/DB "
+        "or redis+sentinel://HOST:PORT/SERVICE"
+    )

@@ -2,42 +2,53 @@
 
 Several hub nodes share one Redis. Each record is stream entry ``<seq>-1``; the script
 appends only if the stream's last entry is ``expected_seq - 1`` and the origin is new,
-atomically, so two nodes can never give one seq two records or fork a room. Tails read
-with XREAD from the last id they yielded (never ``$``), so a reconnect skips nothing; an
-append on this node wakes its tails at once, others' are found by polling every
-``poll_interval`` (20 ms).
+atomically, so two nodes can never give one seq two records or fork a room. A tail reads
+with ``XREAD BLOCK`` from the last id it yielded (never ``$``), so an append by any node
+wakes it at once and a reconnect skips nothing.
 
 Durability (``?durability=`` in the URL, see docs/operations.md):
 
 - ``aof`` (default): the server must run with ``appendonly yes`` and ``appendfsync
   always``, checked at open; Redis then syncs each write to disk before it answers, so an
-  acknowledged command survives the loss of the Redis process.
-- ``replicas:N``: after the append, ``WAIT N`` for N replicas to have it (and, with
-  ``aof`` on them, ``WAITAOF``), so it survives the loss of the primary.
+  acknowledged command survives the loss of the Redis process or its machine.
+- ``replicas:N``: after the append, ``WAIT N`` on the same connection; the append counts
+  only once N replicas have it, so it survives the loss of the primary.
 - ``none``: whatever Redis is set to do; an acknowledged command may be lost.
+
+Redis being unreachable, or refusing writes for now (a replica after a failover, too few
+replicas, out of memory, loading its data), is `BackendUnavailable`. After a timeout the
+append may still have happened: a retry with the same origin tells (`DuplicateOrigin`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit, urlunsplit
 
 import msgpack
 import redis.asyncio as redis
+from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import (
+    BusyLoadingError,
+    OutOfMemoryError,
+    ReadOnlyError,
+    RedisError,
+    ResponseError,
+    TryAgainError,
+)
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..core.state import Role
 from .base import (
     Backend,
     BackendUnavailable,
-    Bell,
     DuplicateOrigin,
     LogRecord,
     SeqConflict,
@@ -46,13 +57,19 @@ from .base import (
     encode_record,
 )
 
+# KEYS: log, origins, rooms. ARGV: seq, body, origin ('' for none), room, touch ('1' or '').
 _APPEND = """
 local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 local head = 0
 if #last > 0 then head = tonumber(string.match(last[1][1], '^(%d+)')) end
 if ARGV[3] ~= '' then
   local seen = redis.call('HGET', KEYS[2], ARGV[3])
-  if seen then return {'duplicate', seen} end
+  if seen then
+    -- WAIT promises only the writes of its own connection: this one, which changes
+    -- nothing, makes it cover the first append of this origin too, made on any other.
+    if ARGV[5] == '1' then redis.call('HSET', KEYS[2], ARGV[3], seen) end
+    return {'duplicate', seen}
+  end
 end
 if head ~= tonumber(ARGV[1]) - 1 then return {'conflict', tostring(head)} end
 redis.call('XADD', KEYS[1], ARGV[1] .. '-1', 'body', ARGV[2])
@@ -70,10 +87,23 @@ return 1
 """
 
 _UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+# Replies that mean "not now" with nothing written: a replica after a failover (READONLY),
+# min-replicas-to-write not met, a failed background save, a primary link down, no memory.
+_REFUSED_NOW = (ReadOnlyError, OutOfMemoryError, BusyLoadingError, TryAgainError)
+_REFUSED_NOW_CODES = ("NOREPLICAS", "MISCONF", "MASTERDOWN", "BUSY ")
+
+SOCKET_TIMEOUT = 5.0
+"""Seconds an answer may take before Redis counts as unreachable (``?socket_timeout=``)."""
+BLOCK_MS = 1000
+"""How long one XREAD waits for news (at most half the socket timeout, so a quiet room is
+not taken for an outage). An append wakes it at once, whichever node made it."""
+WAIT_MS = 2000
+"""How long an append waits for its replicas (``replicas:N``) before it is not durable
+(at most half the socket timeout too)."""
 
 
 def _log(room: str) -> str:
-    # The room in braces: a Redis Cluster keeps every key of one room on one node.
+    # The room in braces: a Redis Cluster would keep every key of one room on one node.
     return f"congress:{{{room}}}:log"
 
 
@@ -85,11 +115,6 @@ def _snapshot(room: str) -> str:
     return f"congress:{{{room}}}:snapshot"
 
 
-_ROOMS = "congress:rooms"
-_TOKENS = "congress:tokens"
-_TOKEN_BY_HASH = "congress:tokens:by-hash"
-
-
 def _room_tokens(room: str) -> str:
     return f"congress:{{{room}}}:tokens"
 
@@ -98,86 +123,190 @@ def _blob(sha256: str) -> str:
     return f"congress:blob:{sha256}"
 
 
+_ROOMS = "congress:rooms"
+_TOKENS = "congress:tokens"
+# Kept apart from the token itself so that a revocation is one HSETNX: of two at once,
+# exactly one is told it revoked the token.
+_REVOKED = "congress:tokens:revoked"
+_TOKEN_BY_HASH = "congress:tokens:by-hash"
+
+
 def _seq_of(entry_id: bytes | str) -> int:
     text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
     return int(text.split("-", 1)[0])
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def parse_durability(text: str) -> int | None:
+    """Replicas an append must reach: None for ``aof`` and ``none``, N for ``replicas:N``."""
+    if text in ("aof", "none"):
+        return None
+    name, _, count = text.partition(":")
+    if name == "replicas" and count.isdigit() and int(count) >= 1:
+        return int(count)
+    raise ValueError(f"durability is aof, none or replicas:N (N >= 1), not {text!r}")
+
+
+def _connect(url: str) -> tuple[redis.Redis, str, list[redis.Redis]]:
+    """A client for `url`, its durability, and the Sentinel clients behind it (if any).
+
+    ``redis://[[user]:password@]host:port/db`` (also ``rediss://``, ``unix://``), with
+    redis-py's own options allowed in the query; or, to follow the primary that Sentinel
+    names through failovers, ``redis+sentinel://[[user]:password@]host:port[,host:port...]
+    /service[/db]`` with ``socket_timeout`` the only other option. Both take
+    ``?durability=``.
+    """
+    parts = urlsplit(url)
+    options = parse_qs(parts.query)
+    durability = options.pop("durability", ["aof"])[0]
+    parse_durability(durability)
+    common: dict[str, Any] = {
+        "socket_timeout": SOCKET_TIMEOUT,
+        "socket_connect_timeout": 3,
+        "health_check_interval": 10,
+        # A dropped connection (Redis restarted, an idle one closed, a failover) is tried
+        # again a few times within about half a second; a longer outage is reported at
+        # once, so a command is refused promptly rather than left waiting. A timeout is
+        # not retried: Redis is there but slow, and waiting again would double the wait.
+        "retry": Retry(
+            ExponentialWithJitterBackoff(base=0.02, cap=0.25),
+            3,
+            supported_errors=(RedisConnectionError,),
+        ),
+    }
+    if parts.scheme != "redis+sentinel":
+        query = urlencode(options, doseq=True)
+        plain = urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+        return redis.Redis.from_url(plain, **common), durability, []
+    if set(options) - {"socket_timeout"}:
+        raise ValueError("a redis+sentinel:// URL takes only durability and socket_timeout")
+    if "socket_timeout" in options:
+        common["socket_timeout"] = float(options["socket_timeout"][0])
+    auth, _, hosts = parts.netloc.rpartition("@")
+    user, _, password = auth.partition(":")
+    service, _, db = parts.path.strip("/").partition("/")
+    if not hosts or not service:
+        raise ValueError("redis+sentinel://HOST:PORT[,HOST:PORT...]/SERVICE[/DB]")
+    addresses = []
+    for host in hosts.split(","):
+        name, _, port = host.rpartition(":")
+        addresses.append((name.strip("[]"), int(port or 26379)))
+    # redis-py's Sentinel has no annotations.
+    sentinel = Sentinel(  # type: ignore[no-untyped-call]
+        addresses,
+        sentinel_kwargs={k: common[k] for k in ("socket_timeout", "socket_connect_timeout")},
+    )
+    client = sentinel.master_for(
+        service,
+        db=int(db or 0),
+        username=unquote(user) or None,
+        password=unquote(password) or None,
+        **common,
+    )
+    return client, durability, list(sentinel.sentinels)
 
 
 class RedisBackend(Backend):
     """See the module docstring; every method maps Redis being away to BackendUnavailable."""
 
     def __init__(
-        self, client: redis.Redis, durability: str, *, poll_interval: float = 0.02
+        self,
+        client: redis.Redis,
+        durability: str = "aof",
+        *,
+        block_ms: int = BLOCK_MS,
+        wait_ms: int = WAIT_MS,
     ) -> None:
         self.client = client
         self.durability = durability
-        # How soon a tail sees another node's append; this node's own wake it at once.
-        self.poll_interval = poll_interval
-        self._bells: dict[str, Bell] = {}
+        self.replicas = parse_durability(durability)
+        self.block_ms = block_ms
+        self.wait_ms = wait_ms
         self._append_script = client.register_script(_APPEND)
         self._snapshot_script = client.register_script(_SNAPSHOT)
+        self._reads: set[asyncio.Future[Any]] = set()
+        self._sentinels: list[redis.Redis] = []
 
     @classmethod
     async def open(cls, url: str) -> RedisBackend:
-        parts = urlsplit(url)
-        query = parse_qs(parts.query)
-        durability = query.get("durability", ["aof"])[0]
-        if not (durability in ("aof", "none") or durability.startswith("replicas:")):
-            raise ValueError("durability is aof, none or replicas:N")
-        plain = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-        client = redis.Redis.from_url(
-            plain, socket_timeout=5, socket_connect_timeout=3, health_check_interval=10
+        """Connect as `url` says (see `_connect`); Sentinel's own clients close with it."""
+        client, durability, sentinels = _connect(url)
+        timeout = client.connection_pool.connection_kwargs.get("socket_timeout") or SOCKET_TIMEOUT
+        # Both waits end well before the socket gives up on the answer.
+        within = int(float(timeout) * 500)
+        backend = cls(
+            client, durability, block_ms=min(BLOCK_MS, within), wait_ms=min(WAIT_MS, within)
         )
-        backend = cls(client, durability)
+        backend._sentinels = sentinels
         try:
             if durability == "aof":
                 await backend._check_aof()
         except BaseException:
-            await client.aclose()
+            await backend.close()
             raise
         return backend
 
     async def _check_aof(self) -> None:
         try:
-            config: dict[Any, Any] = await self.client.config_get("append*")
-        except _UNREACHABLE as error:
-            raise BackendUnavailable(f"Redis cannot be reached: {error}") from error
-        settings = {
-            (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
-            for k, v in config.items()
-        }
+            config: dict[Any, Any] = await self._call(self.client.config_get("append*"))
+        except ResponseError as error:
+            raise ValueError(
+                f"cannot read Redis's configuration ({error}); check appendonly yes and "
+                "appendfsync always yourself, then choose ?durability=none"
+            ) from error
+        settings = {_text(k): _text(v) for k, v in config.items()}
         if settings.get("appendonly") != "yes" or settings.get("appendfsync") != "always":
             raise ValueError(
                 "Redis does not sync every write to disk (needs appendonly yes and appendfsync "
                 "always); fix its configuration or choose ?durability=none knowingly"
             )
 
-    async def _call(self, awaitable: Any) -> Any:
+    async def _call(self, awaitable: Awaitable[Any]) -> Any:
+        # Any: redis-py's return types say too little (bytes | str | None for every reply).
         try:
             return await awaitable
         except _UNREACHABLE as error:
             raise BackendUnavailable(f"Redis cannot be reached: {error}") from error
+        except _REFUSED_NOW as error:
+            raise BackendUnavailable(f"Redis refuses writes now: {error}") from error
+        except ResponseError as error:
+            if str(error).startswith(_REFUSED_NOW_CODES):
+                raise BackendUnavailable(f"Redis refuses writes now: {error}") from error
+            raise
+
+    # ---- the log
 
     async def append(self, room: str, expected_seq: int, record: LogRecord) -> None:
-        outcome = await self._call(
-            self._append_script(
-                keys=[_log(room), _origins(room), _ROOMS],
-                args=[expected_seq, encode_record(record), record.origin or "", room],
-            )
-        )
-        status = outcome[0].decode() if isinstance(outcome[0], bytes) else outcome[0]
+        keys = [_log(room), _origins(room), _ROOMS]
+        args: list[bytes | str | int] = [
+            expected_seq,
+            encode_record(record),
+            record.origin or "",
+            room,
+            "1" if self.replicas else "",
+        ]
+        reached: int | None = None
+        if self.replicas is None:
+            outcome = await self._call(self._append_script(keys=keys, args=args))
+        else:
+            # WAIT counts the writes of the connection it is sent on: one pipeline keeps the
+            # append and its WAIT on one connection.
+            async with self.client.pipeline(transaction=False) as pipe:
+                await self._append_script(keys=keys, args=args, client=pipe)
+                pipe.wait(self.replicas, self.wait_ms)
+                outcome, reached = await self._call(pipe.execute())
+        status = _text(outcome[0])
+        if reached is not None and status != "conflict" and reached < (self.replicas or 0):
+            # Written on the primary, not yet where the promise says: not acknowledged. A
+            # retry with the same origin waits again, and only then is DuplicateOrigin.
+            raise BackendUnavailable(f"only {reached} of {self.replicas} replicas have it")
         if status == "duplicate":
             raise DuplicateOrigin(record.origin or "", int(outcome[1]))
         if status == "conflict":
             raise SeqConflict(room, int(outcome[1]))
-        self._bell(room).ring()
-        if self.durability.startswith("replicas:"):
-            wanted = int(self.durability.split(":", 1)[1])
-            acknowledged = await self._call(self.client.wait(wanted, 5000))
-            if int(acknowledged) < wanted:
-                # Written on the primary but not yet where the promise says: say so, so the
-                # command is not acknowledged as safe (a retry with its id is applied once).
-                raise BackendUnavailable(f"only {acknowledged} of {wanted} replicas have it")
 
     async def read(self, room: str, after: int, limit: int = 1000) -> list[LogRecord]:
         entries = await self._call(
@@ -185,38 +314,34 @@ class RedisBackend(Backend):
         )
         return [decode_record(_seq_of(entry_id), fields[b"body"]) for entry_id, fields in entries]
 
-    def _bell(self, room: str) -> Bell:
-        bell = self._bells.get(room)
-        if bell is None:
-            bell = self._bells[room] = Bell()
-        return bell
-
     async def tail(self, room: str, after: int) -> AsyncIterator[LogRecord]:
         while True:
-            # Listen before reading, so an append between the read and the wait still wakes.
-            heard = self._bell(room).listen()
             # From the last id yielded, never "$": an entry appended while this node was
             # away (or between two reads) is still read, once.
             last_id = f"{after}-1" if after else "0-0"
-            # Shielded and never blocking: a room closing cancels its tail, and redis-py
-            # cancelled in the middle of a command was seen to hang its connection pool.
+            # Shielded: a room closing cancels its tail, and a blocking read cut off
+            # mid-command costs redis-py its connection (an earlier tail saw the pool hang).
+            # Left alone, the read ends within block_ms and gives its connection back; its
+            # answer is dropped, and the next tail starts again from the last seq applied.
             reading = asyncio.ensure_future(
-                self._call(self.client.xread({_log(room): last_id}, count=500))
+                self._call(self.client.xread({_log(room): last_id}, count=500, block=self.block_ms))
             )
+            self._reads.add(reading)
+            reading.add_done_callback(self._read_done)
             answer = await asyncio.shield(reading)
-            count = 0
             for _, entries in answer or []:
                 for entry_id, fields in entries:
-                    count += 1
                     seq = _seq_of(entry_id)
                     if seq <= after:
                         continue
                     yield decode_record(seq, fields[b"body"])
                     after = seq
-            if count < 500:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self.poll_interval):
-                        await heard.wait()
+
+    def _read_done(self, reading: asyncio.Future[Any]) -> None:
+        self._reads.discard(reading)
+        # A read whose tail was cancelled has no one to hand its error to.
+        if not reading.cancelled():
+            reading.exception()
 
     async def head(self, room: str) -> int:
         last = await self._call(self.client.xrevrange(_log(room), count=1))
@@ -224,7 +349,7 @@ class RedisBackend(Backend):
 
     async def rooms(self) -> list[str]:
         members = await self._call(self.client.smembers(_ROOMS))
-        return sorted(m.decode() for m in members)
+        return sorted(_text(m) for m in members)
 
     async def find_origin(self, room: str, origin: str) -> int | None:
         seq = await self._call(self.client.hget(_origins(room), origin))
@@ -239,6 +364,8 @@ class RedisBackend(Backend):
             return None
         return int(found[0]), bytes(found[1])
 
+    # ---- tokens
+
     async def add_token(self, token: TokenRecord) -> None:
         body = msgpack.packb(
             {
@@ -249,17 +376,18 @@ class RedisBackend(Backend):
                 "delegate_id": token.delegate_id,
                 "label": token.label,
                 "created_at": token.created_at,
-                "revoked_at": token.revoked_at,
             }
         )
         async with self.client.pipeline(transaction=True) as pipe:
             pipe.hset(_TOKENS, token.token_id, body)
             pipe.hset(_TOKEN_BY_HASH, token.secret_hash, token.token_id)
             pipe.sadd(_room_tokens(token.room), token.token_id)
+            if token.revoked_at is not None:
+                pipe.hset(_REVOKED, token.token_id, token.revoked_at)
             await self._call(pipe.execute())
 
     @staticmethod
-    def _token(body: bytes) -> TokenRecord:
+    def _token(body: bytes, revoked_at: bytes | None) -> TokenRecord:
         data = msgpack.unpackb(body)
         return TokenRecord(
             token_id=data["token_id"],
@@ -269,33 +397,41 @@ class RedisBackend(Backend):
             delegate_id=data["delegate_id"],
             label=data["label"],
             created_at=data["created_at"],
-            revoked_at=data["revoked_at"],
+            revoked_at=None if revoked_at is None else int(revoked_at),
         )
 
     async def find_token(self, secret_hash: str) -> TokenRecord | None:
         token_id = await self._call(self.client.hget(_TOKEN_BY_HASH, secret_hash))
         if token_id is None:
             return None
-        body = await self._call(self.client.hget(_TOKENS, token_id))
-        return None if body is None else self._token(body)
+        async with self.client.pipeline(transaction=False) as pipe:
+            pipe.hget(_TOKENS, token_id)
+            pipe.hget(_REVOKED, token_id)
+            body, revoked_at = await self._call(pipe.execute())
+        return None if body is None else self._token(body, revoked_at)
 
     async def list_tokens(self, room: str) -> list[TokenRecord]:
         ids = sorted(await self._call(self.client.smembers(_room_tokens(room))))
         if not ids:
             return []
-        bodies = await self._call(self.client.hmget(_TOKENS, ids))
-        tokens = [self._token(b) for b in bodies if b is not None]
+        async with self.client.pipeline(transaction=False) as pipe:
+            pipe.hmget(_TOKENS, ids)
+            pipe.hmget(_REVOKED, ids)
+            bodies, revocations = await self._call(pipe.execute())
+        tokens = [
+            self._token(body, revoked_at)
+            for body, revoked_at in zip(bodies, revocations, strict=True)
+            if body is not None
+        ]
         return sorted(tokens, key=lambda t: (t.created_at, t.token_id))
 
     async def revoke_token(self, room: str, token_id: str, at: int) -> bool:
         body = await self._call(self.client.hget(_TOKENS, token_id))
-        if body is None:
+        if body is None or msgpack.unpackb(body)["room"] != room:
             return False
-        token = self._token(body)
-        if token.room != room or token.revoked_at is not None:
-            return False
-        await self.add_token(dataclasses.replace(token, revoked_at=at))
-        return True
+        return bool(await self._call(self.client.hsetnx(_REVOKED, token_id, at)))
+
+    # ---- blobs
 
     async def put_blob(self, sha256: str, data: bytes) -> None:
         if hashlib.sha256(data).hexdigest() != sha256:
@@ -307,5 +443,10 @@ class RedisBackend(Backend):
         return None if data is None else bytes(data)
 
     async def close(self) -> None:
-        with contextlib.suppress(RedisError, OSError):
-            await self.client.aclose()
+        # Reads of cancelled tails end within block_ms; closing the pool under one that is
+        # still connecting would leave its socket open for the collector to find.
+        if self._reads:
+            await asyncio.wait(list(self._reads), timeout=self.block_ms / 1000 + 1)
+        for client in (self.client, *self._sentinels):
+            with contextlib.suppress(RedisError, OSError):
+                await client.aclose()

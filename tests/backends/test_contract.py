@@ -63,6 +63,12 @@ async def open_backend(
         await backend.close()
 
 
+async def next_record(log: Backend, room: str, after: int) -> LogRecord:
+    async for r in log.tail(room, after):
+        return r
+    raise AssertionError("a tail never ends")
+
+
 def record(seq: int, title: str = "", origin: str | None = None) -> LogRecord:
     return LogRecord(
         seq=seq,
@@ -146,9 +152,72 @@ async def test_tail_yields_every_record_after_a_seq_including_other_writers(
     assert seen == [2, 3, 4, 5, 6, 7, 8]
 
 
+async def test_tail_pages_through_a_long_log_without_skipping_or_repeating(
+    open_backend: BackendFactory,
+) -> None:
+    reader, writer = await open_backend(), await open_backend()
+    # More than one batch of the tail (500) before it starts, and more while it runs.
+    for seq in range(1, 1201):
+        await writer.append("r", seq, record(seq))
+    seen: list[int] = []
+
+    async def follow() -> None:
+        async for r in reader.tail("r", 0):
+            seen.append(r.seq)
+            if r.seq == 1300:
+                return
+
+    following = asyncio.create_task(follow())
+    for seq in range(1201, 1301):
+        await writer.append("r", seq, record(seq))
+    async with asyncio.timeout(10 * UNIT):
+        await following
+    assert seen == list(range(1, 1301))
+
+
+async def test_a_tail_waits_for_a_room_that_does_not_exist_yet(
+    open_backend: BackendFactory,
+) -> None:
+    reader, writer = await open_backend(), await open_backend()
+    first = asyncio.create_task(next_record(reader, "new-room", 0))
+    await asyncio.sleep(0)
+    assert not first.done()
+    await writer.append("new-room", 1, record(1))
+    async with asyncio.timeout(5 * UNIT):
+        assert (await first).seq == 1
+
+
+async def test_a_cancelled_tail_leaves_the_backend_usable_and_closes_promptly(
+    open_backend: BackendFactory,
+) -> None:
+    log = await open_backend()
+    await log.append("r", 1, record(1))
+    for _ in range(3):
+        # Cancelled while it waits for news, as a closing room cancels it.
+        waiting = asyncio.create_task(next_record(log, "r", 1))
+        await asyncio.sleep(0.05)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+    async with asyncio.timeout(2 * UNIT):
+        await log.append("r", 2, record(2))
+        assert [r.seq for r in await log.read("r", 0)] == [1, 2]
+    started = asyncio.get_running_loop().time()
+    await log.close()
+    assert asyncio.get_running_loop().time() - started < 3 * UNIT
+
+
 async def test_concurrent_appenders_never_fork_a_room(open_backend: BackendFactory) -> None:
     nodes = [await open_backend() for _ in range(3)]
     written: dict[int, str] = {}
+    conflicts: list[tuple[int, int]] = []
+    followed: list[list[tuple[int, str]]] = [[] for _ in nodes]
+
+    async def follow(log: Backend, into: list[tuple[int, str]]) -> None:
+        async for r in log.tail("r", 0):
+            into.append((r.seq, r.events[0].title))  # type: ignore[attr-defined]
+            if r.seq == 90:
+                return
 
     async def appender(name: str, log: Backend) -> None:
         for n in range(30):
@@ -156,18 +225,27 @@ async def test_concurrent_appenders_never_fork_a_room(open_backend: BackendFacto
                 head = await log.head("r")
                 try:
                     await log.append("r", head + 1, record(head + 1, f"{name}-{n}"))
-                except SeqConflict:
+                except SeqConflict as conflict:
+                    conflicts.append((head, conflict.head))
                     continue
                 assert head + 1 not in written, "two appends won the same seq"
                 written[head + 1] = f"{name}-{n}"
                 break
 
+    tails = [
+        asyncio.create_task(follow(log, into)) for log, into in zip(nodes, followed, strict=True)
+    ]
     await asyncio.gather(*(appender(f"node{i}", log) for i, log in enumerate(nodes)))
     records = await nodes[0].read("r", 0, 1000)
     assert [r.seq for r in records] == list(range(1, 91))
     titles = [r.events[0].title for r in records]  # type: ignore[attr-defined]
     assert titles == [written[seq] for seq in range(1, 91)]
     assert len(set(titles)) == 90
+    assert all(real > seen for seen, real in conflicts), "a conflict carries the real, newer head"
+    async with asyncio.timeout(5 * UNIT):
+        await asyncio.gather(*tails)
+    for into in followed:
+        assert into == [(seq, written[seq]) for seq in range(1, 91)], "every tail, one order"
 
 
 async def test_snapshots_keep_the_newest(open_backend: BackendFactory) -> None:
@@ -208,9 +286,35 @@ async def test_tokens_are_found_by_hash_listed_and_revoked(open_backend: Backend
     assert await log.revoke_token("r", "tk-1", at=9)
     assert not await log.revoke_token("r", "tk-1", at=10), "revoking twice changes nothing"
     assert not await log.revoke_token("other-room", "tk-2", at=10)
+    assert not await log.revoke_token("r", "tk-none", at=10)
     revoked = await log.find_token("h1")
     assert revoked is not None
     assert revoked.revoked_at == 9
+    assert [t.revoked_at for t in await log.list_tokens("r")] == [9, None]
+
+
+async def test_of_two_revocations_at_once_exactly_one_revokes(
+    open_backend: BackendFactory,
+) -> None:
+    first, second = await open_backend(), await open_backend()
+    await first.add_token(
+        TokenRecord(
+            token_id="tk-1",
+            secret_hash="h1",
+            room="r",
+            role=Role.BOARD,
+            delegate_id=None,
+            label="Cổng",
+            created_at=5,
+        )
+    )
+    outcomes = await asyncio.gather(
+        first.revoke_token("r", "tk-1", at=10), second.revoke_token("r", "tk-1", at=11)
+    )
+    assert sorted(outcomes) == [False, True]
+    revoked = await first.find_token("h1")
+    assert revoked is not None
+    assert revoked.revoked_at == (10 if outcomes[0] else 11)
 
 
 async def test_blobs_are_kept_by_their_hash_and_seen_by_every_opener(
