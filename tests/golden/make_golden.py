@@ -6,7 +6,9 @@ replay for ever). Usage: ``python -m tests.golden.make_golden tests/golden/NAME.
 
 The file is one msgpack map ``{"room": ROOM, "records": [[seq, body], ...]}``; each body is
 the bytes `encode_record` gives, exactly what SQLite keeps in ``log.body`` and Redis in the
-stream entry's ``body`` field. The script prints the hash of the state the log replays to.
+stream entry's ``body`` field. Beside it, ``NAME.snapshot`` holds the room's snapshot at
+its last seq, the bytes SQLite keeps in ``snapshots.state`` and Redis in the snapshot's
+``state`` field. The script prints the hash of the state the log replays to.
 """
 
 from __future__ import annotations
@@ -217,7 +219,8 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     path = Path(argv[0])
-    if path.exists():
+    snapshot = path.with_suffix(".snapshot")
+    if path.exists() or snapshot.exists():
         print(f"{path} exists: a golden log is never regenerated", file=sys.stderr)
         return 1
     session = congress()
@@ -227,6 +230,7 @@ def main(argv: list[str]) -> int:
             use_bin_type=True,
         )
     )
+    snapshot.write_bytes(state_bytes(session.state))
     digest = hashlib.sha256(state_bytes(session.state)).hexdigest()
     print(f"{path}: {len(session.bodies)} records, {path.stat().st_size} bytes")
     print(f"state at seq {session.state.seq}: sha256 {digest}")

@@ -15,8 +15,9 @@ from session_server.backends.base import Backend, decode_record
 from session_server.backends.redis import RedisBackend
 from session_server.backends.sqlite import SQLiteBackend
 from session_server.core.events import EVENT_TYPES
-from session_server.core.replay import replay, state_bytes
+from session_server.core.replay import replay, state_bytes, state_from_bytes
 from session_server.core.state import RoomState, SessionStatus
+from session_server.hub.room import Room
 from tests.redis_server import RedisServer
 
 HERE = Path(__file__).parent
@@ -32,6 +33,11 @@ GOLDEN_STATES = {
 A hash changes only when RoomState's shape does (then the new one is recorded here, with
 the state checked by hand); never because a stored event is read differently.
 """
+
+
+def golden_snapshot(name: str) -> bytes:
+    """The room's snapshot at the log's last seq, as a backend stored it on the log's day."""
+    return (HERE / name).with_suffix(".snapshot").read_bytes()
 
 
 def golden(name: str) -> tuple[str, list[tuple[int, bytes]]]:
@@ -109,8 +115,13 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
         server.stop()
 
 
-async def sqlite_holding(path: Path, room: str, bodies: list[tuple[int, bytes]]) -> Backend:
-    """A SQLite backend whose log holds `bodies` byte for byte, as written on their day."""
+Snapshot = tuple[int, bytes]
+
+
+async def sqlite_holding(
+    path: Path, room: str, bodies: list[tuple[int, bytes]], snapshot: Snapshot | None
+) -> Backend:
+    """A SQLite backend holding `bodies` and `snapshot` byte for byte, as stored on their day."""
     backend = await SQLiteBackend.open(path)
     with sqlite3.connect(path) as db:
         for seq, body in bodies:
@@ -119,16 +130,25 @@ async def sqlite_holding(path: Path, room: str, bodies: list[tuple[int, bytes]])
                 "INSERT INTO log (room, seq, at, origin, body) VALUES (?, ?, ?, ?, ?)",
                 (room, seq, envelope["at"], envelope["origin"], body),
             )
+        if snapshot is not None:
+            db.execute(
+                "INSERT INTO snapshots (room, seq, state) VALUES (?, ?, ?)", (room, *snapshot)
+            )
     return backend
 
 
-async def redis_holding(url: str, room: str, bodies: list[tuple[int, bytes]]) -> Backend:
-    """A Redis backend whose stream holds `bodies` byte for byte, as written on their day."""
+async def redis_holding(
+    url: str, room: str, bodies: list[tuple[int, bytes]], snapshot: Snapshot | None
+) -> Backend:
+    """A Redis backend holding `bodies` and `snapshot` byte for byte, as stored on their day."""
     client = redis.Redis.from_url(url)
     try:
         await client.flushall()
         for seq, body in bodies:
             await client.xadd(f"congress:{{{room}}}:log", {"body": body}, id=f"{seq}-1")
+        if snapshot is not None:
+            seq, state = snapshot
+            await client.hset(f"congress:{{{room}}}:snapshot", mapping={"seq": seq, "state": state})
     finally:
         await client.aclose()
     return await RedisBackend.open(url)
@@ -141,11 +161,12 @@ async def golden_backend(
     """A backend holding the first golden log, its room, and the hash it must replay to."""
     name = "congress-2026-12-01.msgpack"
     room, bodies = golden(name)
+    snapshot = (len(bodies), golden_snapshot(name))
     if request.param == "redis":
         server: RedisServer = request.getfixturevalue("redis_server")
-        backend = await redis_holding(server.url, room, bodies)
+        backend = await redis_holding(server.url, room, bodies, snapshot)
     else:
-        backend = await sqlite_holding(tmp_path / "log.db", room, bodies)
+        backend = await sqlite_holding(tmp_path / "log.db", room, bodies, snapshot)
     try:
         yield backend, room, GOLDEN_STATES[name]
     finally:
@@ -158,3 +179,24 @@ async def test_each_backend_reads_a_golden_log_back_to_its_state(
     backend, room, expected = golden_backend
     records = await backend.read(room, 0)
     assert state_hash(replay(room, ((r.seq, r.events) for r in records))) == expected
+
+
+async def test_each_backend_reads_a_golden_snapshot_back_to_its_state(
+    golden_backend: tuple[Backend, str, str],
+) -> None:
+    backend, room, expected = golden_backend
+    stored = await backend.load_snapshot(room)
+    assert stored is not None
+    assert stored[0] == 70
+    assert state_hash(state_from_bytes(stored[1])) == expected
+
+
+async def test_a_room_starts_from_a_golden_snapshot_and_log(
+    golden_backend: tuple[Backend, str, str],
+) -> None:
+    backend, room, expected = golden_backend
+    loaded = Room(room, backend, clock=lambda: 0)
+    await loaded.load()
+    await loaded.close()
+    assert loaded.failure is None
+    assert state_hash(loaded.state) == expected
