@@ -19,7 +19,7 @@ from pathlib import Path
 
 import msgpack
 
-from session_server.backends.base import LogRecord, encode_record
+from session_server.backends.base import LogRecord, encode_record, encode_snapshot
 from session_server.core import commands as c
 from session_server.core.decide import Actor, create_room, decide
 from session_server.core.evolve import apply
@@ -230,7 +230,7 @@ def main(argv: list[str]) -> int:
             use_bin_type=True,
         )
     )
-    snapshot.write_bytes(state_bytes(session.state))
+    snapshot.write_bytes(encode_snapshot(state_bytes(session.state)))
     digest = hashlib.sha256(state_bytes(session.state)).hexdigest()
     print(f"{path}: {len(session.bodies)} records, {path.stat().st_size} bytes")
     print(f"state at seq {session.state.seq}: sha256 {digest}")

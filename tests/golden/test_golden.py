@@ -5,18 +5,25 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import ClassVar
 
 import msgpack
 import pytest
 import redis.asyncio as redis
 
-from session_server.backends.base import Backend, decode_record
+from session_server.backends.base import Backend, decode_record, decode_snapshot
 from session_server.backends.redis import RedisBackend
 from session_server.backends.sqlite import SQLiteBackend
-from session_server.core.events import EVENT_TYPES
+from session_server.core import evolve as evolve_module
+from session_server.core import replay as replay_module
+from session_server.core.events import EVENT_TYPES, AgendaItemAdded, Event
+from session_server.core.evolve import evolve
+from session_server.core.plain import PlainError
 from session_server.core.replay import replay, state_bytes, state_from_bytes
 from session_server.core.state import RoomState, SessionStatus
+from session_server.core.upcasting import UPCASTERS, Fields, UpcastError
 from session_server.hub.room import Room
 from tests.redis_server import RedisServer
 
@@ -181,14 +188,22 @@ async def test_each_backend_reads_a_golden_log_back_to_its_state(
     assert state_hash(replay(room, ((r.seq, r.events) for r in records))) == expected
 
 
-async def test_each_backend_reads_a_golden_snapshot_back_to_its_state(
+@pytest.mark.parametrize("name", sorted(GOLDEN_STATES))
+def test_a_golden_snapshot_is_ignored_or_equals_its_log(name: str) -> None:
+    """A RoomState whose shape changed without raising STATE_FORMAT fails here."""
+    stored = decode_snapshot(golden_snapshot(name))
+    if stored is None:
+        assert replay_module.STATE_FORMAT > 1
+    else:
+        assert state_hash(state_from_bytes(stored)) == GOLDEN_STATES[name]
+
+
+async def test_each_backend_reads_a_golden_snapshot_as_it_was_stored(
     golden_backend: tuple[Backend, str, str],
 ) -> None:
-    backend, room, expected = golden_backend
-    stored = await backend.load_snapshot(room)
-    assert stored is not None
-    assert stored[0] == 70
-    assert state_hash(state_from_bytes(stored[1])) == expected
+    backend, room, _ = golden_backend
+    state = decode_snapshot(golden_snapshot("congress-2026-12-01.msgpack"))
+    assert await backend.load_snapshot(room) == (None if state is None else (70, state))
 
 
 async def test_a_room_starts_from_a_golden_snapshot_and_log(
@@ -200,3 +215,89 @@ async def test_a_room_starts_from_a_golden_snapshot_and_log(
     await loaded.close()
     assert loaded.failure is None
     assert state_hash(loaded.state) == expected
+
+
+async def test_a_snapshot_of_another_state_format_is_ignored_for_the_log(
+    golden_backend: tuple[Backend, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A release that changes RoomState's shape raises STATE_FORMAT: old snapshots go unused."""
+    backend, room, expected = golden_backend
+    # A stored snapshot that would show if it were used: the room's state with a wrong title.
+    wrong = replace(state_from_bytes(golden_snapshot("congress-2026-12-01.msgpack")), title="?")
+    await backend.save_snapshot(room, 71, state_bytes(wrong))
+    monkeypatch.setattr(replay_module, "STATE_FORMAT", 2)
+    assert await backend.load_snapshot(room) is None
+    loaded = Room(room, backend, clock=lambda: 0)
+    await loaded.load()
+    await loaded.close()
+    assert loaded.failure is None
+    assert state_hash(loaded.state) == expected
+
+
+# --- A later release changing an event's fields ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaItemAddedV2(Event):
+    """agenda_item_added as a later release might have it: `presenter` is now `rapporteur`."""
+
+    kind: ClassVar[str] = "agenda_item_added"
+    class_version: ClassVar[int] = 2
+    item_id: str
+    title: str
+    rapporteur: str
+    planned_minutes: int
+    position: int
+
+
+def evolve_v2(state: RoomState, event: AgendaItemAddedV2) -> RoomState:
+    """That release's rule: the same change to the room, read from the renamed field."""
+    today = AgendaItemAdded(
+        event.item_id, event.title, event.rapporteur, event.planned_minutes, event.position
+    )
+    return evolve(state, today)
+
+
+def upcast_agenda_item_added_v1_v2(fields: Fields) -> Fields:
+    fields["rapporteur"] = fields.pop("presenter")
+    return fields
+
+
+@pytest.fixture
+def renamed_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This code as that release would be, on a copy of the registries: no upcaster yet."""
+    monkeypatch.setitem(EVENT_TYPES, "agenda_item_added", AgendaItemAddedV2)
+    monkeypatch.setitem(evolve_module._RULES, AgendaItemAddedV2, evolve_v2)
+    monkeypatch.setattr(UPCASTERS, "steps", dict(UPCASTERS.steps))
+
+
+@pytest.mark.usefixtures("renamed_field")
+@pytest.mark.parametrize("name", sorted(GOLDEN_STATES))
+def test_a_changed_event_without_an_upcaster_breaks_the_golden_replay(name: str) -> None:
+    with pytest.raises(UpcastError, match="no upcaster brings a agenda_item_added event"):
+        replayed(*golden(name))
+
+
+@pytest.mark.usefixtures("renamed_field")
+def test_a_changed_event_whose_version_was_not_raised_breaks_the_golden_replay(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(AgendaItemAddedV2, "class_version", 1)
+    with pytest.raises(PlainError, match="unknown field 'presenter'"):
+        replayed(*golden("congress-2026-12-01.msgpack"))
+
+
+@pytest.mark.usefixtures("renamed_field")
+@pytest.mark.parametrize("name", sorted(GOLDEN_STATES))
+def test_a_changed_event_with_its_upcaster_replays_the_golden_log(name: str) -> None:
+    UPCASTERS.register("agenda_item_added", 1)(upcast_agenda_item_added_v1_v2)
+    room, bodies = golden(name)
+    added = [
+        event
+        for seq, body in bodies
+        for event in decode_record(seq, body).events
+        if event.kind == "agenda_item_added"
+    ]
+    assert added
+    assert all(isinstance(event, AgendaItemAddedV2) for event in added)
+    assert state_hash(replayed(room, bodies)) == GOLDEN_STATES[name]
