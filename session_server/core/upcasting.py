@@ -53,10 +53,10 @@ class Upcasters:
         `fields` itself is left alone: each step is given a copy.
         """
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            raise UpcastError(f"a {kind} event has no valid version ({version!r})")
+            raise UpcastError(f"event {kind!r} has no valid version ({version!r})")
         if version > current:
             raise UpcastError(
-                f"a {kind} event of version {version} is newer than this code reads "
+                f"event {kind!r} of version {version} is newer than this code reads "
                 f"(version {current}): a later release wrote it; upgrade this node"
             )
         upcast = fields
@@ -64,11 +64,11 @@ class Upcasters:
             upcaster = self.steps.get((kind, step))
             if upcaster is None:
                 raise UpcastError(
-                    f"no upcaster brings a {kind} event from version {step} to {step + 1}"
+                    f"no upcaster brings event {kind!r} from version {step} to {step + 1}"
                 )
             upcast = upcaster(dict(upcast))
         return upcast
 
 
 UPCASTERS = Upcasters()
-"""The upcasters the log is read with; each release's steps are registered below."""
+"""The upcasters the log is read with. None yet: every event kind is at its version 1."""

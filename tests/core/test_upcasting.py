@@ -64,7 +64,7 @@ def test_a_missing_step_is_refused_by_name() -> None:
     upcasters, _ = chain()
     with pytest.raises(UpcastError, match="from version 3 to 4"):
         upcasters.upcast("floor_requested", 1, 4, V1)
-    with pytest.raises(UpcastError, match="no upcaster brings a speech_ended event from version 1"):
+    with pytest.raises(UpcastError, match="no upcaster brings event 'speech_ended' from version 1"):
         upcasters.upcast("speech_ended", 1, 2, {})
 
 

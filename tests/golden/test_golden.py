@@ -274,7 +274,8 @@ def renamed_field(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("renamed_field")
 @pytest.mark.parametrize("name", sorted(GOLDEN_STATES))
 def test_a_changed_event_without_an_upcaster_breaks_the_golden_replay(name: str) -> None:
-    with pytest.raises(UpcastError, match="no upcaster brings a agenda_item_added event"):
+    missing = "no upcaster brings event 'agenda_item_added' from version 1 to 2"
+    with pytest.raises(UpcastError, match=missing):
         replayed(*golden(name))
 
 
