@@ -15,7 +15,9 @@ Guarantees every backend keeps (the contract tests check each one):
    gap; ``tail(room, after)`` yields every record with ``seq > after``, including those
    appended by other processes, then waits for more. It never skips and never repeats.
 5. Snapshots are an optimisation, never the truth: a snapshot at seq S equals the replay of
-   records 1..S. Losing one costs time, not data.
+   records 1..S. Losing one costs time, not data. A snapshot is stored with the state
+   format it was written in (`STATE_FORMAT`); ``load_snapshot`` returns None for one of
+   another format, so the room is rebuilt from its log.
 6. `BackendUnavailable` means the store cannot be reached now; nothing was written.
 7. Blobs (the documents' files) are stored by the SHA-256 of their bytes, hex: ``put_blob``
    is idempotent and durable when it returns, ``get_blob`` returns the same bytes or None.
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 
 import msgpack
 
+from ..core import replay
 from ..core.events import Event, event_from_plain, event_to_plain
 from ..core.state import Role
 
@@ -171,3 +174,24 @@ def decode_record(seq: int, body: bytes) -> LogRecord:
         origin=data["origin"],
         events=tuple(event_from_plain(e) for e in data["events"]),
     )
+
+
+def encode_snapshot(state: bytes) -> bytes:
+    """A room snapshot as every backend stores it: the state's format, then its bytes."""
+    return msgpack.packb([replay.STATE_FORMAT, state], use_bin_type=True)
+
+
+def decode_snapshot(stored: bytes) -> bytes | None:
+    """The state bytes of a stored snapshot, or None when it has another state format."""
+    data = msgpack.unpackb(stored, raw=False)
+    if isinstance(data, dict):
+        # Stored before snapshots carried their format: the state itself, of format 1.
+        return stored if replay.STATE_FORMAT == 1 else None
+    if not (
+        isinstance(data, list)
+        and len(data) == 2
+        and isinstance(data[0], int)
+        and isinstance(data[1], bytes)
+    ):
+        raise ValueError("a stored snapshot is [format, state]")
+    return data[1] if data[0] == replay.STATE_FORMAT else None

@@ -54,7 +54,9 @@ from .base import (
     SeqConflict,
     TokenRecord,
     decode_record,
+    decode_snapshot,
     encode_record,
+    encode_snapshot,
 )
 
 # KEYS: log, origins, rooms. ARGV: seq, body, origin ('' for none), room, touch ('1' or '').
@@ -356,13 +358,14 @@ class RedisBackend(Backend):
         return None if seq is None else int(seq)
 
     async def save_snapshot(self, room: str, seq: int, state: bytes) -> None:
-        await self._call(self._snapshot_script(keys=[_snapshot(room)], args=[seq, state]))
+        await self._call(
+            self._snapshot_script(keys=[_snapshot(room)], args=[seq, encode_snapshot(state)])
+        )
 
     async def load_snapshot(self, room: str) -> tuple[int, bytes] | None:
         found = await self._call(self.client.hmget(_snapshot(room), ["seq", "state"]))
-        if found[0] is None or found[1] is None:
-            return None
-        return int(found[0]), bytes(found[1])
+        state = None if found[0] is None or found[1] is None else decode_snapshot(bytes(found[1]))
+        return None if state is None else (int(found[0]), state)
 
     # ---- tokens
 

@@ -21,7 +21,9 @@ from .base import (
     SeqConflict,
     TokenRecord,
     decode_record,
+    decode_snapshot,
     encode_record,
+    encode_snapshot,
 )
 
 T = TypeVar("T")
@@ -187,7 +189,7 @@ class SQLiteBackend(Backend):
                 "INSERT INTO snapshots (room, seq, state) VALUES (?, ?, ?) "
                 "ON CONFLICT (room) DO UPDATE SET seq = excluded.seq, state = excluded.state "
                 "WHERE excluded.seq > snapshots.seq",
-                (room, seq, state),
+                (room, seq, encode_snapshot(state)),
             )
         )
 
@@ -197,7 +199,8 @@ class SQLiteBackend(Backend):
                 "SELECT seq, state FROM snapshots WHERE room = ?", (room,)
             ).fetchone()
         )
-        return None if row is None else (int(row[0]), bytes(row[1]))
+        state = None if row is None else decode_snapshot(bytes(row[1]))
+        return None if state is None else (int(row[0]), state)
 
     async def put_blob(self, sha256: str, data: bytes) -> None:
         if hashlib.sha256(data).hexdigest() != sha256:

@@ -7,11 +7,15 @@ from typing import Any, ClassVar
 
 from .plain import from_plain, to_plain
 from .state import Access, PageSize, RequestKind, SessionStatus
+from .upcasting import UPCASTERS
 
 
 @dataclass(frozen=True, slots=True)
 class Event:
     kind: ClassVar[str] = ""
+    class_version: ClassVar[int] = 1
+    """The version of this kind's fields. A change to them raises it and registers an
+    upcaster from the old version in `upcasting`, so that the stored log still reads."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,16 +199,27 @@ class DelegateCheckedIn(Event):
 EVENT_TYPES: dict[str, type[Event]] = {cls.kind: cls for cls in Event.__subclasses__()}
 
 
+VERSION_KEY = "v"
+"""Where an event's plain form keeps its version; absent means version 1."""
+
+
 def event_to_plain(event: Event) -> dict[str, Any]:
+    """The kind, the version unless it is 1, then the fields."""
     plain: dict[str, Any] = {"kind": event.kind}
+    # Version 1 is left out: records written before events had versions are read the same
+    # way, and a node of the release before this one still reads what this one writes.
+    if event.class_version != 1:
+        plain[VERSION_KEY] = event.class_version
     plain.update(to_plain(event))
     return plain
 
 
 def event_from_plain(data: dict[str, Any]) -> Event:
+    """The event stored as `data`, brought to its kind's current version by the upcasters."""
     fields = dict(data)
     kind = fields.pop("kind", None)
     cls = EVENT_TYPES.get(kind) if isinstance(kind, str) else None
     if cls is None:
         raise ValueError(f"unknown event kind {kind!r}")
-    return from_plain(cls, fields)
+    version = fields.pop(VERSION_KEY, 1)
+    return from_plain(cls, UPCASTERS.upcast(cls.kind, version, cls.class_version, fields))

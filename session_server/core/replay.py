@@ -11,6 +11,11 @@ from .evolve import apply
 from .plain import from_plain, to_plain
 from .state import RoomState
 
+STATE_FORMAT = 1
+"""The shape of a RoomState in `state_bytes`. Raise it whenever that shape changes (a field
+of the state or of anything in it added, removed or retyped): stored snapshots of another
+format are then ignored, and each room is rebuilt from its log, which is the truth."""
+
 
 def replay(
     room: str, records: Iterable[tuple[int, Iterable[Event]]], start: RoomState | None = None
@@ -23,7 +28,7 @@ def replay(
 
 
 def state_bytes(state: RoomState) -> bytes:
-    """Canonical encoding: equal states give equal bytes; snapshots are stored this way."""
+    """Canonical encoding: equal states give equal bytes; snapshots store these bytes."""
     return msgpack.packb(to_plain(state), use_bin_type=True)
 
 

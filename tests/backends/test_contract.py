@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
+import msgpack
 import pytest
 import redis.asyncio as redis
 
@@ -16,10 +17,15 @@ from session_server.backends.base import (
     LogRecord,
     SeqConflict,
     TokenRecord,
+    decode_record,
+    decode_snapshot,
+    encode_record,
+    encode_snapshot,
 )
 from session_server.backends.redis import RedisBackend
 from session_server.backends.sqlite import SQLiteBackend
 from session_server.core import events as e
+from session_server.core import replay
 from session_server.core.state import Role
 from tests.conftest import UNIT
 from tests.redis_server import RedisServer
@@ -255,6 +261,44 @@ async def test_snapshots_keep_the_newest(open_backend: BackendFactory) -> None:
     await log.save_snapshot("r", 1000, b"state-1000")
     await log.save_snapshot("r", 700, b"late-writer")
     assert await log.load_snapshot("r") == (1000, b"state-1000")
+
+
+async def test_a_snapshot_of_another_state_format_is_not_loaded(
+    open_backend: BackendFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A release changing the state's shape raises STATE_FORMAT; older snapshots go unused."""
+    log = await open_backend()
+    await log.save_snapshot("r", 500, b"state-500")
+    monkeypatch.setattr(replay, "STATE_FORMAT", 2)
+    assert await log.load_snapshot("r") is None
+    await log.save_snapshot("r", 1000, b"state-1000")
+    assert await log.load_snapshot("r") == (1000, b"state-1000")
+    monkeypatch.setattr(replay, "STATE_FORMAT", 1)
+    assert await log.load_snapshot("r") is None, "nor one of a later format"
+
+
+def test_snapshots_and_records_are_stored_one_way_for_every_backend() -> None:
+    stored = encode_snapshot(b"state")
+    assert msgpack.unpackb(stored) == [replay.STATE_FORMAT, b"state"]
+    assert decode_snapshot(stored) == b"state"
+    # Snapshots written before they carried a format hold the state's own map: format 1.
+    before = msgpack.packb({"room": "r", "seq": 3})
+    assert decode_snapshot(before) == before
+    with pytest.raises(ValueError, match="format, state"):
+        decode_snapshot(msgpack.packb([1, "not bytes"]))
+    body = encode_record(record(7, origin="tk:7"))
+    assert decode_record(7, body) == record(7, origin="tk:7")
+    events = msgpack.unpackb(body)["events"]
+    assert events == [
+        {
+            "kind": "agenda_item_added",
+            "item_id": "item-7",
+            "title": "t7",
+            "presenter": "",
+            "planned_minutes": 0,
+            "position": 0,
+        }
+    ], "an event of version 1 is stored as before events had versions"
 
 
 async def test_tokens_are_found_by_hash_listed_and_revoked(open_backend: BackendFactory) -> None:

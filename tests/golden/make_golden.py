@@ -1,0 +1,241 @@
+"""Writes a golden log: a whole congress session as the backends store it, for replay tests.
+
+Run only to make a NEW golden log when the stored format changes; a committed golden log
+is never regenerated (it stands for the logs written by the code of its day, which must
+replay for ever). Usage: ``python -m tests.golden.make_golden tests/golden/NAME.msgpack``.
+
+The file is one msgpack map ``{"room": ROOM, "records": [[seq, body], ...]}``; each body is
+the bytes `encode_record` gives, exactly what SQLite keeps in ``log.body`` and Redis in the
+stream entry's ``body`` field. Beside it, ``NAME.snapshot`` holds the room's snapshot at
+its last seq, the bytes SQLite keeps in ``snapshots.state`` and Redis in the snapshot's
+``state`` field. The script prints the hash of the state the log replays to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+import msgpack
+
+from session_server.backends.base import LogRecord, encode_record, encode_snapshot
+from session_server.core import commands as c
+from session_server.core.decide import Actor, create_room, decide
+from session_server.core.evolve import apply
+from session_server.core.replay import state_bytes
+from session_server.core.state import Access, PageSize, RequestKind, Role, RoomState
+
+ROOM = "golden-congress"
+START = 1_764_547_200_000
+"""1 December 2025, 00:00 UTC: every instant in the log is counted from here."""
+
+PRESIDIUM = Actor(Role.PRESIDIUM)
+SECRETARIAT = Actor(Role.SECRETARIAT)
+DELEGATES = {
+    f"DB{n:03d}": (name, unit, seat)
+    for n, (name, unit, seat) in enumerate(
+        (
+            ("Nguyễn Văn An", "Đoàn Thành phố Cà Mau", "A01"),
+            ("Trần Thị Bình", "Đoàn huyện Năm Căn", "A02"),
+            ("Lê Minh Châu", "Đoàn huyện Ngọc Hiển", "A03"),
+            ("Phạm Hoàng Dũng", "Đoàn huyện Đầm Dơi", "A04"),
+            ("Huỳnh Thanh Hà", "Đoàn huyện U Minh", "B01"),
+            ("Võ Quốc Hải", "Đoàn huyện Trần Văn Thời", "B02"),
+            ("Đặng Ngọc Lan", "Đoàn huyện Cái Nước", "B03"),
+            ("Bùi Hữu Long", "Đoàn huyện Thới Bình", "B04"),
+        ),
+        start=1,
+    )
+}
+
+
+def delegate(delegate_id: str) -> Actor:
+    return Actor(Role.DELEGATE, delegate_id)
+
+
+class Session:
+    """A room driven as the hub drives it, keeping each record's body as a backend stores it."""
+
+    def __init__(self, title: str) -> None:
+        self.now = START
+        self.commands = 0
+        self.bodies: list[tuple[int, bytes]] = []
+        created = create_room(ROOM, title)
+        assert isinstance(created, tuple), created
+        self.state = RoomState(room=ROOM)
+        self._write(LogRecord(seq=1, at=self.now, events=created, actor="system"))
+
+    def _write(self, record: LogRecord) -> None:
+        self.state = apply(self.state, record.seq, record.events)
+        self.bodies.append((record.seq, encode_record(record)))
+
+    def wait(self, seconds: int) -> None:
+        self.now += seconds * 1000
+
+    def do(self, command: c.Command, actor: Actor = PRESIDIUM) -> None:
+        self.wait(2)
+        self.commands += 1
+        decision = decide(self.state, command, actor, self.now)
+        assert isinstance(decision, tuple), (command, decision)
+        assert decision, f"{command} changes nothing"
+        token = actor.delegate_id or f"tok-{actor.role.value}"
+        self._write(
+            LogRecord(
+                seq=self.state.seq + 1,
+                at=self.now,
+                events=decision,
+                actor=f"{actor.role.value}:{token}",
+                origin=f"{token}:cmd-{self.commands}",
+            )
+        )
+
+
+def sizes(count: int, width: int = 595, height: int = 842) -> tuple[PageSize, ...]:
+    return tuple(PageSize(width, height) for _ in range(count))
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def congress() -> Session:
+    """Set-up, a morning of debate with every kind of event, and the adjournment."""
+    s = Session("Đại hội đại biểu Đảng bộ tỉnh Cà Mau lần thứ I, nhiệm kỳ 2025 - 2030")
+    for delegate_id, (name, unit, seat) in DELEGATES.items():
+        s.do(c.RegisterDelegate(delegate_id, name, unit, seat), SECRETARIAT)
+    s.do(c.RegisterDelegate("DB008", "Bùi Hữu Long", "Đoàn huyện Thới Bình", "C01"), SECRETARIAT)
+
+    s.do(c.AddAgendaItem("Khai mạc Đại hội", "Đoàn Chủ tịch", 20))
+    s.do(c.AddAgendaItem("Báo cáo chính trị", "Bí thư Tỉnh ủy", 60))
+    s.do(c.AddAgendaItem("Thảo luận Đề án nhân sự", "Đoàn Chủ tịch", 60))
+    s.do(c.AddAgendaItem("Bế mạc Đại hội", "Đoàn Chủ tịch", 20))
+    s.do(c.AddAgendaItem("Báo cáo kiểm điểm", "Phó Bí thư Thường trực", 45, position=2))
+    s.do(c.AddAgendaItem("Mục tạm", planned_minutes=5))
+    s.do(c.EditAgendaItem("item-2", title="Báo cáo chính trị của Ban Chấp hành"))
+    s.do(c.EditAgendaItem("item-3", presenter="Đoàn Thư ký", planned_minutes=45))
+    s.do(c.MoveAgendaItem("item-5", 3))
+    s.do(c.RemoveAgendaItem("item-6"))
+
+    s.do(c.RegisterDocument("chuong-trinh", "Chương trình Đại hội", Access.PUBLIC, 2))
+    s.do(
+        c.RegisterDocument(
+            "chuong-trinh", "Chương trình Đại hội", Access.PUBLIC, 2, sha("programme"), sizes(2)
+        ),
+        SECRETARIAT,
+    )
+    s.do(
+        c.RegisterDocument(
+            "bao-cao-chinh-tri",
+            "Dự thảo Báo cáo chính trị",
+            Access.DELEGATES,
+            3,
+            sha("report, draft 1"),
+            (PageSize(595, 842), PageSize(842, 595), PageSize(595, 842)),
+        ),
+        SECRETARIAT,
+    )
+    s.do(
+        c.RegisterDocument(
+            "bao-cao-chinh-tri",
+            "Báo cáo chính trị",
+            Access.DELEGATES,
+            4,
+            sha("report, draft 2"),
+            sizes(4),
+        ),
+        SECRETARIAT,
+    )
+    s.do(
+        c.RegisterDocument(
+            "de-an-nhan-su",
+            "Đề án nhân sự (MẬT)",
+            Access.PRESIDIUM,
+            1,
+            sha("personnel"),
+            sizes(1, 612, 792),
+        ),
+        SECRETARIAT,
+    )
+    s.do(c.PostAnnouncement("Kính mời các đại biểu ổn định chỗ ngồi.", minutes=1), SECRETARIAT)
+    s.do(c.PostAnnouncement("Đại hội khai mạc lúc 8 giờ 00.", minutes=240))
+
+    for delegate_id in ("DB001", "DB002", "DB003", "DB004", "DB005"):
+        s.do(c.CheckIn(delegate_id), SECRETARIAT)
+    s.do(c.CheckIn(), delegate("DB006"))
+    s.do(c.CheckIn("DB007"), PRESIDIUM)
+
+    s.wait(120)
+    s.do(c.OpenSession())
+    # The first announcement has expired: the next one takes it down in the same record.
+    s.do(c.PostAnnouncement("Đại hội bắt đầu phiên thảo luận.", minutes=30), SECRETARIAT)
+    s.do(c.WithdrawAnnouncement("a-2"))
+    s.do(c.SetCurrentItem("item-1"))
+    s.do(c.ShowPage("chuong-trinh", 1))
+    s.do(c.ShowPage("chuong-trinh", 2))
+    s.do(c.SetCurrentItem("item-2"))
+    s.do(c.ShowPage("bao-cao-chinh-tri", 3))
+    s.do(c.HideDocument())
+
+    s.do(c.RequestFloor(RequestKind.SPEECH), delegate("DB001"))
+    s.do(c.RequestFloor(RequestKind.SPEECH), delegate("DB002"))
+    s.do(c.RequestFloor(RequestKind.REPLY), delegate("DB003"))
+    s.do(c.RequestFloor(RequestKind.POINT_OF_ORDER), delegate("DB004"))
+    s.do(c.RequestFloor(RequestKind.SPEECH), delegate("DB005"))
+    s.do(c.RequestFloor(RequestKind.SPEECH), delegate("DB006"))
+    s.do(c.AcceptRequest("DB004"))
+    s.do(c.AcceptRequest("DB001"))
+    s.do(c.MoveRequest("DB002", 3))
+    s.do(c.RemoveRequest("DB005"))
+    s.do(c.WithdrawRequest(), delegate("DB006"))
+    s.do(c.GrantFloor())
+    s.wait(100)
+    s.do(c.GrantFloor("DB001"))
+    s.wait(400)
+    s.do(c.ExtendTime(90))
+    s.wait(60)
+    s.do(c.EndSpeech())
+    s.do(c.CloseList())
+    s.do(c.RequestFloor(RequestKind.POINT_OF_ORDER), delegate("DB007"))
+    s.do(c.ReopenList())
+    s.do(c.GrantFloor("DB008", seconds=240))
+    s.wait(30)
+
+    s.do(c.SuspendSession())
+    s.wait(900)
+    s.do(c.OpenSession())
+    s.do(c.CheckIn(), delegate("DB008"))
+    s.do(c.ShowPage("de-an-nhan-su", 1))
+    s.do(c.SetCurrentItem("item-3"))
+    s.do(c.RequestFloor(RequestKind.SPEECH), delegate("DB002"))
+    s.do(c.GrantFloor(seconds=300))
+    s.wait(200)
+    s.do(c.AdjournSession())
+    return s
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print(__doc__, file=sys.stderr)
+        return 2
+    path = Path(argv[0])
+    snapshot = path.with_suffix(".snapshot")
+    if path.exists() or snapshot.exists():
+        print(f"{path} exists: a golden log is never regenerated", file=sys.stderr)
+        return 1
+    session = congress()
+    path.write_bytes(
+        msgpack.packb(
+            {"room": ROOM, "records": [list(record) for record in session.bodies]},
+            use_bin_type=True,
+        )
+    )
+    snapshot.write_bytes(encode_snapshot(state_bytes(session.state)))
+    digest = hashlib.sha256(state_bytes(session.state)).hexdigest()
+    print(f"{path}: {len(session.bodies)} records, {path.stat().st_size} bytes")
+    print(f"state at seq {session.state.seq}: sha256 {digest}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
