@@ -1,10 +1,10 @@
 // The welcome-gate board: public data only, large, never asks anything, reconnects forever.
-import { Hub, takeToken } from "./common/hub.js";
-import { t, translate } from "./common/i18n.js";
+import { Hub, takeToken } from "/static/common/hub.js";
+import { t, translate } from "/static/common/i18n.js";
 import {
   clockText, countdownState, currentItem, formatSeconds, h, kindLabel, liveAnnouncements,
   replace, secondsLeft, statusBadge,
-} from "./common/ui.js";
+} from "/static/common/ui.js";
 
 const $ = (id) => document.getElementById(id);
 

@@ -1,10 +1,10 @@
 // The delegate's tablet: follows the presidium, or browses; asks for the floor; checks in.
-import { Hub, pageUrl, takeToken } from "./common/hub.js";
-import { switchLanguage, t, translate } from "./common/i18n.js";
+import { Hub, pageUrl, takeToken } from "/static/common/hub.js";
+import { switchLanguage, t, translate } from "/static/common/i18n.js";
 import {
   countdownState, currentItem, formatSeconds, h, kindLabel, liveAnnouncements, replace,
   secondsLeft, statusBadge, toast,
-} from "./common/ui.js";
+} from "/static/common/ui.js";
 
 const $ = (id) => document.getElementById(id);
 const WIDTH = 2048;

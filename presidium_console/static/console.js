@@ -1,10 +1,10 @@
 // The presidium's console: steer the agenda, the page on screen, the floor; see every ack.
-import { Hub, pageUrl, signIn } from "/static/display/common/hub.js";
-import { switchLanguage, t, translate } from "/static/display/common/i18n.js";
+import { Hub, pageUrl, signIn } from "/static/common/hub.js";
+import { switchLanguage, t, translate } from "/static/common/i18n.js";
 import {
   countdownState, formatSeconds, h, kindLabel, liveAnnouncements, replace, secondsLeft,
   statusBadge, toast,
-} from "/static/display/common/ui.js";
+} from "/static/common/ui.js";
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "congress.console.token";
