@@ -171,6 +171,24 @@ export async function signIn(token) {
   return answer.json();
 }
 
+// Runs `start` (a sign-in, then the socket) until it succeeds: while the hub cannot be
+// reached (it may be restarting) it waits `waitMs` and up to 2 s more, calling `onWait`
+// first. True once started; false as soon as the hub refuses the token (401), unless
+// `retryRefused` (a gate board waits for ever).
+export async function startWhenReachable(start, options = {}) {
+  const { onWait = () => {}, waitMs = 2000, retryRefused = false } = options;
+  for (;;) {
+    try {
+      await start();
+      return true;
+    } catch (error) {
+      if (error.code === 401 && !retryRefused) return false;
+      onWait();
+      await new Promise((resolve) => setTimeout(resolve, waitMs + Math.random() * 2000));
+    }
+  }
+}
+
 // The token handed over in the address (#token=...), kept, then taken out of the address.
 export function takeToken(storageKey) {
   const fragment = new URLSearchParams(location.hash.slice(1));
