@@ -14,6 +14,8 @@ export class Hub {
     this.maxBackoffMs = maxBackoffMs;
     this.session = null; // {role, room, delegate_id, label} from POST /api/session
     this.seq = null;
+    // A sync was sent and its snapshot has not arrived: events until then are ignored.
+    this.syncing = false;
     this.view = {};
     this.you = null;
     this.offsetMs = 0;
@@ -49,6 +51,8 @@ export class Hub {
     const socket = new WebSocket(`${scheme}://${location.host}/ws`);
     socket.binaryType = "arraybuffer";
     this.socket = socket;
+    // A sync sent on a lost connection is never answered.
+    this.syncing = false;
     let sentAt = 0;
     socket.onopen = () => {
       sentAt = Date.now();
@@ -96,17 +100,20 @@ export class Hub {
   receive(frame) {
     switch (frame.type) {
       case "snapshot":
+        this.syncing = false;
         this.view = frame.state;
         this.seq = frame.seq;
         this.onChange(this);
         break;
       case "event":
+        // Already applied, or the snapshot on its way will hold it.
+        if (this.syncing || (this.seq !== null && frame.seq <= this.seq)) return;
         if (this.seq !== null && frame.prev > this.seq) {
-          // A frame was missed: ask for the whole view again (protocol §10).
+          // A frame was missed: ask once for the whole view again (protocol §10.2).
+          this.syncing = true;
           this.send({ type: "sync" });
           return;
         }
-        if (this.seq !== null && frame.seq <= this.seq) return;
         Object.assign(this.view, frame.set);
         this.seq = frame.seq;
         this.onChange(this);
