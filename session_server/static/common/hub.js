@@ -2,8 +2,9 @@
 // It follows docs/protocol.md; the view is kept exactly as the server sends it.
 import { decode, encode } from "../vendor/msgpack/index.mjs";
 
-// Close codes after which reconnecting cannot help (docs/protocol.md §9).
-const STOP_CODES = new Set([1000, 1002, 1007, 1009, 4001, 4002, 4003, 4004, 4009, 4010]);
+// Close codes after which reconnecting cannot help (docs/protocol.md §9); kept on one line,
+// tests/protocol/test_stop_codes.py checks it against the registry's.
+export const STOP_CODES = [1000, 1002, 1007, 1009, 4001, 4002, 4003, 4004, 4009, 4010];
 const PROTOCOL_VERSION = 1;
 
 export class Hub {
@@ -77,7 +78,7 @@ export class Hub {
     socket.onclose = (closed) => {
       for (const [, waiter] of this.pending) waiter.reject(new Error("connection lost"));
       this.pending.clear();
-      if (this.stopped || STOP_CODES.has(closed.code)) {
+      if (this.stopped || STOP_CODES.includes(closed.code)) {
         this.setStatus("stopped", String(closed.code));
         return;
       }
