@@ -237,7 +237,7 @@ async function main() {
     try {
       await start(token);
       localStorage.setItem(TOKEN_KEY, token);
-    } catch (error) {
+    } catch {
       $("sign-in-error").hidden = false;
     }
   });
