@@ -14,6 +14,9 @@ import presidium_console
 
 CONSOLE = Path(presidium_console.__file__).parent / "static"
 DISPLAY = Path(delegate_display.__file__).parent / "static"
+# What all three pages load: the connection, strings, helpers, look, and the browser
+# libraries scripts/web-assets installs into vendor/.
+SHARED = Path(__file__).parent / "static"
 
 # The pages hold no secret and change with each release: always revalidated.
 _NO_STORE = {"Cache-Control": "no-cache"}
@@ -35,4 +38,11 @@ def routes() -> list[BaseRoute]:
         _page("/board/", DISPLAY / "board.html"),
         Mount("/static/console", StaticFiles(directory=CONSOLE), name="console"),
         Mount("/static/display", StaticFiles(directory=DISPLAY), name="display"),
+        Mount("/static/common", StaticFiles(directory=SHARED / "common"), name="common"),
+        # Absent until scripts/web-assets ran: the pages then fail to load it, the hub starts.
+        Mount(
+            "/static/vendor",
+            StaticFiles(directory=SHARED / "vendor", check_dir=False),
+            name="vendor",
+        ),
     ]

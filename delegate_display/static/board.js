@@ -1,12 +1,10 @@
 // The welcome-gate board: public data only, large, never asks anything, reconnects forever.
-import { Hub, takeToken } from "./common/hub.js";
-import { t, translate } from "./common/i18n.js";
+import { Hub, startWhenReachable, takeToken } from "/static/common/hub.js";
+import { t, translate } from "/static/common/i18n.js";
 import {
-  clockText, countdownState, currentItem, formatSeconds, h, kindLabel, liveAnnouncements,
+  $, clockText, countdownState, currentItem, formatSeconds, h, kindLabel, liveAnnouncements,
   replace, secondsLeft, statusBadge,
-} from "./common/ui.js";
-
-const $ = (id) => document.getElementById(id);
+} from "/static/common/ui.js";
 
 function render(hub) {
   const view = hub.view;
@@ -76,16 +74,12 @@ async function main() {
     onStatus: (value) => statusBadge(status, value),
     maxBackoffMs: 15000,
   });
-  for (;;) {
-    try {
-      await hub.start();
-      break;
-    } catch (error) {
-      // The hub may be restarting; a gate board waits and tries again, for ever.
-      statusBadge(status, "reconnecting");
-      await new Promise((resolve) => setTimeout(resolve, 3000 + Math.random() * 2000));
-    }
-  }
+  // The hub may be restarting; a gate board waits and tries again, for ever.
+  await startWhenReachable(() => hub.start(), {
+    onWait: () => statusBadge(status, "reconnecting"),
+    waitMs: 3000,
+    retryRefused: true,
+  });
   setInterval(() => tick(hub), 250);
 }
 

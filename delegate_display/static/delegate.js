@@ -1,12 +1,11 @@
 // The delegate's tablet: follows the presidium, or browses; asks for the floor; checks in.
-import { Hub, pageUrl, takeToken } from "./common/hub.js";
-import { switchLanguage, t, translate } from "./common/i18n.js";
+import { Hub, pageUrl, startWhenReachable, takeToken } from "/static/common/hub.js";
+import { switchLanguage, t, translate } from "/static/common/i18n.js";
 import {
-  countdownState, currentItem, formatSeconds, h, kindLabel, liveAnnouncements, replace,
+  $, countdownState, currentItem, formatSeconds, h, kindLabel, liveAnnouncements, replace,
   secondsLeft, statusBadge, toast,
-} from "./common/ui.js";
+} from "/static/common/ui.js";
 
-const $ = (id) => document.getElementById(id);
 const WIDTH = 2048;
 let hub = null;
 // null: following the presidium; else the page the delegate chose: {id, page}.
@@ -189,20 +188,16 @@ async function main() {
     if (event.key === "ArrowRight" || event.key === "PageDown") turn(1);
     if (event.key === "ArrowLeft" || event.key === "PageUp") turn(-1);
   });
-  for (;;) {
-    try {
-      await hub.start();
-      break;
-    } catch (error) {
-      if (error.code === 401) {
-        replace($("page"), h("div", { class: "placeholder" }, t("signIn.failed")));
-        statusBadge($("status"), "stopped");
-        return;
-      }
+  const started = await startWhenReachable(() => hub.start(), {
+    onWait: () => {
       statusBadge($("status"), "reconnecting");
       $("offline").hidden = false;
-      await new Promise((resolve) => setTimeout(resolve, 2000 + Math.random() * 2000));
-    }
+    },
+  });
+  if (!started) {
+    replace($("page"), h("div", { class: "placeholder" }, t("signIn.failed")));
+    statusBadge($("status"), "stopped");
+    return;
   }
   setInterval(() => { if (hub.view.session) renderSpeakers(hub.now()); }, 250);
 }

@@ -1,12 +1,11 @@
 // The presidium's console: steer the agenda, the page on screen, the floor; see every ack.
-import { Hub, pageUrl, signIn } from "/static/display/common/hub.js";
-import { switchLanguage, t, translate } from "/static/display/common/i18n.js";
+import { Hub, pageUrl, signIn, startWhenReachable } from "/static/common/hub.js";
+import { switchLanguage, t, translate } from "/static/common/i18n.js";
 import {
-  countdownState, formatSeconds, h, kindLabel, liveAnnouncements, replace, secondsLeft,
+  $, countdownState, formatSeconds, h, kindLabel, liveAnnouncements, replace, secondsLeft,
   statusBadge, toast,
-} from "/static/display/common/ui.js";
+} from "/static/common/ui.js";
 
-const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "congress.console.token";
 let hub = null;
 let chosenDocument = null;
@@ -238,24 +237,18 @@ async function main() {
     try {
       await start(token);
       localStorage.setItem(TOKEN_KEY, token);
-    } catch (error) {
+    } catch {
       $("sign-in-error").hidden = false;
     }
   });
   const saved = localStorage.getItem(TOKEN_KEY);
-  while (saved) {
-    try {
-      await start(saved);
-      return;
-    } catch (error) {
-      // Forget the token only when the hub refuses it; a hub that is restarting is waited for.
-      if (error.code === 401) {
-        localStorage.removeItem(TOKEN_KEY);
-        break;
-      }
-      statusBadge($("status"), "reconnecting");
-      await new Promise((resolve) => setTimeout(resolve, 2000 + Math.random() * 2000));
-    }
+  if (saved) {
+    // Forget the token only when the hub refuses it; a hub that is restarting is waited for.
+    const started = await startWhenReachable(() => start(saved), {
+      onWait: () => statusBadge($("status"), "reconnecting"),
+    });
+    if (started) return;
+    localStorage.removeItem(TOKEN_KEY);
   }
   $("sign-in").hidden = false;
 }

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, sync_playwright
 
 from tests.conftest import DemoTokens, HubProcess
 
@@ -53,19 +53,34 @@ def demo(screens_hub: HubProcess) -> DemoTokens:
 
 
 class Screens:
-    """Pages opened in separate browser contexts, as on separate devices."""
+    """Pages opened in separate browser contexts, as on separate devices.
+
+    Every page's uncaught script errors are collected: a test that caused one fails at its end.
+    """
 
     def __init__(self, browser: Browser, hub: HubProcess) -> None:
         self.browser = browser
         self.hub = hub
         self.contexts: list[BrowserContext] = []
+        self.script_errors: list[str] = []
 
-    def open(self, path: str, width: int = 1280, height: int = 800) -> Page:
+    def open(
+        self,
+        path: str,
+        width: int = 1280,
+        height: int = 800,
+        socket: Callable[[WebSocketRoute], None] | None = None,
+    ) -> Page:
+        """`socket`, if given, stands between the page and the hub's /ws."""
         context = self.browser.new_context(
             viewport={"width": width, "height": height}, locale="vi-VN"
         )
         self.contexts.append(context)
         page = context.new_page()
+        screen = path.split("#")[0]  # the fragment holds a token: not for reports
+        page.on("pageerror", lambda error: self.script_errors.append(f"{screen}: {error}"))
+        if socket is not None:
+            page.route_web_socket("**/ws", socket)
         page.goto(f"{self.hub.http}{path}")
         return page
 
@@ -77,8 +92,14 @@ class Screens:
         wait_live(page)
         return page
 
-    def delegate(self, token: str, width: int = 1280, height: int = 800) -> Page:
-        page = self.open(f"/delegate/#token={token}", width, height)
+    def delegate(
+        self,
+        token: str,
+        width: int = 1280,
+        height: int = 800,
+        socket: Callable[[WebSocketRoute], None] | None = None,
+    ) -> Page:
+        page = self.open(f"/delegate/#token={token}", width, height, socket)
         wait_live(page)
         return page
 
@@ -103,3 +124,4 @@ def screens(browser: Browser, screens_hub: HubProcess) -> Iterator[Screens]:
         yield opened
     finally:
         opened.close()
+    assert not opened.script_errors, opened.script_errors

@@ -1,6 +1,8 @@
 // Small helpers the three screens share: building elements, countdowns, clocks.
 import { t } from "./i18n.js";
 
+export const $ = (id) => document.getElementById(id);
+
 // h("div", {class: "x", onclick: f}, child, "text", ...) -> element
 export function h(tag, attributes = {}, ...children) {
   const element = document.createElement(tag);
@@ -66,7 +68,7 @@ export function statusBadge(element, status) {
 
 // A short message in the corner: what the hub answered to the last action.
 export function toast(text, kind = "") {
-  const element = document.getElementById("toast");
+  const element = $("toast");
   element.textContent = text;
   element.dataset.kind = kind;
   element.hidden = false;

@@ -2,8 +2,9 @@
 // It follows docs/protocol.md; the view is kept exactly as the server sends it.
 import { decode, encode } from "../vendor/msgpack/index.mjs";
 
-// Close codes after which reconnecting cannot help (docs/protocol.md §9).
-const STOP_CODES = new Set([1000, 1002, 1007, 1009, 4001, 4002, 4003, 4004, 4009, 4010]);
+// Close codes after which reconnecting cannot help (docs/protocol.md §9); kept on one line,
+// tests/protocol/test_stop_codes.py checks it against the registry's.
+export const STOP_CODES = [1000, 1002, 1007, 1009, 4001, 4002, 4003, 4004, 4009, 4010];
 const PROTOCOL_VERSION = 1;
 
 export class Hub {
@@ -14,6 +15,8 @@ export class Hub {
     this.maxBackoffMs = maxBackoffMs;
     this.session = null; // {role, room, delegate_id, label} from POST /api/session
     this.seq = null;
+    // A sync was sent and its snapshot has not arrived: events until then are ignored.
+    this.syncing = false;
     this.view = {};
     this.you = null;
     this.offsetMs = 0;
@@ -49,6 +52,8 @@ export class Hub {
     const socket = new WebSocket(`${scheme}://${location.host}/ws`);
     socket.binaryType = "arraybuffer";
     this.socket = socket;
+    // A sync sent on a lost connection is never answered.
+    this.syncing = false;
     let sentAt = 0;
     socket.onopen = () => {
       sentAt = Date.now();
@@ -73,7 +78,7 @@ export class Hub {
     socket.onclose = (closed) => {
       for (const [, waiter] of this.pending) waiter.reject(new Error("connection lost"));
       this.pending.clear();
-      if (this.stopped || STOP_CODES.has(closed.code)) {
+      if (this.stopped || STOP_CODES.includes(closed.code)) {
         this.setStatus("stopped", String(closed.code));
         return;
       }
@@ -96,17 +101,20 @@ export class Hub {
   receive(frame) {
     switch (frame.type) {
       case "snapshot":
+        this.syncing = false;
         this.view = frame.state;
         this.seq = frame.seq;
         this.onChange(this);
         break;
       case "event":
+        // Already applied, or the snapshot on its way will hold it.
+        if (this.syncing || (this.seq !== null && frame.seq <= this.seq)) return;
         if (this.seq !== null && frame.prev > this.seq) {
-          // A frame was missed: ask for the whole view again (protocol §10).
+          // A frame was missed: ask once for the whole view again (protocol §10.2).
+          this.syncing = true;
           this.send({ type: "sync" });
           return;
         }
-        if (this.seq !== null && frame.seq <= this.seq) return;
         Object.assign(this.view, frame.set);
         this.seq = frame.seq;
         this.onChange(this);
@@ -169,6 +177,24 @@ export async function signIn(token) {
   if (answer.status === 401) throw Object.assign(new Error("unauthorized"), { code: 401 });
   if (!answer.ok) throw new Error(`sign-in failed (${answer.status})`);
   return answer.json();
+}
+
+// Runs `start` (a sign-in, then the socket) until it succeeds: while the hub cannot be
+// reached (it may be restarting) it waits `waitMs` and up to 2 s more, calling `onWait`
+// first. True once started; false as soon as the hub refuses the token (401), unless
+// `retryRefused` (a gate board waits for ever).
+export async function startWhenReachable(start, options = {}) {
+  const { onWait = () => {}, waitMs = 2000, retryRefused = false } = options;
+  for (;;) {
+    try {
+      await start();
+      return true;
+    } catch (error) {
+      if (error.code === 401 && !retryRefused) return false;
+      onWait();
+      await new Promise((resolve) => setTimeout(resolve, waitMs + Math.random() * 2000));
+    }
+  }
 }
 
 // The token handed over in the address (#token=...), kept, then taken out of the address.
