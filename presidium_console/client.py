@@ -102,6 +102,9 @@ class CongressClient:
             open_timeout=timeout,
         )
         self.closed = None
+        # A sync left unanswered by the last connection is never answered now: the hello's
+        # catch-up replaces it, and its events must be applied, not waited past.
+        self._syncing = False
         hello: dict[str, Any] = {
             "type": "hello",
             "v": PROTOCOL_VERSION,
