@@ -15,6 +15,7 @@ from ..auth import MAX_TOKEN, actor_of, secret_hash
 from ..backends.base import BackendUnavailable, TokenRecord
 from ..core.state import Access, DocumentInfo, Role, audience_may_see
 from ..hub.node import Hub
+from ..protocol.codes import HttpErrorCode
 from .importing import import_document
 from .render import RenderError
 from .store import WIDTHS, DocumentStore, UploadError
@@ -26,7 +27,7 @@ _UPLOADERS = frozenset({Role.PRESIDIUM, Role.SECRETARIAT})
 _IMMUTABLE = "private, max-age=31536000, immutable"
 
 
-def error(status: int, code: str, message: str) -> JSONResponse:
+def error(status: int, code: HttpErrorCode, message: str) -> JSONResponse:
     return JSONResponse({"error": code, "message": message}, status_code=status)
 
 
