@@ -28,6 +28,7 @@ from .documents.render import RenderLimits, RenderPool
 from .documents.store import WIDTHS, DocumentLimits, DocumentStore, UploadError
 from .hub.node import Limits, wall_clock_ms
 from .hub.room import Room
+from .writer import Refused
 
 DESCRIPTION = """\
 Paperless Congress hub: the presidium's console steers, every delegate screen and
@@ -169,7 +170,10 @@ async def _documents(args: argparse.Namespace, backend: Backend) -> int:
                     token_id="cli",
                 )
             except UploadError as refused:
-                print(f"congress: {args.file}: {refused.message} ({refused.code})", file=sys.stderr)
+                print(
+                    f"congress: {args.file}: refused: {refused.code}: {refused.message}",
+                    file=sys.stderr,
+                )
                 return 1
             imported = time.perf_counter()
             await store.settle()
@@ -341,8 +345,8 @@ async def _delegates(args: argparse.Namespace, backend: Backend) -> int:
             outcome = await room.submit(
                 command, secretariat, command_id=uuid.uuid4().hex, token_id="cli"
             )
-            if outcome.seq is None:
-                print(f"{args.file}:{line}: refused ({command.delegate_id})", file=sys.stderr)
+            if isinstance(outcome, Refused):
+                print(f"{args.file}:{line}: {command.delegate_id}: {outcome}", file=sys.stderr)
                 failures += 1
             elif args.tokens and is_new:
                 issued = await issue_token(

@@ -18,6 +18,7 @@ from .documents.importing import import_document
 from .documents.store import DocumentStore
 from .hub.node import wall_clock_ms
 from .hub.room import Room
+from .writer import Refused
 
 DEMO_ROOM = "camau-2025"
 DEMO_TITLE = "Đại hội đại biểu Đảng bộ tỉnh Cà Mau lần thứ I, nhiệm kỳ 2025 - 2030"
@@ -123,8 +124,8 @@ class DemoTokens:
 async def run_as(room: Room, actor: Actor, command: c.Command) -> None:
     """Apply a set-up command through the same path as a client's, or fail loudly."""
     outcome = await room.submit(command, actor, command_id=uuid.uuid4().hex, token_id="setup")
-    if outcome.seq is None:
-        raise RuntimeError(f"set-up command {command.name} was refused")
+    if isinstance(outcome, Refused):
+        raise RuntimeError(f"set-up command {command.name} {outcome}")
 
 
 async def load_demo(

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, cast
-
-import msgpack
 
 from ..core import commands as c
 from ..core.decide import Actor
-from ..core.errors import ErrorCode
 from ..core.state import Access, DocumentInfo
 from ..hub.room import Room
+from ..writer import Refused
 from .store import DocumentStore, UploadError
 
 
@@ -43,9 +40,8 @@ async def import_document(
         page_sizes=stored.page_sizes,
     )
     outcome = await room.submit(command, actor, command_id=uuid.uuid4().hex, token_id=token_id)
-    if outcome.seq is None:
-        refused: dict[str, Any] = msgpack.unpackb(outcome.frame)
-        raise UploadError(cast(ErrorCode, refused.get("code")), str(refused.get("message", "")))
+    if isinstance(outcome, Refused):
+        raise UploadError(outcome.code, outcome.message)
     store.prerender(stored)
     doc = room.state.document(command.document_id)
     assert doc is not None, "registered and applied before submit returned"

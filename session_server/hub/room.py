@@ -24,6 +24,7 @@ from ..core.projection import View, changed_sections, personal, project
 from ..core.replay import state_bytes, state_from_bytes
 from ..core.state import Role, RoomState
 from ..protocol import messages
+from ..writer import Accepted, Outcome, Refused
 from .screen import Outgoing, Screen
 
 log = logging.getLogger(__name__)
@@ -38,14 +39,6 @@ VIEW_OF: dict[Role, Role] = {
 VIEWS = (Role.PRESIDIUM, Role.DELEGATE, Role.BOARD)
 
 _PERSONAL_EVENTS = (e.DelegateRegistered, e.DelegateCheckedIn)
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What the client is told about its command: the frame, and whether it was applied."""
-
-    frame: bytes
-    seq: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,23 +283,18 @@ class Room:
         origin = f"{token_id}:{command_id}"
         if self.failure is not None:
             # Deciding on a state that no longer follows the log could fork the room.
-            return Outcome(
-                messages.error("internal", "this node stopped following the room", command_id),
-                None,
-            )
+            return Refused("internal", "this node stopped following the room")
         async with self._decide_lock:
             for _ in range(self.append_attempts):
                 seen = await self._seen(origin)
                 if seen is not None:
-                    return Outcome(messages.ack(command_id, seen, duplicate=True), seen)
+                    return Accepted(seen, duplicate=True)
                 now = self.clock()
                 decision = decide(self.state, command, actor, now)
                 if isinstance(decision, Rejection):
-                    return Outcome(
-                        messages.error(decision.code, decision.message, command_id), None
-                    )
+                    return Refused(decision.code, decision.message)
                 if not decision:
-                    return Outcome(messages.ack(command_id, self.state.seq), self.state.seq)
+                    return Accepted(self.state.seq)
                 seq = self.state.seq + 1
                 record = LogRecord(
                     seq=seq,
@@ -322,21 +310,14 @@ class Room:
                     await self.caught_up(conflict.head, self.ack_wait)
                     continue
                 except DuplicateOrigin as duplicate:
-                    return Outcome(
-                        messages.ack(command_id, duplicate.seq, duplicate=True), duplicate.seq
-                    )
+                    return Accepted(duplicate.seq, duplicate=True)
                 except BackendUnavailable:
-                    return Outcome(
-                        messages.error("not_durable", "the log cannot be written now", command_id),
-                        None,
-                    )
+                    return Refused("not_durable", "the log cannot be written now")
                 # Durable now. Waiting for our own record to come back through the tail means
                 # the ack follows the event on this client's socket.
                 await self.caught_up(seq, self.ack_wait)
-                return Outcome(messages.ack(command_id, seq), seq)
-        return Outcome(
-            messages.error("conflict", "other writers kept appending first", command_id), None
-        )
+                return Accepted(seq)
+        return Refused("conflict", "other writers kept appending first")
 
     async def create(self, title: str) -> None:
         """Write a new room's first record; `SeqConflict` if the room already exists."""

@@ -15,6 +15,7 @@ from session_server.core.projection import project
 from session_server.core.replay import replay, state_bytes
 from session_server.core.state import Role
 from session_server.hub.room import Room
+from session_server.writer import Accepted, Refused
 from tests.conftest import UNIT
 
 PRESIDIUM = Actor(Role.PRESIDIUM)
@@ -49,7 +50,7 @@ async def test_a_cold_start_from_a_snapshot_equals_a_full_replay(log: SQLiteBack
         outcome = await room.submit(
             c.AddAgendaItem(title=f"Mục {n}"), PRESIDIUM, command_id=f"cmd-{n}", token_id="tk"
         )
-        assert outcome.seq == n + 2
+        assert outcome == Accepted(n + 2)
     await room.close()
     stored = await log.load_snapshot("r")
     assert stored is not None
@@ -62,7 +63,7 @@ async def test_a_cold_start_from_a_snapshot_equals_a_full_replay(log: SQLiteBack
     again = await cold.submit(
         c.AddAgendaItem(title="Mục 1"), PRESIDIUM, command_id="cmd-1", token_id="tk"
     )
-    assert again.seq == 3
+    assert again == Accepted(3, duplicate=True)
     assert cold.state.seq == 13
     await cold.close()
 
@@ -76,7 +77,7 @@ async def test_a_room_catches_up_with_another_writer_before_deciding(log: SQLite
     outcome = await second.submit(
         c.AddAgendaItem(title="B"), PRESIDIUM, command_id="b", token_id="tk"
     )
-    assert outcome.seq == 3
+    assert outcome == Accepted(3)
     assert [i.title for i in second.state.agenda] == ["A", "B"]
     await first.caught_up(3, 5 * UNIT)
     assert state_bytes(first.state) == state_bytes(second.state)
@@ -92,6 +93,6 @@ async def test_a_rejected_command_appends_nothing(log: SQLiteBackend) -> None:
     outcome = await room.submit(
         c.GrantFloor(), PRESIDIUM, command_id=uuid.uuid4().hex, token_id="tk"
     )
-    assert outcome.seq is None
+    assert outcome == Refused("invalid_state", "no agenda item is open")
     assert await log.head("r") == 1
     await room.close()
