@@ -27,8 +27,7 @@ from .documents.importing import import_document
 from .documents.render import RenderLimits, RenderPool
 from .documents.store import WIDTHS, DocumentLimits, DocumentStore, UploadError
 from .hub.node import Limits, wall_clock_ms
-from .hub.room import Room
-from .writer import Refused
+from .writer import Refused, RoomWriter
 
 DESCRIPTION = """\
 Paperless Congress hub: the presidium's console steers, every delegate screen and
@@ -153,33 +152,29 @@ async def _documents(args: argparse.Namespace, backend: Backend) -> int:
     except OSError as error:
         print(f"congress: cannot read {args.file}: {error.strerror}", file=sys.stderr)
         return 2
-    room = Room(args.room, backend, clock=wall_clock_ms)
-    await room.load()
-    try:
-        async with _document_store(args, backend) as store:
-            started = time.perf_counter()
-            try:
-                doc = await import_document(
-                    store,
-                    room,
-                    data,
-                    document_id=args.id or "",
-                    title=args.title,
-                    access=Access(args.access),
-                    actor=Actor(Role.SECRETARIAT),
-                    token_id="cli",
-                )
-            except UploadError as refused:
-                print(
-                    f"congress: {args.file}: refused: {refused.code}: {refused.message}",
-                    file=sys.stderr,
-                )
-                return 1
-            imported = time.perf_counter()
-            await store.settle()
-            rendered = time.perf_counter()
-    finally:
-        await room.close()
+    writer = await RoomWriter.open(args.room, backend, clock=wall_clock_ms)
+    async with _document_store(args, backend) as store:
+        started = time.perf_counter()
+        try:
+            doc = await import_document(
+                store,
+                writer,
+                data,
+                document_id=args.id or "",
+                title=args.title,
+                access=Access(args.access),
+                actor=Actor(Role.SECRETARIAT),
+                token_id="cli",
+            )
+        except UploadError as refused:
+            print(
+                f"congress: {args.file}: refused: {refused.code}: {refused.message}",
+                file=sys.stderr,
+            )
+            return 1
+        imported = time.perf_counter()
+        await store.settle()
+        rendered = time.perf_counter()
     current = doc.current
     assert current is not None
     print(
@@ -319,54 +314,48 @@ async def _delegates(args: argparse.Namespace, backend: Backend) -> int:
     if await backend.head(args.room) == 0:
         print(f"congress: no room {args.room!r}", file=sys.stderr)
         return 2
-    room = Room(args.room, backend, clock=wall_clock_ms)
-    await room.load()
+    writer = await RoomWriter.open(args.room, backend, clock=wall_clock_ms)
     secretariat = Actor(Role.SECRETARIAT)
     failures = 0
     issued_cards: list[cards.Card] = []
-    try:
-        for line, row in enumerate(rows, start=2):
-            try:
-                command = c.parse_command(
-                    "register_delegate",
-                    {
-                        "delegate_id": (row.get("id") or "").strip(),
-                        "full_name": row.get("name") or "",
-                        "unit": row.get("unit") or "",
-                        "seat": row.get("seat") or "",
-                    },
-                )
-            except PlainError as error:
-                print(f"{args.file}:{line}: {error}", file=sys.stderr)
-                failures += 1
-                continue
-            assert isinstance(command, c.RegisterDelegate)
-            is_new = command.delegate_id not in room.state.delegates
-            outcome = await room.submit(
-                command, secretariat, command_id=uuid.uuid4().hex, token_id="cli"
+    for line, row in enumerate(rows, start=2):
+        try:
+            command = c.parse_command(
+                "register_delegate",
+                {
+                    "delegate_id": (row.get("id") or "").strip(),
+                    "full_name": row.get("name") or "",
+                    "unit": row.get("unit") or "",
+                    "seat": row.get("seat") or "",
+                },
             )
-            if isinstance(outcome, Refused):
-                print(f"{args.file}:{line}: {command.delegate_id}: {outcome}", file=sys.stderr)
-                failures += 1
-            elif args.tokens and is_new:
-                issued = await issue_token(
-                    backend,
-                    room=args.room,
-                    role=Role.DELEGATE,
-                    now=wall_clock_ms(),
-                    delegate_id=command.delegate_id,
-                    label=command.full_name,
-                )
-                print(f"{command.delegate_id}\t{issued.secret}")
-                detail = f"{command.unit} · {command.seat}" if command.seat else command.unit
-                issued_cards.append(
-                    cards.Card(command.full_name, detail, issued.secret, "delegate")
-                )
-    finally:
-        await room.close()
+        except PlainError as error:
+            print(f"{args.file}:{line}: {error}", file=sys.stderr)
+            failures += 1
+            continue
+        assert isinstance(command, c.RegisterDelegate)
+        is_new = command.delegate_id not in writer.state.delegates
+        outcome = await writer.submit(
+            command, secretariat, command_id=uuid.uuid4().hex, token_id="cli"
+        )
+        if isinstance(outcome, Refused):
+            print(f"{args.file}:{line}: {command.delegate_id}: {outcome}", file=sys.stderr)
+            failures += 1
+        elif args.tokens and is_new:
+            issued = await issue_token(
+                backend,
+                room=args.room,
+                role=Role.DELEGATE,
+                now=wall_clock_ms(),
+                delegate_id=command.delegate_id,
+                label=command.full_name,
+            )
+            print(f"{command.delegate_id}\t{issued.secret}")
+            detail = f"{command.unit} · {command.seat}" if command.seat else command.unit
+            issued_cards.append(cards.Card(command.full_name, detail, issued.secret, "delegate"))
     print(f"{len(rows) - failures} delegates registered, {failures} refused", file=sys.stderr)
     if args.cards is not None and issued_cards:
-        cards.write(args.cards, room.state.title or args.room, args.base_url, issued_cards)
+        cards.write(args.cards, writer.state.title or args.room, args.base_url, issued_cards)
         print(f"{len(issued_cards)} sign-in cards written to {args.cards}", file=sys.stderr)
     return 1 if failures else 0
 

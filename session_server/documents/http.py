@@ -5,17 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..auth import MAX_TOKEN, actor_of, secret_hash
-from ..backends.base import BackendUnavailable, TokenRecord
+from ..backends.base import Backend, BackendUnavailable, TokenRecord
 from ..core.state import Access, DocumentInfo, Role, audience_may_see
-from ..hub.node import Hub
 from ..protocol.codes import HttpErrorCode
+from ..writer import RoomWriter
 from .importing import import_document
 from .render import RenderError
 from .store import WIDTHS, DocumentStore, UploadError
@@ -35,11 +35,20 @@ _NO_TOKEN = error(401, "unauthorized", "sign in with a valid token")
 _FORBIDDEN_MESSAGE = "this document is not available to you"
 
 
+class Rooms(Protocol):
+    """The rooms this node serves (the hub): their log and tokens, and each room's writer."""
+
+    @property
+    def backend(self) -> Backend: ...
+
+    async def writer(self, name: str) -> RoomWriter | None: ...
+
+
 @dataclass(frozen=True)
 class Documents:
     """What the endpoints need; the app makes one at start-up."""
 
-    hub: Hub
+    rooms: Rooms
     store: DocumentStore
 
 
@@ -55,7 +64,7 @@ async def _token(request: Request) -> TokenRecord | None:
     secret = secret or request.cookies.get(COOKIE, "")
     if not 0 < len(secret) <= MAX_TOKEN:
         return None
-    record = await _documents(request).hub.backend.find_token(secret_hash(secret))
+    record = await _documents(request).rooms.backend.find_token(secret_hash(secret))
     if record is None or record.revoked_at is not None:
         return None
     return record
@@ -72,7 +81,7 @@ async def sign_in(request: Request) -> Response:
         secret = None
     if not isinstance(secret, str) or not 0 < len(secret) <= MAX_TOKEN:
         return error(400, "bad_request", 'send {"token": "..."} as JSON')
-    record = await _documents(request).hub.backend.find_token(secret_hash(secret))
+    record = await _documents(request).rooms.backend.find_token(secret_hash(secret))
     if record is None or record.revoked_at is not None:
         return _NO_TOKEN
     response = JSONResponse(
@@ -118,10 +127,10 @@ async def _allowed(request: Request) -> _Access | Response:
     room_name = request.path_params["room"]
     if token is None or token.room != room_name:
         return _NO_TOKEN
-    room = await _documents(request).hub.room(room_name)
-    if room is None:
+    writer = await _documents(request).rooms.writer(room_name)
+    if writer is None:
         return error(404, "not_found", "no such room")
-    doc = room.state.document(request.path_params["document"])
+    doc = writer.state.document(request.path_params["document"])
     if doc is None:
         return error(404, "not_found", "no such document")
     if not audience_may_see(token.role, doc.access):
@@ -154,10 +163,10 @@ async def list_documents(request: Request) -> Response:
     room_name = request.path_params["room"]
     if token is None or token.room != room_name:
         return _NO_TOKEN
-    room = await _documents(request).hub.room(room_name)
-    if room is None:
+    writer = await _documents(request).rooms.writer(room_name)
+    if writer is None:
         return error(404, "not_found", "no such room")
-    visible = [d for d in room.state.documents if audience_may_see(token.role, d.access)]
+    visible = [d for d in writer.state.documents if audience_may_see(token.role, d.access)]
     return JSONResponse({"documents": [_describe(d) for d in visible]})
 
 
@@ -262,8 +271,8 @@ async def upload(request: Request) -> Response:
     if token.role not in _UPLOADERS:
         return error(403, "forbidden", "only the presidium and the secretariat add documents")
     documents = _documents(request)
-    room = await documents.hub.room(room_name)
-    if room is None:
+    writer = await documents.rooms.writer(room_name)
+    if writer is None:
         return error(404, "not_found", "no such room")
     params = request.query_params
     try:
@@ -282,7 +291,7 @@ async def upload(request: Request) -> Response:
     try:
         doc = await import_document(
             documents.store,
-            room,
+            writer,
             bytes(body),
             document_id=params.get("id", ""),
             title=params.get("title", ""),
