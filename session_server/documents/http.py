@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ..auth import MAX_TOKEN, actor_of, secret_hash
+from ..auth import MAX_TOKEN, actor_of, authenticate
 from ..backends.base import Backend, BackendUnavailable, TokenRecord
 from ..core.state import Access, DocumentInfo, Role, audience_may_see
 from ..protocol.codes import HttpErrorCode
@@ -57,17 +57,17 @@ def _documents(request: Request) -> Documents:
     return documents
 
 
-async def _token(request: Request) -> TokenRecord | None:
-    """The live token from `Authorization: Bearer` or the sign-in cookie; never the URL."""
+def _secret(request: Request) -> str:
+    """The secret from `Authorization: Bearer` or the sign-in cookie; never the URL."""
     header = request.headers.get("authorization", "")
     secret = header[7:].strip() if header[:7].lower() == "bearer " else ""
-    secret = secret or request.cookies.get(COOKIE, "")
-    if not 0 < len(secret) <= MAX_TOKEN:
-        return None
-    record = await _documents(request).rooms.backend.find_token(secret_hash(secret))
-    if record is None or record.revoked_at is not None:
-        return None
-    return record
+    return secret or request.cookies.get(COOKIE, "")
+
+
+async def _token(request: Request) -> TokenRecord | None:
+    """The caller's live token for the room in the path."""
+    backend = _documents(request).rooms.backend
+    return await authenticate(backend, _secret(request), request.path_params["room"])
 
 
 # --- sign-in ---------------------------------------------------------------------------
@@ -81,8 +81,8 @@ async def sign_in(request: Request) -> Response:
         secret = None
     if not isinstance(secret, str) or not 0 < len(secret) <= MAX_TOKEN:
         return error(400, "bad_request", 'send {"token": "..."} as JSON')
-    record = await _documents(request).rooms.backend.find_token(secret_hash(secret))
-    if record is None or record.revoked_at is not None:
+    record = await authenticate(_documents(request).rooms.backend, secret, None)
+    if record is None:
         return _NO_TOKEN
     response = JSONResponse(
         {
@@ -124,9 +124,9 @@ async def _allowed(request: Request) -> _Access | Response:
     A document the caller may not see is 403 with a body that names nothing of it.
     """
     token = await _token(request)
-    room_name = request.path_params["room"]
-    if token is None or token.room != room_name:
+    if token is None:
         return _NO_TOKEN
+    room_name = request.path_params["room"]
     writer = await _documents(request).rooms.writer(room_name)
     if writer is None:
         return error(404, "not_found", "no such room")
@@ -160,9 +160,9 @@ def _describe(doc: DocumentInfo) -> dict[str, Any]:
 
 async def list_documents(request: Request) -> Response:
     token = await _token(request)
-    room_name = request.path_params["room"]
-    if token is None or token.room != room_name:
+    if token is None:
         return _NO_TOKEN
+    room_name = request.path_params["room"]
     writer = await _documents(request).rooms.writer(room_name)
     if writer is None:
         return error(404, "not_found", "no such room")
@@ -265,9 +265,9 @@ async def search(request: Request) -> Response:
 
 async def upload(request: Request) -> Response:
     token = await _token(request)
-    room_name = request.path_params["room"]
-    if token is None or token.room != room_name:
+    if token is None:
         return _NO_TOKEN
+    room_name = request.path_params["room"]
     if token.role not in _UPLOADERS:
         return error(403, "forbidden", "only the presidium and the secretariat add documents")
     documents = _documents(request)
