@@ -51,12 +51,18 @@ async def issue_token(
     return IssuedToken(record=record, secret=secret)
 
 
-async def authenticate(backend: Backend, secret: str, room: str) -> TokenRecord | None:
-    """The live token for `secret` in `room`, or None. Unknown, revoked and foreign look alike."""
+async def authenticate(backend: Backend, secret: str, room: str | None) -> TokenRecord | None:
+    """The live token for `secret` in `room` (any room: None), or None.
+
+    The socket's hello and every HTTP request sign in here. Unknown, revoked and another
+    room's tokens look alike to the caller.
+    """
     if not 0 < len(secret) <= MAX_TOKEN:
         return None
     record = await backend.find_token(secret_hash(secret))
-    if record is None or record.revoked_at is not None or record.room != room:
+    if record is None or record.revoked_at is not None:
+        return None
+    if room is not None and record.room != room:
         return None
     return record
 

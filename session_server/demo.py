@@ -17,7 +17,7 @@ from .core.state import Access, Role
 from .documents.importing import import_document
 from .documents.store import DocumentStore
 from .hub.node import wall_clock_ms
-from .hub.room import Room
+from .writer import Refused, RoomWriter
 
 DEMO_ROOM = "camau-2025"
 DEMO_TITLE = "Đại hội đại biểu Đảng bộ tỉnh Cà Mau lần thứ I, nhiệm kỳ 2025 - 2030"
@@ -120,11 +120,11 @@ class DemoTokens:
     delegates: tuple[IssuedToken, ...]
 
 
-async def run_as(room: Room, actor: Actor, command: c.Command) -> None:
+async def run_as(writer: RoomWriter, actor: Actor, command: c.Command) -> None:
     """Apply a set-up command through the same path as a client's, or fail loudly."""
-    outcome = await room.submit(command, actor, command_id=uuid.uuid4().hex, token_id="setup")
-    if outcome.seq is None:
-        raise RuntimeError(f"set-up command {command.name} was refused")
+    outcome = await writer.submit(command, actor, command_id=uuid.uuid4().hex, token_id="setup")
+    if isinstance(outcome, Refused):
+        raise RuntimeError(f"set-up command {command.name} {outcome}")
 
 
 async def load_demo(
@@ -133,47 +133,43 @@ async def load_demo(
     """Create the demo congress unless the room exists; returns the tokens made (shown once)."""
     if await backend.head(room_name) > 0:
         return None
-    room = Room(room_name, backend, clock=wall_clock_ms)
-    await room.load()
-    try:
-        await room.create(DEMO_TITLE)
-        presidium = Actor(Role.PRESIDIUM)
-        secretariat = Actor(Role.SECRETARIAT)
-        for title, presenter, minutes in AGENDA:
-            await run_as(
-                room,
-                presidium,
-                c.AddAgendaItem(title=title, presenter=presenter, planned_minutes=minutes),
-            )
-        files = demo_pdfs()
-        for doc_id, title, access in DOCUMENTS:
-            await import_document(
-                store,
-                room,
-                files[doc_id],
-                document_id=doc_id,
-                title=title,
-                access=access,
-                actor=secretariat,
-                token_id="setup",
-            )
-        delegates = demo_delegates()
-        for d in delegates:
-            await run_as(
-                room,
-                secretariat,
-                c.RegisterDelegate(delegate_id=d.id, full_name=d.name, unit=d.unit, seat=d.seat),
-            )
+    writer = await RoomWriter.open(room_name, backend, clock=wall_clock_ms)
+    await writer.create(DEMO_TITLE)
+    presidium = Actor(Role.PRESIDIUM)
+    secretariat = Actor(Role.SECRETARIAT)
+    for title, presenter, minutes in AGENDA:
         await run_as(
-            room,
+            writer,
             presidium,
-            c.PostAnnouncement(
-                text="Kính mời các đại biểu ổn định chỗ ngồi. Đại hội sẽ khai mạc lúc 8 giờ 00.",
-                minutes=240,
-            ),
+            c.AddAgendaItem(title=title, presenter=presenter, planned_minutes=minutes),
         )
-    finally:
-        await room.close()
+    files = demo_pdfs()
+    for doc_id, title, access in DOCUMENTS:
+        await import_document(
+            store,
+            writer,
+            files[doc_id],
+            document_id=doc_id,
+            title=title,
+            access=access,
+            actor=secretariat,
+            token_id="setup",
+        )
+    delegates = demo_delegates()
+    for d in delegates:
+        await run_as(
+            writer,
+            secretariat,
+            c.RegisterDelegate(delegate_id=d.id, full_name=d.name, unit=d.unit, seat=d.seat),
+        )
+    await run_as(
+        writer,
+        presidium,
+        c.PostAnnouncement(
+            text="Kính mời các đại biểu ổn định chỗ ngồi. Đại hội sẽ khai mạc lúc 8 giờ 00.",
+            minutes=240,
+        ),
+    )
     now = wall_clock_ms()
 
     async def token(role: Role, label: str, delegate_id: str | None = None) -> IssuedToken:

@@ -8,6 +8,7 @@ from functools import singledispatch
 
 from . import commands as c
 from . import events as e
+from .errors import RuleCode
 from .state import (
     ItemStatus,
     RequestKind,
@@ -41,9 +42,9 @@ class Actor:
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    """Why a command changes nothing. `code` is one of the protocol's error codes."""
+    """Why a command changes nothing."""
 
-    code: str
+    code: RuleCode
     message: str
 
 

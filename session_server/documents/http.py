@@ -5,16 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ..auth import MAX_TOKEN, actor_of, secret_hash
-from ..backends.base import BackendUnavailable, TokenRecord
+from ..auth import MAX_TOKEN, actor_of, authenticate
+from ..backends.base import Backend, BackendUnavailable, TokenRecord
 from ..core.state import Access, DocumentInfo, Role, audience_may_see
-from ..hub.node import Hub
+from ..protocol.codes import HttpErrorCode
+from ..writer import RoomWriter
 from .importing import import_document
 from .render import RenderError
 from .store import WIDTHS, DocumentStore, UploadError
@@ -26,7 +27,7 @@ _UPLOADERS = frozenset({Role.PRESIDIUM, Role.SECRETARIAT})
 _IMMUTABLE = "private, max-age=31536000, immutable"
 
 
-def error(status: int, code: str, message: str) -> JSONResponse:
+def error(status: int, code: HttpErrorCode, message: str) -> JSONResponse:
     return JSONResponse({"error": code, "message": message}, status_code=status)
 
 
@@ -34,11 +35,20 @@ _NO_TOKEN = error(401, "unauthorized", "sign in with a valid token")
 _FORBIDDEN_MESSAGE = "this document is not available to you"
 
 
+class Rooms(Protocol):
+    """The rooms this node serves (the hub): their log and tokens, and each room's writer."""
+
+    @property
+    def backend(self) -> Backend: ...
+
+    async def writer(self, name: str) -> RoomWriter | None: ...
+
+
 @dataclass(frozen=True)
 class Documents:
     """What the endpoints need; the app makes one at start-up."""
 
-    hub: Hub
+    rooms: Rooms
     store: DocumentStore
 
 
@@ -47,17 +57,17 @@ def _documents(request: Request) -> Documents:
     return documents
 
 
-async def _token(request: Request) -> TokenRecord | None:
-    """The live token from `Authorization: Bearer` or the sign-in cookie; never the URL."""
+def _secret(request: Request) -> str:
+    """The secret from `Authorization: Bearer` or the sign-in cookie; never the URL."""
     header = request.headers.get("authorization", "")
     secret = header[7:].strip() if header[:7].lower() == "bearer " else ""
-    secret = secret or request.cookies.get(COOKIE, "")
-    if not 0 < len(secret) <= MAX_TOKEN:
-        return None
-    record = await _documents(request).hub.backend.find_token(secret_hash(secret))
-    if record is None or record.revoked_at is not None:
-        return None
-    return record
+    return secret or request.cookies.get(COOKIE, "")
+
+
+async def _token(request: Request) -> TokenRecord | None:
+    """The caller's live token for the room in the path."""
+    backend = _documents(request).rooms.backend
+    return await authenticate(backend, _secret(request), request.path_params["room"])
 
 
 # --- sign-in ---------------------------------------------------------------------------
@@ -71,8 +81,8 @@ async def sign_in(request: Request) -> Response:
         secret = None
     if not isinstance(secret, str) or not 0 < len(secret) <= MAX_TOKEN:
         return error(400, "bad_request", 'send {"token": "..."} as JSON')
-    record = await _documents(request).hub.backend.find_token(secret_hash(secret))
-    if record is None or record.revoked_at is not None:
+    record = await authenticate(_documents(request).rooms.backend, secret, None)
+    if record is None:
         return _NO_TOKEN
     response = JSONResponse(
         {
@@ -114,13 +124,13 @@ async def _allowed(request: Request) -> _Access | Response:
     A document the caller may not see is 403 with a body that names nothing of it.
     """
     token = await _token(request)
-    room_name = request.path_params["room"]
-    if token is None or token.room != room_name:
+    if token is None:
         return _NO_TOKEN
-    room = await _documents(request).hub.room(room_name)
-    if room is None:
+    room_name = request.path_params["room"]
+    writer = await _documents(request).rooms.writer(room_name)
+    if writer is None:
         return error(404, "not_found", "no such room")
-    doc = room.state.document(request.path_params["document"])
+    doc = writer.state.document(request.path_params["document"])
     if doc is None:
         return error(404, "not_found", "no such document")
     if not audience_may_see(token.role, doc.access):
@@ -150,13 +160,13 @@ def _describe(doc: DocumentInfo) -> dict[str, Any]:
 
 async def list_documents(request: Request) -> Response:
     token = await _token(request)
-    room_name = request.path_params["room"]
-    if token is None or token.room != room_name:
+    if token is None:
         return _NO_TOKEN
-    room = await _documents(request).hub.room(room_name)
-    if room is None:
+    room_name = request.path_params["room"]
+    writer = await _documents(request).rooms.writer(room_name)
+    if writer is None:
         return error(404, "not_found", "no such room")
-    visible = [d for d in room.state.documents if audience_may_see(token.role, d.access)]
+    visible = [d for d in writer.state.documents if audience_may_see(token.role, d.access)]
     return JSONResponse({"documents": [_describe(d) for d in visible]})
 
 
@@ -255,14 +265,14 @@ async def search(request: Request) -> Response:
 
 async def upload(request: Request) -> Response:
     token = await _token(request)
-    room_name = request.path_params["room"]
-    if token is None or token.room != room_name:
+    if token is None:
         return _NO_TOKEN
+    room_name = request.path_params["room"]
     if token.role not in _UPLOADERS:
         return error(403, "forbidden", "only the presidium and the secretariat add documents")
     documents = _documents(request)
-    room = await documents.hub.room(room_name)
-    if room is None:
+    writer = await documents.rooms.writer(room_name)
+    if writer is None:
         return error(404, "not_found", "no such room")
     params = request.query_params
     try:
@@ -281,7 +291,7 @@ async def upload(request: Request) -> Response:
     try:
         doc = await import_document(
             documents.store,
-            room,
+            writer,
             bytes(body),
             document_id=params.get("id", ""),
             title=params.get("title", ""),

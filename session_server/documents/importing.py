@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
-
-import msgpack
 
 from ..core import commands as c
 from ..core.decide import Actor
 from ..core.state import Access, DocumentInfo
-from ..hub.room import Room
+from ..writer import Refused, RoomWriter
 from .store import DocumentStore, UploadError
 
 
 async def import_document(
     store: DocumentStore,
-    room: Room,
+    writer: RoomWriter,
     data: bytes,
     *,
     document_id: str,
@@ -41,11 +38,10 @@ async def import_document(
         sha256=stored.sha256,
         page_sizes=stored.page_sizes,
     )
-    outcome = await room.submit(command, actor, command_id=uuid.uuid4().hex, token_id=token_id)
-    if outcome.seq is None:
-        refused: dict[str, Any] = msgpack.unpackb(outcome.frame)
-        raise UploadError(str(refused.get("code", "refused")), str(refused.get("message", "")))
+    outcome = await writer.submit(command, actor, command_id=uuid.uuid4().hex, token_id=token_id)
+    if isinstance(outcome, Refused):
+        raise UploadError(outcome.code, outcome.message)
     store.prerender(stored)
-    doc = room.state.document(command.document_id)
+    doc = writer.state.document(command.document_id)
     assert doc is not None, "registered and applied before submit returned"
     return doc

@@ -12,6 +12,7 @@ from multiprocessing.context import ForkServerContext, ForkServerProcess
 from pathlib import Path
 from typing import Any
 
+from ..protocol.codes import RenderErrorCode
 from . import worker
 
 log = logging.getLogger(__name__)
@@ -37,9 +38,9 @@ class RenderLimits:
 class RenderError(Exception):
     """A job refused or failed, with a code from docs/protocol.md §14 and a clear message."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: RenderErrorCode, message: str) -> None:
         super().__init__(message)
-        self.code = code
+        self.code: RenderErrorCode = code
         self.message = message
 
 

@@ -10,9 +10,12 @@ import os
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from ..backends.base import Backend
+from ..core.errors import ErrorCode
 from ..core.state import PageSize
+from ..protocol.codes import RenderErrorCode
 from .render import PdfInfo, RenderError, RenderLimits, RenderPool
 
 log = logging.getLogger(__name__)
@@ -28,12 +31,16 @@ class DocumentLimits:
     render: RenderLimits = field(default_factory=RenderLimits)
 
 
+UploadErrorCode = Literal["file_too_large"] | RenderErrorCode | ErrorCode
+"""Why a file was not added: too large, refused by the render pool, or by the room."""
+
+
 class UploadError(Exception):
     """A file refused at import, with a code from docs/protocol.md §14 and a clear message."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: UploadErrorCode, message: str) -> None:
         super().__init__(message)
-        self.code = code
+        self.code: UploadErrorCode = code
         self.message = message
 
 

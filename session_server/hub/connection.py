@@ -16,6 +16,7 @@ from ..core.state import Role
 from ..protocol import messages
 from ..protocol.codes import Close
 from ..protocol.messages import CommandMessage, Hello, Ping, ProtocolError, Sync
+from ..writer import Accepted, Outcome
 from .node import Hub
 from .room import Room
 from .screen import Screen, SendMessage
@@ -206,7 +207,7 @@ async def _read(
                 outcome = await room.submit(
                     command, actor, command_id=message.id, token_id=token.token_id
                 )
-                screen.answer(outcome.frame)
+                screen.answer(_frame(outcome, message.id))
             elif isinstance(message, Ping):
                 screen.answer(messages.pong(message.t, hub.clock()))
             elif isinstance(message, Sync):
@@ -227,3 +228,10 @@ async def _read(
             log.exception("room %s: unexpected failure handling a frame", room.name)
             ref = messages.command_ref(frame) if isinstance(frame, bytes) else None
             screen.answer(messages.error("internal", "internal error", ref))
+
+
+def _frame(outcome: Outcome, command_id: str) -> bytes:
+    """The ack or error frame telling the client what became of its command."""
+    if isinstance(outcome, Accepted):
+        return messages.ack(command_id, outcome.seq, duplicate=outcome.duplicate)
+    return messages.error(outcome.code, outcome.message, command_id)

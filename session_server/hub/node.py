@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from ..backends.base import Backend
 from ..protocol.codes import Close
+from ..writer import RoomWriter
 from .room import Room
 
 log = logging.getLogger(__name__)
@@ -140,6 +141,11 @@ class Hub:
             await room.load()
             self.rooms[name] = room
             return room
+
+    async def writer(self, name: str) -> RoomWriter | None:
+        """The writer of the room `name`, fed by its tail on this node; None for no room."""
+        room = await self.room(name)
+        return None if room is None else room.writer
 
     def origin_allowed(self, origin: str | None, host: str | None) -> bool:
         """Browsers always send Origin: it must be this server itself or on the allowlist.

@@ -9,21 +9,15 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..backends.base import (
-    Backend,
-    BackendUnavailable,
-    DuplicateOrigin,
-    LogRecord,
-    SeqConflict,
-)
+from ..backends.base import Backend, BackendUnavailable, LogRecord
 from ..core import events as e
 from ..core.commands import Command
-from ..core.decide import Actor, Rejection, create_room, decide
-from ..core.evolve import apply
+from ..core.decide import Actor
 from ..core.projection import View, changed_sections, personal, project
-from ..core.replay import state_bytes, state_from_bytes
+from ..core.replay import state_bytes
 from ..core.state import Role, RoomState
 from ..protocol import messages
+from ..writer import Outcome, RoomWriter
 from .screen import Outgoing, Screen
 
 log = logging.getLogger(__name__)
@@ -38,14 +32,6 @@ VIEW_OF: dict[Role, Role] = {
 VIEWS = (Role.PRESIDIUM, Role.DELEGATE, Role.BOARD)
 
 _PERSONAL_EVENTS = (e.DelegateRegistered, e.DelegateCheckedIn)
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What the client is told about its command: the frame, and whether it was applied."""
-
-    frame: bytes
-    seq: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,13 +61,17 @@ class Room:
     ) -> None:
         self.name = name
         self.backend = backend
-        self.clock = clock
+        self.writer = RoomWriter(
+            name,
+            backend,
+            clock=clock,
+            ack_wait=ack_wait,
+            append_attempts=append_attempts,
+            followed=True,
+        )
         self.history = history
         self.history_bytes = history_bytes
         self.snapshot_every = snapshot_every
-        self.ack_wait = ack_wait
-        self.append_attempts = append_attempts
-        self.state = RoomState(room=name)
         self.views: dict[Role, View] = {}
         self.sent: dict[Role, deque[_Sent]] = {v: deque() for v in VIEWS}
         self._sent_bytes: dict[Role, int] = {v: 0 for v in VIEWS}
@@ -91,32 +81,28 @@ class Room:
         self.resume_floor: dict[Role, int] = {v: 0 for v in VIEWS}
         self.screens: dict[Role, set[Screen]] = {v: set() for v in VIEWS}
         self.delegate_screens: dict[str, set[Screen]] = {}
-        self.origins: dict[str, int] = {}
-        self._origins_complete = True
         self._snapshots: dict[Role, bytes] = {}
-        self._waiters: list[tuple[int, asyncio.Future[None]]] = []
-        self._decide_lock = asyncio.Lock()
         self._tail_task: asyncio.Task[None] | None = None
-        self.failure: str | None = None
+        self._snapshot_saves: set[asyncio.Task[None]] = set()
+
+    @property
+    def state(self) -> RoomState:
+        return self.writer.state
+
+    @property
+    def failure(self) -> str | None:
+        return self.writer.failure
 
     # ---- loading and following the log
 
     async def load(self) -> None:
         """Rebuild from the latest snapshot and the records after it, then follow the log."""
-        stored = await self.backend.load_snapshot(self.name)
-        if stored is not None:
-            self.state = state_from_bytes(stored[1])
-            self._origins_complete = False
+        await self.writer.load_snapshot()
         for view in VIEWS:
             self.views[view] = project(self.state, view)
             self.last_sent[view] = self.state.seq
             self.resume_floor[view] = self.state.seq
-        while True:
-            records = await self.backend.read(self.name, self.state.seq, 1000)
-            for record in records:
-                self._apply(record)
-            if len(records) < 1000:
-                break
+        await self.writer.read_log(self._apply)
         self._tail_task = asyncio.create_task(self._follow(), name=f"tail:{self.name}")
 
     async def _follow(self) -> None:
@@ -137,7 +123,9 @@ class Room:
             except Exception as error:
                 # A record this node cannot apply is a bug or a corrupt log: keep the screens
                 # on the last good state and say so loudly, rather than show a wrong one.
-                self.failure = f"stopped following the log at seq {self.state.seq}: {error!r}"
+                self.writer.failure = (
+                    f"stopped following the log at seq {self.state.seq}: {error!r}"
+                )
                 log.exception(
                     "room %s: stopped following the log at seq %d", self.name, self.state.seq
                 )
@@ -148,17 +136,19 @@ class Room:
             self._tail_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._tail_task
+        if self._snapshot_saves:
+            # A snapshot only spares replay work: one the log cannot take soon is dropped.
+            _, late = await asyncio.wait(self._snapshot_saves, timeout=self.writer.ack_wait)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
 
     @property
     def exists(self) -> bool:
         return self.state.seq > 0
 
     def _apply(self, record: LogRecord) -> None:
-        if record.seq != self.state.seq + 1:
-            raise RuntimeError(f"room {self.name}: record {record.seq} after {self.state.seq}")
-        self.state = apply(self.state, record.seq, record.events)
-        if record.origin is not None:
-            self.origins[record.origin] = record.seq
+        self.writer.apply(record)
         self._snapshots.clear()
         for view in VIEWS:
             after = project(self.state, view)
@@ -177,9 +167,10 @@ class Room:
         for event in record.events:
             if isinstance(event, _PERSONAL_EVENTS):
                 self._send_personal(event.delegate_id)
-        self._release_waiters()
         if record.seq % self.snapshot_every == 0:
-            asyncio.get_running_loop().create_task(self._save_snapshot())
+            task = asyncio.get_running_loop().create_task(self._save_snapshot())
+            self._snapshot_saves.add(task)
+            task.add_done_callback(self._snapshot_saves.discard)
 
     def _remember(self, view: Role, sent: _Sent) -> None:
         """Keep the frame for resumes, within both the count and the byte budget."""
@@ -198,17 +189,6 @@ class Room:
             for screen in screens:
                 screen.answer(frame)
 
-    def _release_waiters(self) -> None:
-        seq = self.state.seq
-        waiting = []
-        for target, future in self._waiters:
-            if target <= seq:
-                if not future.done():
-                    future.set_result(None)
-            else:
-                waiting.append((target, future))
-        self._waiters = waiting
-
     async def _save_snapshot(self) -> None:
         state = self.state
         try:
@@ -218,16 +198,7 @@ class Room:
 
     async def caught_up(self, seq: int, timeout: float) -> bool:
         """Wait until this node has applied `seq`; False if the tail did not get there in time."""
-        if self.state.seq >= seq:
-            return True
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append((seq, future))
-        try:
-            async with asyncio.timeout(timeout):
-                await future
-        except TimeoutError:
-            return False
-        return True
+        return await self.writer.caught_up(seq, timeout)
 
     # ---- screens
 
@@ -287,68 +258,8 @@ class Room:
         self, command: Command, actor: Actor, *, command_id: str, token_id: str
     ) -> Outcome:
         """Decide on the latest state, append with the next seq, answer once it is durable."""
-        origin = f"{token_id}:{command_id}"
-        if self.failure is not None:
-            # Deciding on a state that no longer follows the log could fork the room.
-            return Outcome(
-                messages.error("internal", "this node stopped following the room", command_id),
-                None,
-            )
-        async with self._decide_lock:
-            for _ in range(self.append_attempts):
-                seen = await self._seen(origin)
-                if seen is not None:
-                    return Outcome(messages.ack(command_id, seen, duplicate=True), seen)
-                now = self.clock()
-                decision = decide(self.state, command, actor, now)
-                if isinstance(decision, Rejection):
-                    return Outcome(
-                        messages.error(decision.code, decision.message, command_id), None
-                    )
-                if not decision:
-                    return Outcome(messages.ack(command_id, self.state.seq), self.state.seq)
-                seq = self.state.seq + 1
-                record = LogRecord(
-                    seq=seq,
-                    at=now,
-                    events=decision,
-                    actor=f"{actor.role.value}:{token_id}",
-                    origin=origin,
-                )
-                try:
-                    await self.backend.append(self.name, seq, record)
-                except SeqConflict as conflict:
-                    # Another writer got there first: catch up with it and decide again.
-                    await self.caught_up(conflict.head, self.ack_wait)
-                    continue
-                except DuplicateOrigin as duplicate:
-                    return Outcome(
-                        messages.ack(command_id, duplicate.seq, duplicate=True), duplicate.seq
-                    )
-                except BackendUnavailable:
-                    return Outcome(
-                        messages.error("not_durable", "the log cannot be written now", command_id),
-                        None,
-                    )
-                # Durable now. Waiting for our own record to come back through the tail means
-                # the ack follows the event on this client's socket.
-                await self.caught_up(seq, self.ack_wait)
-                return Outcome(messages.ack(command_id, seq), seq)
-        return Outcome(
-            messages.error("conflict", "other writers kept appending first", command_id), None
-        )
+        return await self.writer.submit(command, actor, command_id=command_id, token_id=token_id)
 
     async def create(self, title: str) -> None:
         """Write a new room's first record; `SeqConflict` if the room already exists."""
-        events = create_room(self.name, title)
-        if isinstance(events, Rejection):
-            raise ValueError(events.message)
-        record = LogRecord(seq=1, at=self.clock(), events=events, actor="system")
-        await self.backend.append(self.name, 1, record)
-        await self.caught_up(1, self.ack_wait)
-
-    async def _seen(self, origin: str) -> int | None:
-        seq = self.origins.get(origin)
-        if seq is None and not self._origins_complete:
-            seq = await self.backend.find_origin(self.name, origin)
-        return seq
+        await self.writer.create(title)

@@ -4,66 +4,87 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Literal
+
+from ..core.errors import ErrorCode
+
+RenderErrorCode = Literal[
+    "not_a_pdf",
+    "too_many_pages",
+    "page_too_large",
+    "too_many_pixels",
+    "no_such_page",
+    "render_timeout",
+    "render_failed",
+]
+"""Why the render pool refused a file or a page (docs/protocol.md §14)."""
+
+HttpErrorCode = (
+    ErrorCode
+    | RenderErrorCode
+    | Literal["unauthorized", "bad_request", "file_too_large", "unavailable"]
+)
+"""The `error` of a documents endpoint's JSON refusal (docs/protocol.md §14)."""
 
 
 @dataclass(frozen=True, slots=True)
-class ErrorCode:
+class ErrorEntry:
     """An error frame's `code`. `temporary`: the same command may succeed if sent again later."""
 
-    code: str
+    code: ErrorCode
     temporary: bool
     meaning: str
 
 
-ERRORS: dict[str, ErrorCode] = {
+ERRORS: dict[ErrorCode, ErrorEntry] = {
     e.code: e
     for e in (
-        ErrorCode(
+        ErrorEntry(
             "malformed",
             False,
             "The frame is not a msgpack map (truncated, not msgpack, "
             "nested deeper than the limit, or extra bytes after the map).",
         ),
-        ErrorCode(
+        ErrorEntry(
             "unsupported_frame", False, "A text frame; the protocol uses binary frames only."
         ),
-        ErrorCode("unknown_type", False, "The map's `type` is not a message this server knows."),
-        ErrorCode(
+        ErrorEntry("unknown_type", False, "The map's `type` is not a message this server knows."),
+        ErrorEntry(
             "invalid_message",
             False,
             "A field of the message is missing, unknown or has the wrong type (`message` names "
             "it), or a hello arrives on a connection already welcomed.",
         ),
-        ErrorCode("unknown_command", False, "The command's `name` is not a known command."),
-        ErrorCode(
+        ErrorEntry("unknown_command", False, "The command's `name` is not a known command."),
+        ErrorEntry(
             "invalid_args",
             False,
             "An argument of the command is missing, has the wrong "
             "type, or is out of range; `message` names it.",
         ),
-        ErrorCode(
+        ErrorEntry(
             "forbidden",
             False,
             "The caller's role may not send this command, or the token may not act for that "
             "delegate (request_floor by a token whose delegate is not on the roll; a "
             "delegate checking in someone else).",
         ),
-        ErrorCode(
+        ErrorEntry(
             "not_found",
             False,
             "The command names an agenda item, delegate, document, "
             "page, request or announcement that does not exist.",
         ),
-        ErrorCode(
+        ErrorEntry(
             "invalid_state",
             False,
             "The command does not apply to the room as it is now "
             "(e.g. granting the floor when nobody waits).",
         ),
-        ErrorCode("rate_limited", True, "Too many commands from this connection; slow down."),
-        ErrorCode("not_durable", True, "The log cannot be written now; nothing was applied."),
-        ErrorCode("conflict", True, "Other nodes kept appending first; nothing was applied."),
-        ErrorCode(
+        ErrorEntry("rate_limited", True, "Too many commands from this connection; slow down."),
+        ErrorEntry("not_durable", True, "The log cannot be written now; nothing was applied."),
+        ErrorEntry("conflict", True, "Other nodes kept appending first; nothing was applied."),
+        ErrorEntry(
             "internal",
             True,
             "An unexpected server fault, or this node stopped following the room's log; "

@@ -7,6 +7,7 @@ from typing import Any
 
 import msgpack
 
+from ..core.errors import ErrorCode
 from ..core.plain import PlainError, from_plain
 
 PROTOCOL_VERSION = 1
@@ -15,11 +16,11 @@ MAX_COMMAND_ID = 64
 
 
 class ProtocolError(ValueError):
-    """A client frame the server refuses; `code` is an error code from `codes.ERRORS`."""
+    """A client frame the server refuses, with its error code and a message for a person."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: ErrorCode, message: str) -> None:
         super().__init__(message)
-        self.code = code
+        self.code: ErrorCode = code
         self.message = message
 
 
@@ -133,7 +134,7 @@ def ack(command_id: str, seq: int, *, duplicate: bool = False) -> bytes:
     return encode({"type": "ack", "id": command_id, "seq": seq, "duplicate": duplicate})
 
 
-def error(code: str, message: str, command_id: str | None = None) -> bytes:
+def error(code: ErrorCode, message: str, command_id: str | None = None) -> bytes:
     return encode({"type": "error", "code": code, "message": message, "id": command_id})
 
 

@@ -69,6 +69,21 @@ async def test_the_cli_refuses_a_file_that_is_not_a_pdf_and_registers_nothing(
         hub, "documents", "add", str(bad), "--title", "X", "--access", "public"
     )
     assert code == 1
-    assert "not a PDF" in err
+    assert "refused: not_a_pdf: the file is not a PDF" in err
+    answer = await fetch(hub, f"/api/rooms/{ROOM}/documents", token=tokens.presidium)
+    assert len(answer.json()["documents"]) == 3, "the demo's three, nothing more"
+
+
+async def test_the_cli_prints_why_the_room_refused_a_document(
+    hub: HubProcess, tokens: DemoTokens, tmp_path: Path
+) -> None:
+    pdf = tmp_path / "ok.pdf"
+    pdf.write_bytes(a4_pdf(1, "Ok"))
+    code, out, err = await cli(
+        hub, "documents", "add", str(pdf), "--title", "   ", "--access", "public"
+    )
+    assert code == 1
+    assert out == ""
+    assert f"{pdf}: refused: invalid_args: a document's title has 1 to 300 characters" in err
     answer = await fetch(hub, f"/api/rooms/{ROOM}/documents", token=tokens.presidium)
     assert len(answer.json()["documents"]) == 3, "the demo's three, nothing more"

@@ -56,13 +56,14 @@ async def test_delegates_import_registers_good_rows_and_names_bad_ones(
         encoding="utf-8",
     )
     cards = tmp_path / "the-cards.html"
-    code, out, _ = await cli(
+    code, out, err = await cli(
         hub, "delegates", "import", str(csv_file), "--tokens", "--cards", str(cards),
         "--base-url", "https://daihoi.example",
     )  # fmt: skip
     assert code == 1, "a bad row makes the import fail, after the good ones"
     secrets = dict(line.split("\t") for line in out.splitlines())
     assert sorted(secrets) == ["DB101", "DB102"]
+    assert "delegates.csv:5: DB103: refused: invalid_args: a delegate's name has 1 to 200" in err
     sheet = cards.read_text(encoding="utf-8")
     assert sheet.count('<section class="card">') == 2
     assert f"https://daihoi.example/delegate/#token={secrets['DB102']}" in sheet

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from session_server.core.projection import project
 from session_server.core.replay import replay, state_bytes
 from session_server.core.state import Role
 from session_server.hub.room import Room
+from session_server.writer import Accepted, Refused, RoomWriter
 from tests.conftest import UNIT
 
 PRESIDIUM = Actor(Role.PRESIDIUM)
@@ -37,7 +39,7 @@ async def log(tmp_path: Path) -> AsyncIterator[SQLiteBackend]:
 
 
 async def new_room(log: SQLiteBackend, **options: int) -> Room:
-    room = Room("r", log, clock=Clock(), ack_wait=5 * UNIT, **options)  # type: ignore[arg-type]
+    room = Room("r", log, clock=Clock(), ack_wait=5 * UNIT, **options)
     await room.load()
     return room
 
@@ -49,7 +51,7 @@ async def test_a_cold_start_from_a_snapshot_equals_a_full_replay(log: SQLiteBack
         outcome = await room.submit(
             c.AddAgendaItem(title=f"Mục {n}"), PRESIDIUM, command_id=f"cmd-{n}", token_id="tk"
         )
-        assert outcome.seq == n + 2
+        assert outcome == Accepted(n + 2)
     await room.close()
     stored = await log.load_snapshot("r")
     assert stored is not None
@@ -62,7 +64,7 @@ async def test_a_cold_start_from_a_snapshot_equals_a_full_replay(log: SQLiteBack
     again = await cold.submit(
         c.AddAgendaItem(title="Mục 1"), PRESIDIUM, command_id="cmd-1", token_id="tk"
     )
-    assert again.seq == 3
+    assert again == Accepted(3, duplicate=True)
     assert cold.state.seq == 13
     await cold.close()
 
@@ -76,7 +78,7 @@ async def test_a_room_catches_up_with_another_writer_before_deciding(log: SQLite
     outcome = await second.submit(
         c.AddAgendaItem(title="B"), PRESIDIUM, command_id="b", token_id="tk"
     )
-    assert outcome.seq == 3
+    assert outcome == Accepted(3)
     assert [i.title for i in second.state.agenda] == ["A", "B"]
     await first.caught_up(3, 5 * UNIT)
     assert state_bytes(first.state) == state_bytes(second.state)
@@ -92,6 +94,52 @@ async def test_a_rejected_command_appends_nothing(log: SQLiteBackend) -> None:
     outcome = await room.submit(
         c.GrantFloor(), PRESIDIUM, command_id=uuid.uuid4().hex, token_id="tk"
     )
-    assert outcome.seq is None
+    assert outcome == Refused("invalid_state", "no agenda item is open")
     assert await log.head("r") == 1
     await room.close()
+
+
+async def test_closing_a_room_lets_its_snapshot_be_saved(
+    log: SQLiteBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    save = log.save_snapshot
+
+    async def slow_save(room: str, seq: int, data: bytes) -> None:
+        await asyncio.sleep(UNIT / 2)
+        await save(room, seq, data)
+
+    monkeypatch.setattr(log, "save_snapshot", slow_save)
+    room = await new_room(log, snapshot_every=2)
+    await room.create("Đại hội thử")
+    await room.submit(c.AddAgendaItem(title="A"), PRESIDIUM, command_id="a", token_id="tk")
+    await room.close()
+    stored = await log.load_snapshot("r")
+    assert stored is not None
+    assert stored[0] == 2
+
+
+async def test_a_writer_without_a_tail_reads_the_log_to_catch_up(log: SQLiteBackend) -> None:
+    room = await new_room(log)
+    await room.create("Đại hội thử")
+    writer = await RoomWriter.open("r", log, clock=Clock())
+    await room.submit(c.AddAgendaItem(title="A"), PRESIDIUM, command_id="a", token_id="tk")
+    assert writer.state.seq == 1, "no tail: it has not seen A yet"
+    outcome = await writer.submit(
+        c.AddAgendaItem(title="B"), PRESIDIUM, command_id="b", token_id="cli"
+    )
+    assert outcome == Accepted(3)
+    assert [i.title for i in writer.state.agenda] == ["A", "B"]
+    assert await room.caught_up(3, 5 * UNIT)
+    assert state_bytes(room.state) == state_bytes(writer.state)
+    await room.close()
+
+
+async def test_a_writer_answers_a_retry_from_another_process_once(log: SQLiteBackend) -> None:
+    first = await RoomWriter.open("r", log, clock=Clock())
+    await first.create("Đại hội thử")
+    command = c.AddAgendaItem(title="A")
+    assert await first.submit(command, PRESIDIUM, command_id="a", token_id="cli") == Accepted(2)
+    again = await RoomWriter.open("r", log, clock=Clock())
+    retry = await again.submit(command, PRESIDIUM, command_id="a", token_id="cli")
+    assert retry == Accepted(2, duplicate=True)
+    assert await log.head("r") == 2

@@ -1,0 +1,73 @@
+"""The `congress` command: its parser, and each command handed to the module it manages."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..demo import DEMO_ROOM
+from . import delegates, documents, serve, tokens
+from .common import with_backend
+
+DESCRIPTION = """\
+Paperless Congress hub: the presidium's console steers, every delegate screen and
+welcome-gate board follows, live.
+
+With no command, `congress` runs `serve`. On a fresh data directory `serve` loads a
+demo congress and prints its tokens; starting again continues where it stopped.
+"""
+
+EPILOG = """\
+environment:
+  CONGRESS_DATA             data directory (default: ./congress-data)
+  CONGRESS_BACKEND          log backend URL (default: the SQLite file in the data directory)
+  CONGRESS_ROOM             room the token and delegate commands act on (default: camau-2025)
+  CONGRESS_ALLOWED_ORIGINS  comma-separated extra origins allowed to open the websocket
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="congress",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(os.environ.get("CONGRESS_DATA", "congress-data")),
+        help="data directory holding the log and documents (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--backend",
+        default=os.environ.get("CONGRESS_BACKEND"),
+        help="log backend URL, e.g. sqlite:///var/lib/congress/congress.db",
+    )
+    parser.add_argument(
+        "--room",
+        default=os.environ.get("CONGRESS_ROOM", DEMO_ROOM),
+        help="room to act on (default: %(default)s)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    serve.add_parser(commands)
+    tokens.add_parser(commands)
+    delegates.add_parser(commands)
+    documents.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if args.command is None:
+        args = parser.parse_args([*args_list, "serve"])
+    if args.command == "serve":
+        return serve.run(args)
+    action = {"tokens": tokens.run, "delegates": delegates.run, "documents": documents.run}
+    return asyncio.run(with_backend(args, action[args.command]))

@@ -1,0 +1,41 @@
+"""The demo congress on `serve`'s first start: loaded, its tokens and cards written and shown."""
+
+from __future__ import annotations
+
+import argparse
+
+from .. import cards
+from ..backends.base import Backend
+from ..demo import DEMO_TITLE, demo_cards, load_demo, write_token_file
+from .documents import document_store
+
+TOKEN_FILE = "demo-tokens.txt"
+CARDS_FILE = "demo-cards.html"
+
+
+async def run(args: argparse.Namespace, backend: Backend) -> int:
+    token_file = args.data / TOKEN_FILE
+    async with document_store(args, backend) as store:
+        # Its pages are pre-rendered by the hub once it runs (see app.py), not here, so
+        # the hub answers sooner.
+        tokens = await load_demo(backend, store, args.room)
+    if tokens is None:
+        if token_file.exists():
+            print(f"Demo congress {args.room!r} continues; its tokens are in {token_file}")
+        return 0
+    write_token_file(token_file, tokens)
+    base_url = f"http://{args.host}:{args.port}"
+    cards.write(args.data / CARDS_FILE, DEMO_TITLE, base_url, demo_cards(tokens))
+    print(f"Loaded the demo congress {args.room!r}. Tokens (also in {token_file}):")
+    print(f"  presidium    {tokens.presidium.secret}")
+    print(f"  secretariat  {tokens.secretariat.secret}")
+    for board in tokens.boards:
+        print(f"  board        {board.secret}  ({board.record.label})")
+    first, *others = tokens.delegates
+    print(f"  delegate     {first.secret}  ({first.record.label}; {len(others)} more in the file)")
+    print("Screens:")
+    print(f"  console      {base_url}/console/  (sign in with the presidium token)")
+    print(f"  delegate     {base_url}/delegate/#token={first.secret}")
+    print(f"  board        {base_url}/board/#token={tokens.boards[0].secret}")
+    print(f"  QR cards     {args.data / CARDS_FILE}  (every delegate's and board's link)")
+    return 0

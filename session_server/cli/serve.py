@@ -1,0 +1,123 @@
+"""`congress serve`: the hub's options, the demo on a fresh start, then uvicorn until stopped."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import sys
+
+from ..documents.render import RenderLimits
+from ..documents.store import DocumentLimits
+from ..hub.node import Limits
+from . import demo
+from .common import with_backend
+
+# Timing limits an operator (or a test) may want to change from the command line.
+_TIMING_FLAGS = (
+    ("--ping-interval", "heartbeat_interval", "seconds between heartbeat pings to every screen"),
+    ("--ping-timeout", "heartbeat_timeout", "seconds to wait for a heartbeat's answer"),
+    ("--hello-timeout", "hello_timeout", "seconds a new connection has to say hello"),
+    ("--send-timeout", "send_timeout", "seconds a frame may wait on a screen that does not read"),
+    ("--revocation-check", "revocation_check", "seconds between re-checks of connected tokens"),
+)
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser("serve", help="run the hub (the default command)")
+    # Also after `serve` (`congress serve --backend redis://...`); SUPPRESS keeps a value
+    # given before `serve` when none is given after it.
+    parser.add_argument(
+        "--backend",
+        default=argparse.SUPPRESS,
+        help="log backend URL: sqlite:///PATH or redis://HOST:PORT/DB[?durability=...]",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
+    parser.add_argument("--port", type=int, default=8000, help="port (%(default)s)")
+    parser.add_argument(
+        "--no-demo", action="store_true", help="do not load the demo congress on a fresh start"
+    )
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="extra origin allowed to open the websocket (repeatable)",
+    )
+    defaults = Limits()
+    for flag, limit, meaning in _TIMING_FLAGS:
+        parser.add_argument(
+            flag,
+            type=float,
+            default=getattr(defaults, limit),
+            metavar="SECONDS",
+            help=f"{meaning} (%(default)s)",
+        )
+    documents = DocumentLimits()
+    parser.add_argument(
+        "--max-document-mb",
+        type=float,
+        default=documents.max_file_bytes / 2**20,
+        metavar="MB",
+        help="largest PDF taken by upload, in MiB (%(default)s)",
+    )
+    parser.add_argument(
+        "--render-timeout",
+        type=float,
+        default=documents.render.render_seconds,
+        metavar="SECONDS",
+        help="longest one page may take to render before its worker is replaced (%(default)s)",
+    )
+    parser.add_argument(
+        "--no-prerender",
+        action="store_true",
+        help="render pages on first view only, not in the background at start",
+    )
+    parser.add_argument("--log-level", default="info", help="uvicorn log level (%(default)s)")
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from ..app import Settings, create_app
+
+    args.data.mkdir(parents=True, exist_ok=True)
+    if not args.no_demo:
+        asyncio.run(with_backend(args, demo.run))
+    limits = Limits(
+        **{limit: getattr(args, flag[2:].replace("-", "_")) for flag, limit, _ in _TIMING_FLAGS}
+    )
+    extra = [o for o in os.environ.get("CONGRESS_ALLOWED_ORIGINS", "").split(",") if o]
+    settings = Settings(
+        data_dir=args.data,
+        backend_url=args.backend,
+        limits=limits,
+        allowed_origins=tuple(args.allow_origin + extra),
+        documents=DocumentLimits(
+            max_file_bytes=int(args.max_document_mb * 2**20),
+            render=RenderLimits(render_seconds=args.render_timeout),
+        ),
+        prerender=not args.no_prerender,
+    )
+    base = f"http://{args.host}:{args.port}"
+    print(f"Hub:        {base}/")
+    print(f"WebSocket:  ws://{args.host}:{args.port}/ws  (room {args.room})")
+    print(f"Health:     {base}/healthz")
+    sys.stdout.flush()
+    config = uvicorn.Config(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        ws="websockets-sansio",
+        ws_max_size=limits.max_frame,
+        ws_ping_interval=limits.heartbeat_interval,
+        ws_ping_timeout=limits.heartbeat_timeout,
+        ws_per_message_deflate=False,
+        log_level=args.log_level,
+        lifespan="on",
+    )
+    # uvicorn shuts down gracefully on Ctrl-C, then re-raises the signal it caught.
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.Server(config).run()
+    return 0

@@ -1,0 +1,189 @@
+"""A room's one writer: decide on the latest state, append once per command, answer typed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .backends.base import Backend, BackendUnavailable, DuplicateOrigin, LogRecord, SeqConflict
+from .core.commands import Command
+from .core.decide import Actor, Rejection, create_room, decide
+from .core.errors import ErrorCode
+from .core.evolve import apply
+from .core.replay import state_from_bytes
+from .core.state import RoomState
+
+_READ_BATCH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """Applied at `seq` (the room's seq when it changed nothing); `duplicate`: applied before."""
+
+    seq: int
+    duplicate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """Nothing was applied; `message` says why, for a person."""
+
+    code: ErrorCode
+    message: str
+
+    def __str__(self) -> str:
+        return f"refused: {self.code}: {self.message}"
+
+
+Outcome = Accepted | Refused
+
+
+class RoomWriter:
+    """A room's state as far as this process has followed its log, and the commands it adds.
+
+    Every record reaches the state through `apply`, in order. In the hub the room's tail
+    feeds it (`followed=True`) and the writer waits for the tail to catch up; a command-line
+    writer (`followed=False`) runs no tail and reads the log itself when it must catch up.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        backend: Backend,
+        *,
+        clock: Callable[[], int],
+        ack_wait: float = 10.0,
+        append_attempts: int = 5,
+        followed: bool = False,
+    ) -> None:
+        self.name = name
+        self.backend = backend
+        self.clock = clock
+        self.ack_wait = ack_wait
+        self.append_attempts = append_attempts
+        self.followed = followed
+        self.state = RoomState(room=name)
+        self.failure: str | None = None
+        """Set when the state stopped following the log: deciding on it could fork the room."""
+        self._origins: dict[str, int] = {}
+        self._origins_complete = True
+        self._waiters: list[tuple[int, asyncio.Future[None]]] = []
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, name: str, backend: Backend, *, clock: Callable[[], int]) -> RoomWriter:
+        """A writer that reads the log up to its head now, and again whenever it must."""
+        writer = cls(name, backend, clock=clock)
+        await writer.load_snapshot()
+        await writer.read_log(writer.apply)
+        return writer
+
+    # ---- following the log
+
+    async def load_snapshot(self) -> None:
+        """Start from the latest stored snapshot, if any; the records after it come next."""
+        stored = await self.backend.load_snapshot(self.name)
+        if stored is not None:
+            self.state = state_from_bytes(stored[1])
+            # The origins of the records before the snapshot are looked up in the log.
+            self._origins_complete = False
+
+    async def read_log(self, apply: Callable[[LogRecord], None]) -> None:
+        """Pass every record after the current state to `apply`, which must call `self.apply`."""
+        while True:
+            records = await self.backend.read(self.name, self.state.seq, _READ_BATCH)
+            for record in records:
+                apply(record)
+            if len(records) < _READ_BATCH:
+                return
+
+    def apply(self, record: LogRecord) -> None:
+        if record.seq != self.state.seq + 1:
+            raise RuntimeError(f"room {self.name}: record {record.seq} after {self.state.seq}")
+        self.state = apply(self.state, record.seq, record.events)
+        if record.origin is not None:
+            self._origins[record.origin] = record.seq
+        waiting = []
+        for target, future in self._waiters:
+            if target <= record.seq:
+                if not future.done():
+                    future.set_result(None)
+            else:
+                waiting.append((target, future))
+        self._waiters = waiting
+
+    async def caught_up(self, seq: int, timeout: float) -> bool:
+        """Wait until the state includes `seq`; False if it did not get there in time."""
+        if self.state.seq >= seq:
+            return True
+        if not self.followed:
+            await self.read_log(self.apply)
+            return self.state.seq >= seq
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append((seq, future))
+        try:
+            async with asyncio.timeout(timeout):
+                await future
+        except TimeoutError:
+            return False
+        return True
+
+    # ---- writing
+
+    async def submit(
+        self, command: Command, actor: Actor, *, command_id: str, token_id: str
+    ) -> Outcome:
+        """Decide on the latest state, append with the next seq, answer once it is durable."""
+        origin = f"{token_id}:{command_id}"
+        if self.failure is not None:
+            return Refused("internal", "this node stopped following the room")
+        async with self._lock:
+            for _ in range(self.append_attempts):
+                seen = await self._seen(origin)
+                if seen is not None:
+                    return Accepted(seen, duplicate=True)
+                now = self.clock()
+                decision = decide(self.state, command, actor, now)
+                if isinstance(decision, Rejection):
+                    return Refused(decision.code, decision.message)
+                if not decision:
+                    return Accepted(self.state.seq)
+                seq = self.state.seq + 1
+                record = LogRecord(
+                    seq=seq,
+                    at=now,
+                    events=decision,
+                    actor=f"{actor.role.value}:{token_id}",
+                    origin=origin,
+                )
+                try:
+                    await self.backend.append(self.name, seq, record)
+                except SeqConflict as conflict:
+                    # Another writer got there first: catch up with it and decide again.
+                    await self.caught_up(conflict.head, self.ack_wait)
+                    continue
+                except DuplicateOrigin as duplicate:
+                    return Accepted(duplicate.seq, duplicate=True)
+                except BackendUnavailable:
+                    return Refused("not_durable", "the log cannot be written now")
+                # Durable now. In the hub, waiting for our own record to come back through
+                # the tail means the ack follows the event on this client's socket.
+                await self.caught_up(seq, self.ack_wait)
+                return Accepted(seq)
+        return Refused("conflict", "other writers kept appending first")
+
+    async def create(self, title: str) -> None:
+        """Write a new room's first record; `SeqConflict` if the room already exists."""
+        events = create_room(self.name, title)
+        if isinstance(events, Rejection):
+            raise ValueError(events.message)
+        record = LogRecord(seq=1, at=self.clock(), events=events, actor="system")
+        await self.backend.append(self.name, 1, record)
+        await self.caught_up(1, self.ack_wait)
+
+    async def _seen(self, origin: str) -> int | None:
+        seq = self._origins.get(origin)
+        if seq is None and not self._origins_complete:
+            seq = await self.backend.find_origin(self.name, origin)
+        return seq
