@@ -140,7 +140,12 @@ class RoomWriter:
             return Refused("internal", "this node stopped following the room")
         async with self._lock:
             for _ in range(self.append_attempts):
-                seen = await self._seen(origin)
+                try:
+                    seen = await self._seen(origin)
+                except BackendUnavailable:
+                    # A room loaded from a snapshot looks its older origins up in the log,
+                    # which may be the part that is down: the same answer as a failed append.
+                    return Refused("not_durable", "the log cannot be read now")
                 if seen is not None:
                     return Accepted(seen, duplicate=True)
                 now = self.clock()

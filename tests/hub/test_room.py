@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from session_server.backends.base import BackendUnavailable
 from session_server.backends.sqlite import SQLiteBackend
 from session_server.core import commands as c
 from session_server.core.decide import Actor
@@ -143,3 +144,30 @@ async def test_a_writer_answers_a_retry_from_another_process_once(log: SQLiteBac
     retry = await again.submit(command, PRESIDIUM, command_id="a", token_id="cli")
     assert retry == Accepted(2, duplicate=True)
     assert await log.head("r") == 2
+
+
+async def test_a_room_started_from_a_snapshot_answers_not_durable_when_the_log_is_down(
+    log: SQLiteBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    room = await new_room(log, snapshot_every=3)
+    await room.create("Đại hội thử")
+    for n in range(4):
+        await room.submit(
+            c.AddAgendaItem(title=f"Mục {n}"), PRESIDIUM, command_id=f"c{n}", token_id="t"
+        )
+    await room.close()
+    cold = await new_room(log)
+    try:
+
+        async def unreachable(*args: object) -> int | None:
+            raise BackendUnavailable("the log is down")
+
+        # The origins before the snapshot are looked up in the log, which is down now.
+        monkeypatch.setattr(log, "find_origin", unreachable)
+        outcome = await cold.submit(
+            c.AddAgendaItem(title="Mục mới"), PRESIDIUM, command_id="new", token_id="t"
+        )
+        assert isinstance(outcome, Refused)
+        assert outcome.code == "not_durable"
+    finally:
+        await cold.close()
