@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from .plain import PlainError, from_plain
+from .plain import PlainError, from_plain, shown
 from .state import Access, PageSize, RequestKind, Role
 
 STEERING = frozenset({Role.PRESIDIUM})
@@ -240,6 +240,4 @@ def parse_command(name: Any, args: Any) -> Command:
 
 class UnknownCommand(ValueError):
     def __init__(self, name: Any) -> None:
-        # Never str() a value we do not know: a deeply nested list recurses forever.
-        shown = repr(name[:64]) if isinstance(name, str) else f"of type {type(name).__name__}"
-        super().__init__(f"unknown command {shown}")
+        super().__init__(f"unknown command {shown(name)}")

@@ -24,6 +24,29 @@ class PlainError(ValueError):
         self.path = path
 
 
+def shown(value: Any, limit: int = 64) -> str:
+    """A value from outside as a message may quote it: a string, or what kind of value it is.
+
+    Never str() a value we do not know (a deeply nested list recurses for ever), and never
+    name a Python type: the client wrote msgpack, not Python.
+    """
+    if isinstance(value, str):
+        return repr(value[:limit])
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, bytes | bytearray):
+        return "binary data"
+    if isinstance(value, list | tuple):
+        return "an array"
+    if isinstance(value, dict):
+        return "a map"
+    return "a value of another kind"
+
+
 def to_plain(value: Any) -> Any:
     """Dataclasses become maps in field order, enums their values, sets sorted lists."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -112,7 +135,8 @@ def _convert(tp: Any, data: Any, path: str) -> Any:
         return data
     if tp is Any:
         return data
-    raise PlainError(path, f"has an unsupported type {tp!r}")
+    # A field type this module has no rule for is the code's mistake, not the client's.
+    raise PlainError(path, "has a type this server cannot read")
 
 
 def _convert_dataclass(cls: type, data: Any, path: str) -> Any:

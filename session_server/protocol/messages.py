@@ -8,7 +8,7 @@ from typing import Any
 import msgpack
 
 from ..core.errors import ErrorCode
-from ..core.plain import PlainError, from_plain
+from ..core.plain import PlainError, from_plain, shown
 
 PROTOCOL_VERSION = 1
 
@@ -64,8 +64,12 @@ def decode(frame: bytes) -> dict[str, Any]:
     """A frame as a map, or `ProtocolError('malformed')`. msgpack itself caps the nesting."""
     try:
         value = msgpack.unpackb(frame, raw=False, strict_map_key=True, timestamp=0)
-    except Exception as error:
-        raise ProtocolError("malformed", f"not a msgpack map: {type(error).__name__}") from None
+    except msgpack.ExtraData:
+        raise ProtocolError("malformed", "extra bytes after the map") from None
+    except (msgpack.StackError, RecursionError):
+        raise ProtocolError("malformed", "nested deeper than the limit") from None
+    except Exception:
+        raise ProtocolError("malformed", "not a valid msgpack map") from None
     if not isinstance(value, dict):
         raise ProtocolError("malformed", "a frame must be a msgpack map")
     return value
@@ -77,9 +81,7 @@ def parse(frame: bytes) -> ClientMessage:
     kind = data.pop("type", None)
     cls = _CLIENT_TYPES.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        # Never str() a value we do not know: a deeply nested list recurses forever.
-        shown = repr(kind[:32]) if isinstance(kind, str) else f"of type {type(kind).__name__}"
-        raise ProtocolError("unknown_type", f"unknown message type {shown}")
+        raise ProtocolError("unknown_type", f"unknown message type {shown(kind, 32)}")
     try:
         message = from_plain(cls, data)
     except PlainError as error:
