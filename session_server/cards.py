@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import html
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import segno
+
+from .private_files import write_private
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,4 @@ Each card opens one person's screen: do not share it.</p>
 
 def write(path: Path, title: str, base_url: str, cards: list[Card]) -> None:
     """Write the sheet readable by its owner only: it holds every card's secret."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(render(title, base_url, cards))
+    write_private(path, render(title, base_url, cards).encode("utf-8"))

@@ -17,6 +17,7 @@ from .core.state import Access, Role
 from .documents.importing import import_document
 from .documents.store import DocumentStore
 from .hub.node import wall_clock_ms
+from .private_files import write_private
 from .writer import Refused, RoomWriter
 
 DEMO_ROOM = "camau-2025"
@@ -200,8 +201,7 @@ def write_token_file(path: Path, tokens: DemoTokens) -> None:
             for t in tokens.delegates
         ),
     ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    path.chmod(0o600)
+    write_private(path, ("\n".join(lines) + "\n").encode("utf-8"))
 
 
 def demo_cards(tokens: DemoTokens) -> list[Card]:

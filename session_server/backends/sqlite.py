@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from ..core.state import Role
+from ..private_files import tighten
 from .base import (
     Backend,
     BackendUnavailable,
@@ -90,6 +91,10 @@ class SQLiteBackend(Backend):
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA busy_timeout=5000")
         db.executescript(_SCHEMA)
+        # A log left readable by an older release or a wide umask holds the presidium's
+        # documents and every token's hash: its owner's alone from now on.
+        for suffix in ("", "-wal", "-shm"):
+            tighten(self.path.with_name(self.path.name + suffix))
         self._db = db
 
     async def _run(self, function: Callable[..., T], *args: object) -> T:

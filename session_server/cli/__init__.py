@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..demo import DEMO_ROOM
+from ..private_files import private_directory, restrict_new_files
 from . import delegates, documents, serve, tokens
 from .common import with_backend
 
@@ -67,6 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(args_list)
     if args.command is None:
         args = parser.parse_args([*args_list, "serve"])
+    # Before any file or render worker exists: the log, stored PDFs, renders, token files
+    # and cards are then their owner's alone, whatever umask the operator's shell had.
+    restrict_new_files()
+    private_directory(args.data)
     if args.command == "serve":
         return serve.run(args)
     action = {"tokens": tokens.run, "delegates": delegates.run, "documents": documents.run}
