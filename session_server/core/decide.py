@@ -217,12 +217,14 @@ def _(command: c.RegisterDocument, state: RoomState, actor: Actor, now: int) -> 
     known = state.document(command.document_id)
     current = known.current if known is not None else None
     same_file = current is not None and current.sha256 == command.sha256
+    same_version = same_file and current is not None and current.access == command.access
     version = 0
     if command.sha256:
-        # The same file registered again keeps its number; a new file is the next one.
+        # The same file registered again keeps its number; a new file is the next one, and
+        # so is the same file under another access: a version never changes who reads it.
         version = (
             current.version
-            if same_file and current is not None
+            if same_version and current is not None
             else ((current.version if current is not None else 0) + 1)
         )
     event = e.DocumentRegistered(
@@ -240,7 +242,7 @@ def _(command: c.RegisterDocument, state: RoomState, actor: Actor, now: int) -> 
         event.access,
         event.pages,
     )
-    if unchanged and (not command.sha256 or same_file):
+    if unchanged and (not command.sha256 or same_version):
         return ()
     return (event,)
 

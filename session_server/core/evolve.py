@@ -145,10 +145,12 @@ def _(state: RoomState, event: e.ItemClosed) -> RoomState:
 def _(state: RoomState, event: e.DocumentRegistered) -> RoomState:
     known = state.document(event.document_id)
     versions = known.versions if known is not None else ()
-    if event.sha256 and (not versions or versions[-1].sha256 != event.sha256):
+    # decide numbers a new file, or the same file under another access, as the next
+    # version; registering it again unchanged (a new title) keeps its number.
+    if event.sha256 and (not versions or versions[-1].version != event.version):
         versions = (
             *versions,
-            DocumentVersion(event.version, event.sha256, event.page_sizes, event.at),
+            DocumentVersion(event.version, event.sha256, event.page_sizes, event.at, event.access),
         )
     doc = DocumentInfo(
         id=event.document_id,

@@ -117,12 +117,17 @@ class PageSize:
 
 @dataclass(frozen=True, slots=True)
 class DocumentVersion:
-    """One uploaded file of a document; older versions stay readable for the record."""
+    """One uploaded file of a document; older versions stay readable for the record.
+
+    Each keeps the access it was registered with: a confidential draft published later
+    under the same id (a new version) stays confidential, whoever may read the new one.
+    """
 
     version: int
     sha256: str
     page_sizes: tuple[PageSize, ...]
     registered_at: int
+    access: Access
 
     @property
     def pages(self) -> int:

@@ -314,7 +314,7 @@ def test_a_file_registers_version_one_with_its_hash_and_page_sizes() -> None:
     )
     doc = room.state.document("report")
     assert doc is not None
-    assert doc.current == DocumentVersion(1, SHA_1, (A4, A4), room.now)
+    assert doc.current == DocumentVersion(1, SHA_1, (A4, A4), room.now, doc.access)
 
 
 def test_the_same_file_again_changes_nothing_and_a_new_file_is_the_next_version() -> None:
@@ -334,15 +334,31 @@ def test_the_same_file_again_changes_nothing_and_a_new_file_is_the_next_version(
     assert doc.version(3) is None
 
 
-def test_a_new_title_or_access_for_the_same_file_keeps_its_version() -> None:
+def test_a_new_title_for_the_same_file_keeps_its_version() -> None:
     room = seated()
     room.do(upload(SHA_1, 2))
-    (event,) = room.do(upload(SHA_1, 2, title="Report (final)", access=Access.PUBLIC))
+    (event,) = room.do(upload(SHA_1, 2, title="Report (final)"))
     assert isinstance(event, e.DocumentRegistered)
     assert event.version == 1
     doc = room.state.document("report")
     assert doc is not None
-    assert (doc.title, doc.access, len(doc.versions)) == ("Report (final)", Access.PUBLIC, 1)
+    assert (doc.title, len(doc.versions)) == ("Report (final)", 1)
+
+
+def test_the_same_file_under_another_access_is_a_new_version_and_the_old_keeps_its_own() -> None:
+    room = seated()
+    room.do(upload(SHA_1, 2, access=Access.PRESIDIUM))
+    (event,) = room.do(upload(SHA_1, 2, access=Access.PUBLIC))
+    assert isinstance(event, e.DocumentRegistered)
+    assert event.version == 2
+    doc = room.state.document("report")
+    assert doc is not None
+    assert doc.access is Access.PUBLIC
+    assert [(v.version, v.sha256, v.access) for v in doc.versions] == [
+        (1, SHA_1, Access.PRESIDIUM),
+        (2, SHA_1, Access.PUBLIC),
+    ]
+    assert room.do(upload(SHA_1, 2, access=Access.PUBLIC)) == ()
 
 
 @pytest.mark.parametrize(

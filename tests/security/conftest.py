@@ -1,0 +1,24 @@
+"""A hub for the attacks: the demo congress, documents small enough to upload quickly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import DemoTokens, HubProcess
+
+
+@pytest.fixture(scope="module")
+def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
+    hub = HubProcess(tmp_path_factory.mktemp("security") / "data")
+    hub.start("--max-document-mb", "2")
+    try:
+        yield hub
+    finally:
+        hub.stop()
+
+
+@pytest.fixture(scope="module")
+def demo(target: HubProcess) -> DemoTokens:
+    return target.tokens()
