@@ -16,12 +16,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from . import pages
+from .auth import authenticate
 from .backends import open_backend
 from .backends.base import BackendUnavailable
-from .documents.http import Documents
+from .documents.http import UPLOADERS, Documents, secret_of
 from .documents.http import routes as document_routes
 from .documents.render import RenderPool
 from .documents.store import DocumentLimits, DocumentStore, StoredFile
+from .http_guard import HttpLimits, RequestGuard
 from .hub.connection import serve_screen
 from .hub.node import Hub, Limits
 
@@ -33,6 +35,7 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     allowed_origins: tuple[str, ...] = ()
     documents: DocumentLimits = field(default_factory=DocumentLimits)
+    http: HttpLimits = field(default_factory=HttpLimits)
     prerender: bool = True
 
 
@@ -106,6 +109,24 @@ def create_app(settings: Settings) -> ASGIApp:
         lifespan=lifespan,
     )
 
+    async def may_upload(scope: Scope) -> bool:
+        request = Request(scope)
+        room = scope["path"].split("/")[3]
+        token = await authenticate(starlette.state.hub.backend, secret_of(request), room)
+        return token is not None and token.role in UPLOADERS
+
+    def origin_allowed(origin: str | None, host: str | None) -> bool:
+        hub: Hub = starlette.state.hub
+        return hub.origin_allowed(origin, host)
+
+    guarded = RequestGuard(
+        starlette,
+        limits=settings.http,
+        upload_bytes=settings.documents.max_file_bytes,
+        may_upload=may_upload,
+        origin_allowed=origin_allowed,
+    )
+
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         # The screens' socket bypasses Starlette's routing and middleware: they wrap every
         # send in more coroutines, and a page turn is one send per screen in the hall.
@@ -113,6 +134,6 @@ def create_app(settings: Settings) -> ASGIApp:
             websocket = WebSocket(scope, receive, send)
             await serve_screen(websocket, starlette.state.hub, send)
         else:
-            await starlette(scope, receive, send)
+            await guarded(scope, receive, send)
 
     return app

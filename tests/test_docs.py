@@ -13,6 +13,7 @@ from session_server.core.commands import COMMAND_TYPES
 from session_server.core.decide import DEFAULT_SECONDS, MAX_ANNOUNCEMENT, MAX_ID, MAX_TITLE
 from session_server.core.plain import MAX_TEXT
 from session_server.core.projection import SECTIONS
+from session_server.http_guard import HttpLimits
 from session_server.hub.node import Limits
 from session_server.protocol import messages
 from session_server.protocol.codes import CLOSE_CODES, ERRORS
@@ -167,6 +168,14 @@ def test_every_limit_is_documented_with_its_default(field: str) -> None:
     default = getattr(Limits(), field)
     cells = row(LIMITS, f"`{field}`")
     assert cells[1].startswith(str(default)), (field, default, cells[1])
+
+
+@pytest.mark.parametrize("field", [f.name for f in dataclasses.fields(HttpLimits)])
+def test_every_http_limit_is_documented_with_its_default(field: str) -> None:
+    default = getattr(HttpLimits(), field)
+    shown = str(int(default)) if float(default).is_integer() else str(default)
+    cells = row(chapter(LIMITS, "HTTP limits"), f"`{field}`")
+    assert cells[1].startswith(shown + " "), (field, default, cells[1])
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
 // The presidium's console: steer the agenda, the page on screen, the floor; see every ack.
-import { Hub, pageUrl, signIn, startWhenReachable } from "/static/common/hub.js";
+import { CHANGE_HEADERS, Hub, pageUrl, signIn, startWhenReachable } from "/static/common/hub.js";
 import { switchLanguage, t, translate } from "/static/common/i18n.js";
 import {
   $, countdownState, formatSeconds, h, kindLabel, liveAnnouncements, replace, secondsLeft,
@@ -180,7 +180,7 @@ async function main() {
   $("lang").addEventListener("click", () => { switchLanguage(); if (hub && hub.view.session) render(); });
   $("sign-out").addEventListener("click", async () => {
     localStorage.removeItem(TOKEN_KEY);
-    await fetch("/api/session", { method: "DELETE" });
+    await fetch("/api/session", { method: "DELETE", headers: CHANGE_HEADERS });
     location.reload();
   });
   for (const button of document.querySelectorAll("[data-command]")) {
@@ -211,7 +211,7 @@ async function main() {
     toast(t("action.sent"));
     // The sign-in cookie authorises the upload; the hub checks, stores and registers it.
     const answer = await fetch(`/api/rooms/${encodeURIComponent(hub.session.room)}/documents?${query}`, {
-      method: "POST", body: file, headers: { "Content-Type": "application/pdf" }, credentials: "same-origin",
+      method: "POST", body: file, headers: { ...CHANGE_HEADERS, "Content-Type": "application/pdf" }, credentials: "same-origin",
     });
     const body = await answer.json().catch(() => ({}));
     if (answer.ok) {

@@ -7,10 +7,13 @@ import asyncio
 import contextlib
 import os
 import sys
+from pathlib import Path
 
 from ..documents.render import RenderLimits
 from ..documents.store import DocumentLimits
+from ..http_guard import HttpLimits, protocol_with_header_deadline
 from ..hub.node import Limits
+from ..logs import keep_tokens_out
 from . import demo
 from .common import with_backend
 
@@ -74,6 +77,30 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="render pages on first view only, not in the background at start",
     )
+    http = HttpLimits()
+    parser.add_argument(
+        "--header-timeout",
+        type=float,
+        default=http.header_seconds,
+        metavar="SECONDS",
+        help="seconds a connection has to send a request's headers (%(default)s)",
+    )
+    parser.add_argument(
+        "--body-timeout",
+        type=float,
+        default=http.body_seconds,
+        metavar="SECONDS",
+        help="seconds a request's small body has to arrive, all of it (%(default)s)",
+    )
+    parser.add_argument(
+        "--certfile",
+        type=Path,
+        metavar="FILE",
+        help="serve HTTPS and WSS with this certificate (PEM; with --keyfile)",
+    )
+    parser.add_argument(
+        "--keyfile", type=Path, metavar="FILE", help="the certificate's private key (PEM)"
+    )
     parser.add_argument("--log-level", default="info", help="uvicorn log level (%(default)s)")
 
 
@@ -82,7 +109,9 @@ def run(args: argparse.Namespace) -> int:
 
     from ..app import Settings, create_app
 
-    args.data.mkdir(parents=True, exist_ok=True)
+    if (args.certfile is None) != (args.keyfile is None):
+        print("congress: --certfile and --keyfile go together", file=sys.stderr)
+        return 2
     if not args.no_demo:
         asyncio.run(with_backend(args, demo.run))
     limits = Limits(
@@ -98,17 +127,20 @@ def run(args: argparse.Namespace) -> int:
             max_file_bytes=int(args.max_document_mb * 2**20),
             render=RenderLimits(render_seconds=args.render_timeout),
         ),
+        http=HttpLimits(header_seconds=args.header_timeout, body_seconds=args.body_timeout),
         prerender=not args.no_prerender,
     )
-    base = f"http://{args.host}:{args.port}"
+    tls = args.certfile is not None
+    base = f"{'https' if tls else 'http'}://{args.host}:{args.port}"
     print(f"Hub:        {base}/")
-    print(f"WebSocket:  ws://{args.host}:{args.port}/ws  (room {args.room})")
+    print(f"WebSocket:  {'wss' if tls else 'ws'}://{args.host}:{args.port}/ws  (room {args.room})")
     print(f"Health:     {base}/healthz")
     sys.stdout.flush()
     config = uvicorn.Config(
         create_app(settings),
         host=args.host,
         port=args.port,
+        http=protocol_with_header_deadline(settings.http.header_seconds),
         ws="websockets-sansio",
         ws_max_size=limits.max_frame,
         ws_ping_interval=limits.heartbeat_interval,
@@ -116,7 +148,10 @@ def run(args: argparse.Namespace) -> int:
         ws_per_message_deflate=False,
         log_level=args.log_level,
         lifespan="on",
+        ssl_certfile=args.certfile,
+        ssl_keyfile=args.keyfile,
     )
+    keep_tokens_out()
     # uvicorn shuts down gracefully on Ctrl-C, then re-raises the signal it caught.
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(config).run()

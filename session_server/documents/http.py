@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..auth import MAX_TOKEN, actor_of, authenticate
 from ..backends.base import Backend, BackendUnavailable, TokenRecord
-from ..core.state import Access, DocumentInfo, Role, audience_may_see
+from ..core.state import Access, DocumentInfo, DocumentVersion, Role, audience_may_see
 from ..protocol.codes import HttpErrorCode
 from ..writer import RoomWriter
 from .importing import import_document
@@ -23,7 +23,7 @@ from .store import WIDTHS, DocumentStore, UploadError
 COOKIE = "congress_token"
 """Holds the sign-in token for page images, which a browser fetches without our headers."""
 
-_UPLOADERS = frozenset({Role.PRESIDIUM, Role.SECRETARIAT})
+UPLOADERS = frozenset({Role.PRESIDIUM, Role.SECRETARIAT})
 _IMMUTABLE = "private, max-age=31536000, immutable"
 
 
@@ -32,7 +32,10 @@ def error(status: int, code: HttpErrorCode, message: str) -> JSONResponse:
 
 
 _NO_TOKEN = error(401, "unauthorized", "sign in with a valid token")
-_FORBIDDEN_MESSAGE = "this document is not available to you"
+# A document, or a version of one, that the caller may not see is answered exactly as one
+# that does not exist: a board cannot confirm that a confidential id is there.
+_NO_DOCUMENT = error(404, "not_found", "no such document")
+_NO_VERSION = error(404, "not_found", "no such version of this document")
 
 
 class Rooms(Protocol):
@@ -57,7 +60,7 @@ def _documents(request: Request) -> Documents:
     return documents
 
 
-def _secret(request: Request) -> str:
+def secret_of(request: Request) -> str:
     """The secret from `Authorization: Bearer` or the sign-in cookie; never the URL."""
     header = request.headers.get("authorization", "")
     secret = header[7:].strip() if header[:7].lower() == "bearer " else ""
@@ -67,7 +70,7 @@ def _secret(request: Request) -> str:
 async def _token(request: Request) -> TokenRecord | None:
     """The caller's live token for the room in the path."""
     backend = _documents(request).rooms.backend
-    return await authenticate(backend, _secret(request), request.path_params["room"])
+    return await authenticate(backend, secret_of(request), request.path_params["room"])
 
 
 # --- sign-in ---------------------------------------------------------------------------
@@ -77,7 +80,8 @@ async def sign_in(request: Request) -> Response:
     try:
         body = json.loads(await request.body())
         secret = body["token"] if isinstance(body, dict) else None
-    except (ValueError, KeyError):
+    except (ValueError, KeyError, RecursionError):
+        # RecursionError: a body nested thousands deep, which the JSON parser gives up on.
         secret = None
     if not isinstance(secret, str) or not 0 < len(secret) <= MAX_TOKEN:
         return error(400, "bad_request", 'send {"token": "..."} as JSON')
@@ -121,7 +125,7 @@ class _Access:
 async def _allowed(request: Request) -> _Access | Response:
     """The caller's token and the document, or the response refusing them.
 
-    A document the caller may not see is 403 with a body that names nothing of it.
+    A document the caller may not see is the same 404 as a document that does not exist.
     """
     token = await _token(request)
     if token is None:
@@ -131,14 +135,13 @@ async def _allowed(request: Request) -> _Access | Response:
     if writer is None:
         return error(404, "not_found", "no such room")
     doc = writer.state.document(request.path_params["document"])
-    if doc is None:
-        return error(404, "not_found", "no such document")
-    if not audience_may_see(token.role, doc.access):
-        return error(403, "forbidden", _FORBIDDEN_MESSAGE)
+    if doc is None or not audience_may_see(token.role, doc.access):
+        return _NO_DOCUMENT
     return _Access(token, doc)
 
 
-def _describe(doc: DocumentInfo) -> dict[str, Any]:
+def _describe(doc: DocumentInfo, role: Role) -> dict[str, Any]:
+    """The document as `role` may know it: the versions it may read, and only those."""
     return {
         "id": doc.id,
         "title": doc.title,
@@ -154,6 +157,7 @@ def _describe(doc: DocumentInfo) -> dict[str, Any]:
                 "registered_at": v.registered_at,
             }
             for v in doc.versions
+            if audience_may_see(role, v.access)
         ],
     }
 
@@ -167,49 +171,58 @@ async def list_documents(request: Request) -> Response:
     if writer is None:
         return error(404, "not_found", "no such room")
     visible = [d for d in writer.state.documents if audience_may_see(token.role, d.access)]
-    return JSONResponse({"documents": [_describe(d) for d in visible]})
+    return JSONResponse({"documents": [_describe(d, token.role) for d in visible]})
 
 
 async def describe_document(request: Request) -> Response:
     allowed = await _allowed(request)
     if isinstance(allowed, Response):
         return allowed
-    return JSONResponse(_describe(allowed.doc))
+    return JSONResponse(_describe(allowed.doc, allowed.token.role))
 
 
-def _watermark(access: _Access) -> str | None:
+def _watermark(token: TokenRecord, version: DocumentVersion) -> str | None:
     """The name marked across a confidential page: the delegate's own, so a photo is traced."""
-    if access.doc.access is Access.PUBLIC or access.token.role is not Role.DELEGATE:
+    if version.access is Access.PUBLIC or token.role is not Role.DELEGATE:
         return None
-    return f"{access.token.label} · {access.token.delegate_id}"
+    return f"{token.label} · {token.delegate_id}"
 
 
-def _page_address(request: Request, doc: DocumentInfo) -> tuple[str, int] | Response:
-    version = doc.version(_int(request.path_params["version"]))
-    if version is None:
-        return error(404, "not_found", "no such version of this document")
-    page = _int(request.path_params["page"])
+def _page_address(request: Request, access: _Access) -> tuple[DocumentVersion, int] | Response:
+    """The version and page the path names, if the caller may read that version."""
+    number = _number(request.path_params["version"])
+    page = _number(request.path_params["page"])
+    if number is None or page is None:
+        return error(400, "bad_request", "a version and a page are numbers in ASCII digits")
+    version = access.doc.version(number)
+    # Each version is read by the audience it was registered for, whatever came after it.
+    if version is None or not audience_may_see(access.token.role, version.access):
+        return _NO_VERSION
     if not 1 <= page <= version.pages:
         return error(404, "not_found", f"this version has pages 1 to {version.pages}")
-    return version.sha256, page
+    return version, page
 
 
-def _int(text: str) -> int:
-    return int(text) if text.isdigit() and len(text) < 8 else -1
+def _number(text: str) -> int | None:
+    """A positive number written in ASCII digits; str.isdigit() also takes "²" and "٣"."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 7:
+        return None
+    return int(text)
 
 
 async def page_image(request: Request) -> Response:
     allowed = await _allowed(request)
     if isinstance(allowed, Response):
         return allowed
-    address = _page_address(request, allowed.doc)
+    address = _page_address(request, allowed)
     if isinstance(address, Response):
         return address
-    sha256, page = address
-    width = _int(request.query_params.get("width", str(WIDTHS[1])))
+    version, page = address
+    sha256 = version.sha256
+    width = _number(request.query_params.get("width", str(WIDTHS[1])))
     if width not in WIDTHS:
         return error(400, "bad_request", f"width is one of {', '.join(map(str, WIDTHS))}")
-    watermark = _watermark(allowed)
+    watermark = _watermark(allowed.token, version)
     # The same version, page, width and mark are the same bytes for good: a strong tag.
     mark = "-m" + hashlib.sha256(watermark.encode()).hexdigest()[:12] if watermark else ""
     tag = f'"{sha256[:32]}-{page}-{width}{mark}"'
@@ -229,12 +242,12 @@ async def page_text(request: Request) -> Response:
     allowed = await _allowed(request)
     if isinstance(allowed, Response):
         return allowed
-    address = _page_address(request, allowed.doc)
+    address = _page_address(request, allowed)
     if isinstance(address, Response):
         return address
-    sha256, page = address
+    version, page = address
     try:
-        text = await _documents(request).store.page_text(sha256, page)
+        text = await _documents(request).store.page_text(version.sha256, page)
     except RenderError as failure:
         return error(422, failure.code, failure.message)
     return JSONResponse({"page": page, "text": text}, headers={"Cache-Control": _IMMUTABLE})
@@ -268,7 +281,7 @@ async def upload(request: Request) -> Response:
     if token is None:
         return _NO_TOKEN
     room_name = request.path_params["room"]
-    if token.role not in _UPLOADERS:
+    if token.role not in UPLOADERS:
         return error(403, "forbidden", "only the presidium and the secretariat add documents")
     documents = _documents(request)
     writer = await documents.rooms.writer(room_name)
@@ -279,20 +292,13 @@ async def upload(request: Request) -> Response:
         access = Access(params.get("access", ""))
     except ValueError:
         return error(400, "bad_request", "access is public, delegates or presidium")
-    limit = documents.store.limits.max_file_bytes
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return error(413, "file_too_large", f"at most {limit} bytes are taken")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            return error(413, "file_too_large", f"at most {limit} bytes are taken")
+    # The request guard has bounded the body (docs/limits.md) before this reads it.
+    body = await request.body()
     try:
         doc = await import_document(
             documents.store,
             writer,
-            bytes(body),
+            body,
             document_id=params.get("id", ""),
             title=params.get("title", ""),
             access=access,
@@ -304,7 +310,7 @@ async def upload(request: Request) -> Response:
         return error(status, refused.code, refused.message)
     except BackendUnavailable:
         return error(503, "not_durable", "the document store cannot be reached; try again")
-    return JSONResponse(_describe(doc), status_code=201)
+    return JSONResponse(_describe(doc, token.role), status_code=201)
 
 
 def routes() -> list[BaseRoute]:

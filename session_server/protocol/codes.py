@@ -22,9 +22,11 @@ RenderErrorCode = Literal[
 HttpErrorCode = (
     ErrorCode
     | RenderErrorCode
-    | Literal["unauthorized", "bad_request", "file_too_large", "unavailable"]
+    | Literal[
+        "unauthorized", "bad_request", "file_too_large", "too_large", "timeout", "unavailable"
+    ]
 )
-"""The `error` of a documents endpoint's JSON refusal (docs/protocol.md §14)."""
+"""The `error` of an HTTP endpoint's JSON refusal (docs/protocol.md §14)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,11 +166,16 @@ export class Hub {
   }
 }
 
+// Every request that changes something carries this header: a page of another site (or of
+// another port of this host) cannot set it, so the hub knows the change comes from its own
+// page (docs/protocol.md §14).
+export const CHANGE_HEADERS = Object.freeze({ "X-Congress-Request": "1" });
+
 // Exchanges the token for the cookie page images are fetched with; returns who we are.
 export async function signIn(token) {
   const answer = await fetch("/api/session", {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: { ...CHANGE_HEADERS, "Content-Type": "application/json" },
     body: JSON.stringify({ token }),
     credentials: "same-origin",
   });

@@ -1,0 +1,133 @@
+"""Sockets that flood pings, syncs or commands are limited and cut off; the hall keeps its pace."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import time
+from collections.abc import Awaitable, Callable
+
+import msgpack
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from session_server.demo import DEMO_ROOM
+from session_server.protocol.codes import Close
+from tests.conftest import UNIT, Clients, DemoTokens, HubProcess
+
+FLOOD_SECONDS = 4.0
+
+
+def ping(n: int) -> bytes:
+    return msgpack.packb({"type": "ping", "t": n})
+
+
+def sync(n: int) -> bytes:
+    return msgpack.packb({"type": "sync"})
+
+
+def command(n: int) -> bytes:
+    return msgpack.packb(
+        {"type": "command", "id": f"f{n}", "name": "check_in", "args": {"delegate_id": "x"}}
+    )
+
+
+def mixed(n: int) -> bytes:
+    return (ping, sync, command)[n % 3](n)
+
+
+async def flooder(
+    hub: HubProcess, token: str, frame: Callable[[int], bytes], until: float
+) -> int | None:
+    """Send as fast as the socket takes, reading everything back; the close code, if any."""
+    async with connect(hub.url, max_queue=None, ping_interval=None) as ws:
+        await ws.send(msgpack.packb({"type": "hello", "v": 1, "token": token, "room": DEMO_ROOM}))
+
+        async def drain(ws: ClientConnection) -> None:
+            async for _ in ws:
+                pass
+
+        reader = asyncio.create_task(drain(ws))
+        try:
+            for n in itertools.count():
+                if time.monotonic() > until:
+                    return None
+                await ws.send(frame(n))
+                if n % 50 == 0:
+                    await asyncio.sleep(0)
+        except ConnectionClosed:
+            with contextlib.suppress(ConnectionClosed):
+                await reader
+            return ws.close_code
+        finally:
+            reader.cancel()
+            with contextlib.suppress(BaseException):
+                await reader
+    return None
+
+
+async def page_turns(
+    hub: HubProcess, clients: Clients, demo: DemoTokens, until: float
+) -> list[float]:
+    """Seconds from each page turn's ack to a watching board showing it."""
+    board = await clients.connect(demo.boards[0])
+    presidium = await clients.connect(demo.presidium)
+    await presidium.command("open_session")
+    late: list[float] = []
+    for page in itertools.cycle((1, 2)):
+        if time.monotonic() > until:
+            break
+        sent = time.monotonic()
+        ack = await presidium.command("show_page", document_id="chuong-trinh", page=page)
+        await board.wait_for(lambda view, seq=ack.seq: view.seq >= seq, timeout=10 * UNIT)
+        late.append(time.monotonic() - sent)
+        await asyncio.sleep(0.1)
+    return late
+
+
+async def test_the_board_keeps_its_pace_while_sockets_flood(
+    hub: HubProcess, tokens: DemoTokens, clients: Clients
+) -> None:
+    until = time.monotonic() + FLOOD_SECONDS
+    delegates = [secret for secret, _ in tokens.delegates]
+    floods: list[Awaitable[int | None]] = [
+        flooder(hub, delegates[0], ping, until),
+        flooder(hub, delegates[1], sync, until),
+        flooder(hub, delegates[2], command, until),
+        *(flooder(hub, delegates[3 + n], mixed, until) for n in range(20)),
+    ]
+    turns, *codes = await asyncio.gather(page_turns(hub, clients, tokens, until), *floods)
+    assert len(turns) >= 5
+    assert max(turns) < 1.0 * UNIT, sorted(turns)[-5:]
+    # Each flooder was told to stop: closed with the documented code, not left to run.
+    assert set(codes) == {Close.FLOODING}, codes
+
+
+async def test_a_token_holds_a_bounded_number_of_sockets(
+    hub: HubProcess, tokens: DemoTokens
+) -> None:
+    secret = tokens.delegates[0][0]
+    hello = msgpack.packb({"type": "hello", "v": 1, "token": secret, "room": DEMO_ROOM})
+    opened: list[ClientConnection] = []
+    try:
+        for _ in range(6):
+            ws = await connect(hub.url, ping_interval=None)
+            opened.append(ws)
+            await ws.send(hello)
+            welcome = msgpack.unpackb(await asyncio.wait_for(ws.recv(), 5 * UNIT))
+            assert welcome["type"] == "welcome"
+        await asyncio.sleep(0.2 * UNIT)
+        # The newest sockets stay; the oldest were told they were replaced, and stop.
+        codes = []
+        for ws in opened:
+            with contextlib.suppress(TimeoutError, ConnectionClosed):
+                async with asyncio.timeout(0.5 * UNIT):
+                    async for _ in ws:
+                        pass
+            codes.append(ws.close_code)
+        assert codes[-3:] == [None, None, None]
+        assert codes[:3] == [Close.REPLACED] * 3
+    finally:
+        for ws in opened:
+            await ws.close()

@@ -1,0 +1,56 @@
+"""Every screen works under its own Content-Security-Policy: nothing it loads is refused."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, sync_playwright
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import UNIT, DemoTokens, HubProcess
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def test_the_three_screens_go_live_with_nothing_refused_by_their_policy(
+    target: HubProcess, demo: DemoTokens, browser: Browser
+) -> None:
+    refused: list[str] = []
+
+    def watch(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            refused.append(message.text)
+
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    try:
+        console = context.new_page()
+        console.on("console", watch)
+        console.goto(f"{target.http}/console/")
+        console.fill("#token", demo.presidium)
+        console.click("#sign-in button")
+        for path in (f"/delegate/#token={demo.delegates[0][0]}", f"/board/#token={demo.boards[0]}"):
+            page = context.new_page()
+            page.on("console", watch)
+            page.goto(f"{target.http}{path}")
+            page.wait_for_selector(
+                '#status[data-status="live"]', state="attached", timeout=15_000 * UNIT
+            )
+            # The page image of the live document loads too (img-src).
+            page.wait_for_load_state("networkidle", timeout=15_000 * UNIT)
+        console.wait_for_selector(
+            '#status[data-status="live"]', state="attached", timeout=15_000 * UNIT
+        )
+    finally:
+        context.close()
+    assert refused == []
