@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+import uuid
 
 from ..auth import issue_token
 from ..backends.base import Backend
+from ..core.commands import RevokeToken
+from ..core.decide import Actor
 from ..core.state import Role
 from ..hub.node import wall_clock_ms
+from ..writer import Refused, RoomWriter
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,8 +49,32 @@ async def run(args: argparse.Namespace, backend: Backend) -> int:
             state = "revoked" if t.revoked_at is not None else "active"
             print(f"{t.token_id}\t{t.role.value}\t{state}\t{t.delegate_id or '-'}\t{t.label}")
         return 0
-    if await backend.revoke_token(args.room, args.token_id, wall_clock_ms()):
-        print(f"revoked {args.token_id}")
+    if not await backend.revoke_token(args.room, args.token_id, wall_clock_ms()):
+        print(f"congress: no active token {args.token_id!r} in {args.room}", file=sys.stderr)
+        return 1
+    print(f"revoked {args.token_id}")
+    return await _close_its_sockets(args.room, args.token_id, backend)
+
+
+async def _close_its_sockets(room: str, token_id: str, backend: Backend) -> int:
+    """Record the revocation in the room's log: every node closes the token's sockets at once.
+
+    The token is refused from its revocation on whatever happens here; without the record
+    the nodes would find out only at their next periodic check of connected tokens.
+    """
+    if await backend.head(room) == 0:
         return 0
-    print(f"congress: no active token {args.token_id!r} in {args.room}", file=sys.stderr)
-    return 1
+    writer = await RoomWriter.open(room, backend, clock=wall_clock_ms)
+    outcome = await writer.submit(
+        RevokeToken(token_id=token_id),
+        Actor(Role.SECRETARIAT),
+        command_id=uuid.uuid4().hex,
+        token_id="cli",
+    )
+    if isinstance(outcome, Refused):
+        print(
+            f"congress: {outcome}; its open connections close at the hub's next token check",
+            file=sys.stderr,
+        )
+        return 1
+    return 0

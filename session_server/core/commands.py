@@ -223,6 +223,20 @@ class CheckIn(Command):
     delegate_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RevokeToken(Command):
+    """Record that a token was revoked, so every node closes its sockets at once.
+
+    Sent by `congress tokens revoke` after the token's record is revoked in the backend,
+    never from the wire.
+    """
+
+    name: ClassVar[str] = "revoke_token"
+    roles: ClassVar[frozenset[Role]] = RECORDING
+    from_wire: ClassVar[bool] = False
+    token_id: str
+
+
 COMMAND_TYPES: dict[str, type[Command]] = {cls.name: cls for cls in Command.__subclasses__()}
 
 

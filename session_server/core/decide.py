@@ -500,6 +500,15 @@ def _(command: c.RegisterDelegate, state: RoomState, actor: Actor, now: int) -> 
 
 
 @_decide.register
+def _(command: c.RevokeToken, state: RoomState, actor: Actor, now: int) -> Decision:
+    if not 0 < len(command.token_id) <= MAX_ID:
+        return _bad(f"a token id has 1 to {MAX_ID} characters")
+    if command.token_id in state.revoked_tokens:
+        return ()
+    return (e.TokenRevoked(token_id=command.token_id),)
+
+
+@_decide.register
 def _(command: c.CheckIn, state: RoomState, actor: Actor, now: int) -> Decision:
     if actor.role is Role.DELEGATE:
         if command.delegate_id not in (None, actor.delegate_id):

@@ -196,6 +196,12 @@ class DelegateCheckedIn(Event):
     at: int
 
 
+@dataclass(frozen=True, slots=True)
+class TokenRevoked(Event):
+    kind: ClassVar[str] = "token_revoked"
+    token_id: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {cls.kind: cls for cls in Event.__subclasses__()}
 
 

@@ -303,3 +303,8 @@ def _(state: RoomState, event: e.DelegateRegistered) -> RoomState:
 @_rule(e.DelegateCheckedIn)
 def _(state: RoomState, event: e.DelegateCheckedIn) -> RoomState:
     return replace(state, present=state.present | {event.delegate_id})
+
+
+@_rule(e.TokenRevoked)
+def _(state: RoomState, event: e.TokenRevoked) -> RoomState:
+    return replace(state, revoked_tokens=state.revoked_tokens | {event.token_id})

@@ -178,6 +178,8 @@ class RoomState:
     announcements: tuple[Announcement, ...] = ()
     delegates: Mapping[str, Delegate] = field(default_factory=dict)
     present: frozenset[str] = frozenset()
+    revoked_tokens: frozenset[str] = frozenset()
+    """Ids of tokens revoked while the room ran: every node closes their sockets at once."""
     # Counters make generated ids deterministic, so replaying a log rebuilds the same ids.
     items_created: int = 0
     announcements_posted: int = 0

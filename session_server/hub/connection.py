@@ -23,6 +23,13 @@ from .screen import Screen, SendMessage
 
 log = logging.getLogger(__name__)
 
+_HUB_ONLY = {
+    "register_document": "upload the file instead "
+    "(POST /api/rooms/ROOM/documents or `congress documents add`)",
+    "revoke_token": "use `congress tokens revoke`",
+}
+"""Where to go instead, for the commands the hub itself sends (`from_wire` false)."""
+
 _CLOSE_WAIT = 2.0
 """Seconds to wait for a close frame to leave; a peer that never reads must not hold us."""
 
@@ -75,6 +82,7 @@ async def serve_screen(websocket: WebSocket, hub: Hub, send: SendMessage) -> Non
         await _close(websocket, Close.INTERNAL, "internal error")
         return
     room.attach(screen, hello.last_seq)
+    hub.admit(screen)
     writer = screen.start()
     reader = asyncio.create_task(_read(websocket, hub, room, screen, token))
     code: int | None = None
@@ -91,6 +99,7 @@ async def serve_screen(websocket: WebSocket, hub: Hub, send: SendMessage) -> Non
         code = None
     finally:
         room.detach(screen)
+        hub.release(screen)
         for task in (reader, writer):
             task.cancel()
         for task in (reader, writer):
@@ -172,7 +181,12 @@ async def _read(
     """Handle the client's frames in order; returns a close code when it must be cut off."""
     loop = asyncio.get_running_loop()
     limits = hub.limits
-    bucket = _TokenBucket(limits.command_rate, limits.command_burst, loop.time())
+    now = loop.time()
+    # Every frame takes a token: commands, pings and syncs alike. Past the limit a frame is
+    # refused `rate_limited`; a socket that goes on sending while refused empties the
+    # second bucket and is cut off, rather than be answered hundreds of thousands of times.
+    frames = _TokenBucket(limits.frame_rate, limits.frame_burst, now)
+    refusals = _TokenBucket(limits.frame_rate, limits.frame_burst, now)
     actor = actor_of(token)
     # Staff tokens are few and trusted, and scripts drive them fast (imports, rehearsals);
     # the many delegate and board screens are the ones that could flood a room.
@@ -180,23 +194,33 @@ async def _read(
     errors = 0
     while True:
         frame = await _receive(websocket)
+        # A socket whose frames are already buffered is read without ever suspending:
+        # yield once per frame, so the room's fan-out and the other sockets run between
+        # two frames of a flood.
+        await asyncio.sleep(0)
+        if room.revoked(token.token_id):
+            return Close.REVOKED
         try:
+            if limited and not frames.take(loop.time()):
+                if not refusals.take(loop.time()):
+                    return Close.FLOODING
+                raise ProtocolError("rate_limited", "too many frames; slow down")
             if isinstance(frame, str):
                 raise ProtocolError("unsupported_frame", "frames are binary msgpack, not text")
             message = messages.parse(frame)
             if isinstance(message, CommandMessage):
-                if limited and not bucket.take(loop.time()):
-                    raise ProtocolError("rate_limited", "too many commands; slow down")
                 allowed = COMMAND_TYPES.get(message.name)
-                if allowed is not None and token.role not in allowed.roles:
-                    # Refuse on the role before looking at the arguments: a board learns
-                    # nothing about what a steering command would have needed.
-                    raise ProtocolError("forbidden", f"{token.role.value} may not {message.name}")
+                if (allowed is None and limited) or (
+                    allowed is not None and token.role not in allowed.roles
+                ):
+                    # Refuse on the role before the name or the arguments: a board learns
+                    # nothing about which commands exist or what one would have needed.
+                    raise ProtocolError("forbidden", f"{token.role.value} may not send this")
                 if allowed is not None and not allowed.from_wire:
                     raise ProtocolError(
                         "forbidden",
-                        f"{message.name} is done by the hub itself: upload the file instead "
-                        "(POST /api/rooms/ROOM/documents or `congress documents add`)",
+                        f"{message.name} is done by the hub itself: "
+                        + _HUB_ONLY.get(message.name, "not over the socket"),
                     )
                 try:
                     command = parse_command(message.name, message.args)

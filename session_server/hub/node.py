@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ..backends.base import Backend
+from ..core.state import Role
 from ..protocol.codes import Close
 from ..writer import RoomWriter
 from .room import Room
+from .screen import Screen
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +51,17 @@ class Limits:
     """... within this many bytes per audience; older resumes get a snapshot instead."""
     max_errors: int = 50
     """Refused frames a connection may send before it is closed (4009)."""
-    command_rate: float = 10.0
-    """Commands per second a delegate's or board's connection may send on average ..."""
-    command_burst: int = 30
-    """... and in a burst, before `rate_limited` errors."""
+    frame_rate: float = 10.0
+    """Frames (commands, pings, syncs) per second a delegate's or board's connection may
+    send on average ..."""
+    frame_burst: int = 30
+    """... and in a burst, before `rate_limited` errors; as many refused again and it is
+    closed (4011)."""
+    sockets_per_token: int = 3
+    """Connections one delegate or board token may hold at once (a tablet, a phone, one
+    being replaced); a new one beyond this closes the oldest (4012)."""
+    staff_sockets_per_token: int = 16
+    """The same for a presidium or secretariat token, which several consoles may share."""
     snapshot_every: int = 500
     """Records between two stored room snapshots."""
     ack_wait: float = 10.0
@@ -84,6 +93,7 @@ class Hub:
         self.rooms: dict[str, Room] = {}
         self._loading: dict[str, asyncio.Lock] = {}
         self._watchdog: asyncio.Task[None] | None = None
+        self._sockets: dict[str, list[Screen]] = {}
 
     def start(self) -> None:
         """Start the watchdog that closes stuck and revoked screens."""
@@ -115,6 +125,26 @@ class Hub:
                 valid[screen.secret_hash] = token is not None and token.revoked_at is None
             if not valid[screen.secret_hash]:
                 screen.close(Close.REVOKED)
+
+    def admit(self, screen: Screen) -> None:
+        """Count a welcomed screen against its token's limit; the oldest beyond it goes (4012).
+
+        The oldest, not the newest: a tablet whose Wi-Fi dropped reconnects before the hub
+        has noticed its old socket is dead, and must not be the one refused.
+        """
+        held = self._sockets.setdefault(screen.token_id, [])
+        held.append(screen)
+        staff = screen.audience in (Role.PRESIDIUM, Role.SECRETARIAT)
+        cap = self.limits.staff_sockets_per_token if staff else self.limits.sockets_per_token
+        while len(held) > cap:
+            held.pop(0).close(Close.REPLACED)
+
+    def release(self, screen: Screen) -> None:
+        held = self._sockets.get(screen.token_id)
+        if held is not None and screen in held:
+            held.remove(screen)
+            if not held:
+                del self._sockets[screen.token_id]
 
     async def room(self, name: str) -> Room | None:
         """The room `name`, or None when no log has it."""

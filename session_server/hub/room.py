@@ -17,6 +17,7 @@ from ..core.projection import View, changed_sections, personal, project
 from ..core.replay import state_bytes
 from ..core.state import Role, RoomState
 from ..protocol import messages
+from ..protocol.codes import Close
 from ..writer import Outcome, RoomWriter
 from .screen import Outgoing, Screen
 
@@ -165,7 +166,9 @@ class Room:
             for screen in self.screens[view]:
                 screen.offer(outgoing)
         for event in record.events:
-            if isinstance(event, _PERSONAL_EVENTS):
+            if isinstance(event, e.TokenRevoked):
+                self._close_token(event.token_id)
+            elif isinstance(event, _PERSONAL_EVENTS):
                 self._send_personal(event.delegate_id)
         if record.seq % self.snapshot_every == 0:
             task = asyncio.get_running_loop().create_task(self._save_snapshot())
@@ -245,6 +248,16 @@ class Room:
                 group.discard(screen)
                 if not group:
                     del self.delegate_screens[screen.delegate_id]
+
+    def revoked(self, token_id: str) -> bool:
+        """Whether the token was revoked while this room ran (a cheap check per frame)."""
+        return token_id in self.state.revoked_tokens
+
+    def _close_token(self, token_id: str) -> None:
+        # Every node learns of a revocation from the log, within a tail's delay.
+        for screen in self.all_screens():
+            if screen.token_id == token_id:
+                screen.close(Close.REVOKED)
 
     def screen_count(self) -> int:
         return sum(len(s) for s in self.screens.values())

@@ -128,6 +128,8 @@ class Close:
     SLOW = 4008
     TOO_MANY_ERRORS = 4009
     REVOKED = 4010
+    FLOODING = 4011
+    REPLACED = 4012
 
 
 CLOSE_CODES: dict[int, CloseCode] = {
@@ -201,6 +203,19 @@ CLOSE_CODES: dict[int, CloseCode] = {
         ),
         CloseCode(
             Close.REVOKED, "revoked", Reaction.STOP, "The token was revoked while connected."
+        ),
+        CloseCode(
+            Close.FLOODING,
+            "flooding",
+            Reaction.STOP,
+            "The client kept sending frames past its rate limit after being refused.",
+        ),
+        CloseCode(
+            Close.REPLACED,
+            "replaced",
+            Reaction.STOP,
+            "The same token opened more connections than it may hold; this, the oldest, "
+            "was closed. The screen says it was opened elsewhere and does not reconnect.",
         ),
     )
 }

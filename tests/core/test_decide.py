@@ -71,6 +71,7 @@ DOCUMENTED_ROLES: dict[str, set[Role]] = {
     "withdraw_announcement": {Role.PRESIDIUM},
     "register_delegate": {Role.SECRETARIAT},
     "check_in": {Role.PRESIDIUM, Role.SECRETARIAT, Role.DELEGATE},
+    "revoke_token": {Role.PRESIDIUM, Role.SECRETARIAT},
 }
 """The role table of docs/protocol.md section 7."""
 
@@ -102,6 +103,7 @@ SAMPLES: dict[str, c.Command] = {
         c.WithdrawAnnouncement("a-1"),
         c.RegisterDelegate("dlg-new", "New Delegate"),
         c.CheckIn(DUNG),
+        c.RevokeToken("tk-1234abcd"),
     )
 }
 """One command of each kind that the presidium, secretariat or a delegate could send now."""
@@ -368,3 +370,12 @@ def test_apply_sets_the_seq_even_for_a_record_of_one_event() -> None:
     assert state.seq == 99
     assert state.current_item == "item-2"
     assert room.state.seq != 99
+
+
+def test_a_revoked_token_is_recorded_once() -> None:
+    room = seated()
+    (event,) = room.do(c.RevokeToken("tk-1234abcd"), Actor(Role.SECRETARIAT))
+    assert event == e.TokenRevoked(token_id="tk-1234abcd")
+    assert room.state.revoked_tokens == frozenset({"tk-1234abcd"})
+    assert room.do(c.RevokeToken("tk-1234abcd"), Actor(Role.SECRETARIAT)) == ()
+    assert room.code(c.RevokeToken(""), Actor(Role.SECRETARIAT)) == "invalid_args"

@@ -50,6 +50,7 @@ STEERING_ARGS: dict[str, dict[str, Any]] = {
     "request_floor": {"kind": "speech"},
     "withdraw_request": {},
     "check_in": {"delegate_id": "DB003"},
+    "revoke_token": {"token_id": "tk-00000000"},
 }
 
 

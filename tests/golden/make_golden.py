@@ -210,6 +210,8 @@ def congress() -> Session:
     s.do(c.RequestFloor(RequestKind.SPEECH), delegate("DB002"))
     s.do(c.GrantFloor(seconds=300))
     s.wait(200)
+    # Since the second golden log: a token revoked while the room runs.
+    s.do(c.RevokeToken("tk-0a1b2c3d"), SECRETARIAT)
     s.do(c.AdjournSession())
     return s
 

@@ -31,10 +31,15 @@ HERE = Path(__file__).parent
 
 GOLDEN_STATES = {
     # Written by make_golden.py on 1 December 2026, before events carried a version.
-    # State format 2 (each document version keeps its access): checked by hand, the three
-    # documents' versions keep the access they were registered with.
+    # State format 3 (document versions keep their access; revoked tokens): checked by
+    # hand, the three documents' versions keep the access they were registered with and
+    # no token is revoked.
     "congress-2026-12-01.msgpack": (
-        "d55c5fdc54a4bd96e737b458593d00c1390afc926457fb423a10872fea3c5362"
+        "f87981f0fc080f343a5a02c7e937356c6540ae50a882dd7b0dee9b971fa06ddb"
+    ),
+    # Written by make_golden.py the same day, after the token_revoked event was added.
+    "congress-2026-12-01-revoked.msgpack": (
+        "ddc314e3eaf7c739fe290d704d6a40ea5058f5bd8a45851a3487fc0ece3516d6"
     ),
 }
 """Each golden log and the SHA-256 of `state_bytes` of the state it replays to.

@@ -4,7 +4,7 @@ import { decode, encode } from "../vendor/msgpack/index.mjs";
 
 // Close codes after which reconnecting cannot help (docs/protocol.md §9); kept on one line,
 // tests/protocol/test_stop_codes.py checks it against the registry's.
-export const STOP_CODES = [1000, 1002, 1007, 1009, 4001, 4002, 4003, 4004, 4009, 4010];
+export const STOP_CODES = [1000, 1002, 1007, 1009, 4001, 4002, 4003, 4004, 4009, 4010, 4011, 4012];
 const PROTOCOL_VERSION = 1;
 
 export class Hub {
