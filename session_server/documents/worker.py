@@ -218,7 +218,7 @@ def text(path: str, page: int) -> str:
         document.close()
 
 
-PAGE_TEXT_LIMIT = 200_000
+PAGE_TEXT_LIMIT = 50_000
 """Characters of one page's text kept for a search index; a dense A4 page has about 5,000,
 and a hostile file's pages must not fill the hub's memory through the pipe."""
 
