@@ -30,8 +30,10 @@ class DocumentLimits:
     """Searches a second one sign-in token may make on average, past its burst."""
     search_burst: int = 10
     """Searches one sign-in token may make at once."""
-    concurrent_searches: int = 2
-    """Searches (and index builds) computed at once by a node; more wait their turn."""
+    concurrent_searches: int = 1
+    """Searches (and index builds) computed at once by a node; more wait their turn. One:
+    a search's Python holds the GIL, and a second thread took it from the event loop more
+    often for about the same number of searches a second."""
 
 
 class UploadError(Exception):
