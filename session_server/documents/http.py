@@ -18,6 +18,7 @@ from ..protocol.codes import HttpErrorCode
 from ..writer import RoomWriter
 from .importing import import_document
 from .render import RenderError
+from .search_index import retry_after
 from .store import WIDTHS, DocumentStore, UploadError
 
 COOKIE = "congress_token"
@@ -257,14 +258,22 @@ async def search(request: Request) -> Response:
     allowed = await _allowed(request)
     if isinstance(allowed, Response):
         return allowed
+    store = _documents(request).store
+    wait = store.search_rate.admit(allowed.token.token_id)
+    if wait:
+        refused = error(429, "rate_limited", "too many searches from this sign-in; slow down")
+        refused.headers["Retry-After"] = retry_after(wait)
+        return refused
     current = allowed.doc.current
     query = request.query_params.get("q", "")[:200]
     if current is None:
         return JSONResponse({"results": []})
     try:
-        found = await _documents(request).store.search(current.sha256, current.pages, query)
+        found = await store.search(current.sha256, current.pages, query)
     except RenderError as failure:
         return error(422, failure.code, failure.message)
+    except FileNotFoundError:
+        return error(503, "unavailable", "the document's file cannot be read now; try again")
     return JSONResponse(
         {
             "version": current.version,

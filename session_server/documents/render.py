@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+import os
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext, ForkServerProcess
@@ -166,6 +167,10 @@ class RenderPool:
                 loop.remove_reader(descriptor)
         if self._closing.is_set():
             raise _stopped()
+        # uvloop made the descriptor non-blocking for the reader: an answer larger than the
+        # pipe holds (a 2,000-page file's sizes) would fail half read. The worker is writing
+        # it now, so waiting for the rest is short.
+        os.set_blocking(descriptor, True)
         return chosen.connection.recv()
 
     def _replace(self, broken: _Worker) -> None:
@@ -260,6 +265,13 @@ class RenderPool:
     async def text(self, pdf: Path, page: int) -> str:
         result = await self._call("text", self.limits.render_seconds, path=str(pdf), page=page)
         return str(result)
+
+    async def texts(self, pdf: Path, first: int, last: int) -> list[str]:
+        """Pages `first` to `last`'s text in one job, within one job's time limit."""
+        result = await self._call(
+            "texts", self.limits.render_seconds, path=str(pdf), first=first, last=last
+        )
+        return [str(each) for each in result]
 
     async def close(self) -> None:
         """Stop every worker; a job under way or waiting for a worker fails at once."""

@@ -7,7 +7,6 @@ import contextlib
 import hashlib
 import logging
 import os
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -17,6 +16,7 @@ from ..core.errors import ErrorCode
 from ..core.state import PageSize
 from ..protocol.codes import RenderErrorCode
 from .render import PdfInfo, RenderError, RenderLimits, RenderPool
+from .search_index import SearchIndex, SearchRate
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,14 @@ class DocumentLimits:
     max_file_bytes: int = 50 * 2**20
     """An upload larger than this is refused before anything is parsed."""
     render: RenderLimits = field(default_factory=RenderLimits)
+    search_rate: float = 0.5
+    """Searches a second one sign-in token may make on average, past its burst."""
+    search_burst: int = 10
+    """Searches one sign-in token may make at once."""
+    concurrent_searches: int = 1
+    """Searches (and index builds) computed at once by a node; more wait their turn. One:
+    a search's Python holds the GIL, and a second thread took it from the event loop more
+    often for about the same number of searches a second."""
 
 
 UploadErrorCode = Literal["file_too_large"] | RenderErrorCode | ErrorCode
@@ -58,12 +66,6 @@ def sizes_of(info: PdfInfo) -> tuple[PageSize, ...]:
     return tuple(PageSize(round(w), round(h)) for w, h in info.page_sizes)
 
 
-def _fold(text: str) -> str:
-    """Lower case without diacritics, so "bao cao" finds "Báo cáo" (đ folds to d)."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-
-
 class DocumentStore:
     """PDFs by SHA-256 (in the backend, so every node has them, and on local disk), their
     page images and text cached under ``DATA/documents/``; PDFium runs only in the pool."""
@@ -78,6 +80,10 @@ class DocumentStore:
         self._rendering: dict[Path, asyncio.Future[None]] = {}
         self._background: set[asyncio.Task[None]] = set()
         self.served_from_cache = 0
+        self.search_index = SearchIndex(
+            self.root / "index", self._page_texts, limits.concurrent_searches
+        )
+        self.search_rate = SearchRate(limits.search_rate, limits.search_burst)
 
     # --- files ---------------------------------------------------------------------------
 
@@ -159,7 +165,16 @@ class DocumentStore:
         await self.pool.render(await self.pdf(sha256), page, width, path)
 
     def prerender(self, stored: StoredFile) -> None:
-        """Render every page at every width in the background (the unmarked images)."""
+        """Render every page at every width in the background (the unmarked images), and
+        build the version's search index beside it."""
+
+        async def index() -> None:
+            try:
+                await self.search_index.ensure(stored.sha256, stored.pages)
+            except RenderError as error:
+                log.warning("search index %s: %s", stored.sha256[:12], error.message)
+            except Exception:
+                log.exception("search index %s failed", stored.sha256[:12])
 
         async def run() -> None:
             for page in range(1, stored.pages + 1):
@@ -181,9 +196,10 @@ class DocumentStore:
                             "pre-render %s p%d w%d failed", stored.sha256[:12], page, width
                         )
 
-        task = asyncio.create_task(run(), name=f"prerender:{stored.sha256[:12]}")
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        for job, name in ((index(), "index"), (run(), "prerender")):
+            task = asyncio.create_task(job, name=f"{name}:{stored.sha256[:12]}")
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
 
     # --- text ----------------------------------------------------------------------------
 
@@ -195,24 +211,14 @@ class DocumentStore:
         _write_atomically(path, text.encode("utf-8"))
         return text
 
+    async def _page_texts(self, sha256: str, first: int, last: int) -> list[str]:
+        return await self.pool.texts(await self.pdf(sha256), first, last)
+
     async def search(
         self, sha256: str, pages: int, query: str, *, limit: int = 50
     ) -> list[tuple[int, str]]:
         """Pages holding `query` as a phrase, case, accents and spacing ignored, with a snippet."""
-        phrase = " ".join(_fold(query).split())
-        if not phrase:
-            return []
-        found: list[tuple[int, str]] = []
-        for page in range(1, pages + 1):
-            text = await self.page_text(sha256, page)
-            folded, origin = _folded_with_origin(text)
-            at = folded.find(phrase)
-            if at >= 0:
-                start, end = origin[at], origin[at + len(phrase) - 1] + 1
-                found.append((page, _snippet(text, start, end)))
-                if len(found) >= limit:
-                    break
-        return found
+        return await self.search_index.search(sha256, pages, query, limit=limit)
 
     async def settle(self) -> None:
         """Wait for the pre-renders started so far (the CLI does, before it exits)."""
@@ -225,29 +231,7 @@ class DocumentStore:
         for task in list(self._background):
             with contextlib.suppress(BaseException):
                 await task
-
-
-def _folded_with_origin(text: str) -> tuple[str, list[int]]:
-    """`text` folded with runs of spacing made one space, and where each character came from."""
-    folded: list[str] = []
-    origin: list[int] = []
-    for index, character in enumerate(text):
-        if character.isspace():
-            if folded and folded[-1] == " ":
-                continue
-            pieces = " "
-        else:
-            pieces = _fold(character)
-        for piece in pieces:
-            folded.append(piece)
-            origin.append(index)
-    return "".join(folded), origin
-
-
-def _snippet(text: str, start: int, end: int, around: int = 60) -> str:
-    left, right = max(0, start - around), min(len(text), end + around)
-    snippet = " ".join(text[left:right].split())
-    return ("…" if left else "") + snippet + ("…" if right < len(text) else "")
+        await self.search_index.close()
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -218,6 +218,34 @@ def text(path: str, page: int) -> str:
         document.close()
 
 
+PAGE_TEXT_LIMIT = 50_000
+"""Characters of one page's text kept for a search index; a dense A4 page has about 5,000,
+and a hostile file's pages must not fill the hub's memory through the pipe."""
+
+
+def texts(path: str, first: int, last: int) -> list[str]:
+    """The text of pages `first` to `last`, the file opened once (a search index reads them all)."""
+    document = _open(path)
+    try:
+        if not 1 <= first <= last <= len(document):
+            raise JobError("no_such_page", f"the file has pages 1 to {len(document)}")
+        found = []
+        for index in range(first - 1, last):
+            pdf_page = document[index]
+            try:
+                textpage = pdf_page.get_textpage()
+                try:
+                    count = min(textpage.count_chars(), PAGE_TEXT_LIMIT)
+                    found.append(str(textpage.get_text_range(count=count)))
+                finally:
+                    textpage.close()
+            finally:
+                pdf_page.close()
+        return found
+    finally:
+        document.close()
+
+
 def ping() -> str:
     return "pong"
 
@@ -226,6 +254,7 @@ JOBS: dict[str, Any] = {
     "inspect": inspect,
     "render": render,
     "text": text,
+    "texts": texts,
     "mark": mark,
     "ping": ping,
 }

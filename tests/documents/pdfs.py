@@ -35,16 +35,51 @@ def handmade_pdf(
     """A PDF written object by object: pages of any size, thousands of them in milliseconds,
     all drawing the same `content` stream."""
     kids = " ".join(f"{4 + n} 0 R" for n in range(len(sizes)))
+    return _assemble(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            f"<< /Type /Pages /Kids [{kids}] /Count {len(sizes)} >>".encode(),
+            _stream(content),
+            *(
+                f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {w:g} {h:g}] /Rotate {rotate} "
+                "/Contents 3 0 R >>".encode()
+                for w, h in sizes
+            ),
+        ]
+    )
+
+
+def worded_pdf(pages: int) -> bytes:
+    """A4 pages of about 2 KB of text each, in thousands in milliseconds: page `n` opens with
+    "Dieu n quy dinh" and every page holds "ke hoach phat trien" (Helvetica, no font file)."""
+    kids = " ".join(f"{4 + 2 * n} 0 R" for n in range(pages))
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        f"<< /Type /Pages /Kids [{kids}] /Count {len(sizes)} >>".encode(),
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
-        *(
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {w:g} {h:g}] /Rotate {rotate} "
-            "/Contents 3 0 R >>".encode()
-            for w, h in sizes
-        ),
+        f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
+    for number in range(1, pages + 1):
+        lines = [f"Dieu {number} quy dinh ve ngan sach nam {2000 + number % 25}."]
+        lines += [
+            f"Khoan {line}. Cac chi tieu chu yeu cua ke hoach phat trien kinh te xa hoi "
+            f"giai doan {number % 7 + 2020} den {number % 5 + 2026}, muc {number * line % 97}."
+            for line in range(1, 26)
+        ]
+        shown = b" ".join(b"(%s) '" % text.encode("ascii") for text in lines)
+        objects += [
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {5 + 2 * (number - 1)}"
+            " 0 R /Resources << /Font << /F1 3 0 R >> >> >>".encode(),
+            _stream(b"BT /F1 9 Tf 11 TL 30 812 Td %s ET" % shown),
+        ]
+    return _assemble(objects)
+
+
+def _stream(content: bytes) -> bytes:
+    return b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content)
+
+
+def _assemble(objects: Sequence[bytes]) -> bytes:
+    """The objects, numbered from 1, with the cross-reference table a reader needs."""
     out = bytearray(b"%PDF-1.7\n")
     offsets = []
     for number, body in enumerate(objects, 1):

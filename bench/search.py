@@ -1,0 +1,290 @@
+"""Search figures: a board's page-turn latency idle and under concurrent searches, in one run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import multiprocessing
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Event
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from bench.figures import percentile, ratio
+from bench.servers import ROOT, demo_tokens, start_hub
+from presidium_console.client import CongressClient
+from session_server.auth import issue_token
+from session_server.backends.sqlite import SQLiteBackend
+from session_server.core.state import Role
+from tests.documents.pdfs import worded_pdf
+
+ROOM = "camau-2025"
+DOCUMENT = "so-tay"
+READERS = 400
+"""Board tokens issued for the searchers: enough that each token's search rate limit is
+seldom what holds the load back (each may make 10 at once, then one every 2 s)."""
+
+
+def queries(pages: int) -> list[str]:
+    """Half find one page ("Điều n", accents folded away), half the first 50 pages."""
+    return [
+        f"Điều {(97 * n) % pages + 1} quy định" if n % 2 else "kế hoạch phát triển kinh tế"
+        for n in range(64)
+    ]
+
+
+def get(url: str, token: str, timeout: float = 60.0) -> int:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            answer.read()
+            return int(answer.status)
+    except urllib.error.HTTPError as refused:
+        with refused:
+            return int(refused.code)
+
+
+def search_load(
+    base: str,
+    tokens: list[str],
+    searches: int,
+    pages: int,
+    loaded: Event,
+    done: Event,
+    out: Queue[list[tuple[int, int, float]]],
+) -> None:
+    """In its own process, so the searchers' threads take nothing from the timed screens:
+    `searches` threads each search again and again while `loaded` is set."""
+    asked = queries(pages)
+    turn = itertools.count()
+    lock = threading.Lock()
+    results: list[tuple[int, int, float]] = []
+
+    def searcher(number: int) -> None:
+        while not done.is_set():
+            if not loaded.wait(0.05):
+                continue
+            with lock:
+                n = next(turn)
+            query = urlencode({"q": asked[n % len(asked)]})
+            url = f"{base}/api/rooms/{ROOM}/documents/{DOCUMENT}/search?{query}"
+            started = time.perf_counter()
+            status = get(url, tokens[n % len(tokens)])
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                results.append((number, status, elapsed))
+
+    threads = [threading.Thread(target=searcher, args=(n,)) for n in range(searches)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    out.put(results)
+
+
+@dataclass
+class Condition:
+    name: str
+    turns_ms: list[float] = field(default_factory=list)
+
+    def p(self, q: float) -> float:
+        return percentile(self.turns_ms, q)
+
+
+class Board:
+    """Times each page turn from the presidium's send to the board's frame showing it."""
+
+    def __init__(self) -> None:
+        self.shown: dict[int, float] = {}
+        self.arrived = asyncio.Event()
+
+    def on_frame(self, frame: dict[str, Any]) -> None:
+        sections = frame.get("set") or frame.get("state") or {}
+        document = sections.get("document")
+        if document and document.get("id") == DOCUMENT:
+            self.shown.setdefault(document["page"], time.monotonic())
+            self.arrived.set()
+
+
+async def turn_pages(
+    presidium: CongressClient,
+    board: Board,
+    condition: Condition,
+    pages: list[int],
+    interval: float,
+) -> None:
+    for page in pages:
+        started = time.monotonic()
+        await presidium.command("show_page", document_id=DOCUMENT, page=page, timeout=60)
+        async with asyncio.timeout(60):
+            while page not in board.shown:
+                board.arrived.clear()
+                await board.arrived.wait()
+        condition.turns_ms.append((board.shown[page] - started) * 1000)
+        await asyncio.sleep(max(0.0, started + interval - time.monotonic()))
+
+
+async def issue_readers(data: Path, count: int) -> list[str]:
+    backend = await SQLiteBackend.open(data / "congress.db")
+    try:
+        now = int(time.time() * 1000)
+        return [
+            (await issue_token(backend, room=ROOM, role=Role.BOARD, now=now)).secret
+            for _ in range(count)
+        ]
+    finally:
+        await backend.close()
+
+
+def upload(base: str, token: str, pdf: bytes) -> None:
+    query = urlencode({"id": DOCUMENT, "title": "Sổ tay", "access": "public"})
+    request = urllib.request.Request(
+        f"{base}/api/rooms/{ROOM}/documents?{query}",
+        data=pdf,
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/pdf"},
+    )
+    with urllib.request.urlopen(request, timeout=120) as answer:
+        answer.read()
+
+
+async def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    data = work / "data"
+    hub = await start_hub(data, work / "hub.log", None)
+    base = f"http://127.0.0.1:{hub.port}"
+    context = multiprocessing.get_context("spawn")
+    loaded, done = context.Event(), context.Event()
+    out: Queue[list[tuple[int, int, float]]] = context.Queue()
+    load: multiprocessing.process.BaseProcess | None = None
+    try:
+        presidium_token, boards, _ = demo_tokens(data)
+        readers = await issue_readers(data, READERS)
+        pdf = worded_pdf(args.pages)
+        started = time.perf_counter()
+        await asyncio.to_thread(upload, base, presidium_token, pdf)
+        uploaded = time.perf_counter() - started
+        # The first search waits for the index the upload started building.
+        started = time.perf_counter()
+        first = queries(args.pages)[1]
+        status = await asyncio.to_thread(
+            get,
+            f"{base}/api/rooms/{ROOM}/documents/{DOCUMENT}/search?{urlencode({'q': first})}",
+            readers[0],
+            300.0,
+        )
+        indexed = time.perf_counter() - started
+        if status != 200:
+            raise RuntimeError(f"the first search answered {status}")
+
+        presidium = CongressClient(hub.url, presidium_token, ROOM)
+        watcher = Board()
+        board = CongressClient(
+            hub.url, boards[0], ROOM, record_frames=False, on_frame=watcher.on_frame
+        )
+        await presidium.connect(timeout=30)
+        await board.connect(timeout=30)
+        load = context.Process(
+            target=search_load,
+            args=(base, readers[1:], args.searches, args.pages, loaded, done, out),
+        )
+        load.start()
+        idle, busy = Condition("idle"), Condition(f"{args.searches} searches")
+        pages = itertools.count(1)
+        try:
+            # Blocks alternate, so drift in the shared machine's load falls on both sides.
+            for _ in range(args.blocks):
+                for condition in (idle, busy):
+                    if condition is busy:
+                        loaded.set()
+                        await asyncio.sleep(0.5)
+                    block = [next(pages) % args.pages + 1 for _ in range(args.turns)]
+                    await turn_pages(presidium, watcher, condition, block, args.interval)
+                    loaded.clear()
+        finally:
+            done.set()
+            await presidium.close()
+            await board.close()
+        searched = await asyncio.to_thread(out.get, True, 120)
+        await asyncio.to_thread(load.join, 30)
+    finally:
+        done.set()
+        if load is not None and load.is_alive():
+            load.kill()
+        await hub.stop()
+    answered = [ms for _, status, ms in searched if status == 200]
+    return {
+        "pages": args.pages,
+        "pdf_bytes": len(pdf),
+        "upload_s": uploaded,
+        "first_search_s": indexed,
+        "idle": idle.turns_ms,
+        "busy": busy.turns_ms,
+        "searches": len(searched),
+        "searches_ok": len(answered),
+        "searches_refused": sum(1 for _, status, _ in searched if status == 429),
+        "search_p50_ms": percentile(answered, 0.5),
+        "search_p99_ms": percentile(answered, 0.99),
+    }
+
+
+def report(figures: dict[str, Any], args: argparse.Namespace) -> None:
+    idle, busy = figures["idle"], figures["busy"]
+    print(
+        f"Page turns on one board, a {figures['pages']}-page public document "
+        f"({figures['pdf_bytes'] / 2**20:.1f} MiB), a turn every {args.interval * 1000:.0f} ms"
+    )
+    print(
+        f"upload {figures['upload_s']:.1f} s; first search (waits for the index) "
+        f"{figures['first_search_s']:.1f} s"
+    )
+    print(f"{'condition':<14}{'turns':>6}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    for name, values in (("idle", idle), (f"{args.searches} searches", busy)):
+        print(
+            f"{name:<14}{len(values):>6}{percentile(values, 0.5):>9.1f}"
+            f"{percentile(values, 0.99):>9.1f}{max(values):>9.1f}"
+        )
+    p50 = ratio(percentile(busy, 0.5), percentile(idle, 0.5))
+    p99 = ratio(percentile(busy, 0.99), percentile(idle, 0.99))
+    print(f"searching/idle: p50 {p50:.2f}x, p99 {p99:.2f}x")
+    print(
+        f"searches under load: {figures['searches']} made, {figures['searches_ok']} answered 200 "
+        f"(p50 {figures['search_p50_ms']:.0f} ms, p99 {figures['search_p99_ms']:.0f} ms), "
+        f"{figures['searches_refused']} refused 429"
+    )
+    print(f"\ncommand: python -m bench.search (from {ROOT})")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.search", description=__doc__)
+    parser.add_argument("--pages", type=int, default=2000, help="pages of the document")
+    parser.add_argument("--searches", type=int, default=16, help="searches in flight at once")
+    parser.add_argument("--turns", type=int, default=40, help="page turns per block")
+    parser.add_argument("--blocks", type=int, default=3, help="idle and loaded blocks, each")
+    parser.add_argument("--interval", type=float, default=0.1, help="seconds between turns")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    try:
+        with tempfile.TemporaryDirectory(prefix="congress-search-") as work:
+            figures = asyncio.run(run(args, Path(work)))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    report(figures, args)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
