@@ -153,7 +153,11 @@ def upload(base: str, token: str, pdf: bytes) -> None:
         f"{base}/api/rooms/{ROOM}/documents?{query}",
         data=pdf,
         method="POST",
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/pdf"},
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/pdf",
+            "X-Congress-Request": "1",
+        },
     )
     with urllib.request.urlopen(request, timeout=120) as answer:
         answer.read()

@@ -95,6 +95,9 @@ async def start_hub(
         "--log-level",
         "warning",
         "--no-prerender",
+        # Thousands of simulated screens share the demo's 40 delegate tokens.
+        "--sockets-per-token",
+        "1000000",
         *extra,
     ]
     server = Server(command, log_path, port)

@@ -57,6 +57,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             metavar="SECONDS",
             help=f"{meaning} (%(default)s)",
         )
+    parser.add_argument(
+        "--sockets-per-token",
+        type=int,
+        default=defaults.sockets_per_token,
+        metavar="N",
+        help="connections one delegate or board token may hold at once (%(default)s)",
+    )
     documents = DocumentLimits()
     parser.add_argument(
         "--max-document-mb",
@@ -115,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_demo:
         asyncio.run(with_backend(args, demo.run))
     limits = Limits(
-        **{limit: getattr(args, flag[2:].replace("-", "_")) for flag, limit, _ in _TIMING_FLAGS}
+        **{limit: getattr(args, flag[2:].replace("-", "_")) for flag, limit, _ in _TIMING_FLAGS},
+        sockets_per_token=args.sockets_per_token,
     )
     extra = [o for o in os.environ.get("CONGRESS_ALLOWED_ORIGINS", "").split(",") if o]
     settings = Settings(
