@@ -13,6 +13,7 @@ from ..documents.render import RenderLimits
 from ..documents.store import DocumentLimits
 from ..http_guard import HttpLimits, protocol_with_header_deadline
 from ..hub.node import Limits
+from ..hub.websocket_protocol import HubWebSocketProtocol
 from ..logs import keep_tokens_out
 from . import demo
 from .common import with_backend
@@ -149,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         http=protocol_with_header_deadline(settings.http.header_seconds),
-        ws="websockets-sansio",
+        ws=HubWebSocketProtocol,
         ws_max_size=limits.max_frame,
         ws_ping_interval=limits.heartbeat_interval,
         ws_ping_timeout=limits.heartbeat_timeout,

@@ -8,7 +8,7 @@ import logging
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from ..auth import actor_of, authenticate
+from ..auth import actor_of, authenticate, secret_hash
 from ..backends.base import TokenRecord
 from ..core.commands import COMMAND_TYPES, UnknownCommand, parse_command
 from ..core.plain import PlainError
@@ -145,6 +145,10 @@ async def _welcome(
         raise _Refused(
             Close.UNSUPPORTED_VERSION, f"this server speaks v{messages.PROTOCOL_VERSION}"
         )
+    if hub.cooling_down(secret_hash(hello.token)):
+        # Decided before the token is looked up: a flooder reconnecting in a loop costs
+        # the hub a hash, not a read of the token store and a snapshot each time.
+        raise _Refused(Close.FLOODING, "this token flooded the hub; wait before reconnecting")
     token = await authenticate(hub.backend, hello.token, hello.room)
     if token is None:
         raise _Refused(Close.UNAUTHORIZED, "unknown or revoked token")
@@ -203,6 +207,7 @@ async def _read(
         try:
             if limited and not frames.take(loop.time()):
                 if not refusals.take(loop.time()):
+                    hub.cool_down(token.secret_hash)
                     return Close.FLOODING
                 raise ProtocolError("rate_limited", "too many frames; slow down")
             if isinstance(frame, str):

@@ -57,6 +57,8 @@ class Limits:
     frame_burst: int = 30
     """... and in a burst, before `rate_limited` errors; as many refused again and it is
     closed (4011)."""
+    flood_cooldown: float = 10.0
+    """Seconds a token closed for flooding (4011) is refused at hello, with 4011 again."""
     sockets_per_token: int = 3
     """Connections one delegate or board token may hold at once (a tablet, a phone, one
     being replaced); a new one beyond this closes the oldest (4012)."""
@@ -94,6 +96,8 @@ class Hub:
         self._loading: dict[str, asyncio.Lock] = {}
         self._watchdog: asyncio.Task[None] | None = None
         self._sockets: dict[str, list[Screen]] = {}
+        self._cooling: dict[str, float] = {}
+        """Secret hashes of tokens cut off for flooding, and until when (monotonic)."""
 
     def start(self) -> None:
         """Start the watchdog that closes stuck and revoked screens."""
@@ -138,6 +142,18 @@ class Hub:
         cap = self.limits.staff_sockets_per_token if staff else self.limits.sockets_per_token
         while len(held) > cap:
             held.pop(0).close(Close.REPLACED)
+
+    def cool_down(self, secret_hash: str) -> None:
+        until = time.monotonic() + self.limits.flood_cooldown
+        self._cooling[secret_hash] = until
+        # Expired entries go as new ones come: the map holds only tokens that flooded lately.
+        now = time.monotonic()
+        for key in [k for k, end in self._cooling.items() if end <= now]:
+            del self._cooling[key]
+
+    def cooling_down(self, secret_hash: str) -> bool:
+        until = self._cooling.get(secret_hash)
+        return until is not None and until > time.monotonic()
 
     def release(self, screen: Screen) -> None:
         held = self._sockets.get(screen.token_id)

@@ -100,8 +100,11 @@ async def test_the_board_keeps_its_pace_while_sockets_flood(
     turns, *codes = await asyncio.gather(page_turns(hub, clients, tokens, until), *floods)
     assert len(turns) >= 5
     assert max(turns) < 1.0 * UNIT, sorted(turns)[-5:]
-    # Each flooder was told to stop: closed with the documented code, not left to run.
-    assert set(codes) == {Close.FLOODING}, codes
+    # Each flooder was cut off, not left to run: with the documented code, or (a flooder
+    # still writing when the hub stopped reading it) its socket reset before it read it.
+    assert None not in codes, codes
+    assert set(codes) <= {Close.FLOODING, 1006}, codes
+    assert Close.FLOODING in codes
 
 
 async def test_a_token_holds_a_bounded_number_of_sockets(
