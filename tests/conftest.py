@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -13,7 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -160,9 +161,33 @@ class HubProcess:
         return CongressClient(self.url, token, DEMO_ROOM, **options)  # type: ignore[arg-type]
 
 
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory with the demo congress, loaded once by `congress serve` on an empty one.
+
+    Loading it (PDFs drawn and imported, 40 delegates registered, 43 tokens issued) was most
+    of a hub's start-up; a test that wants a fresh hub starts it on a copy (`demo_data`).
+    """
+    loader = HubProcess(tmp_path_factory.mktemp("demo-template") / "data")
+    loader.start()
+    loader.stop()
+    loader.log_path.unlink()
+    return loader.data_dir
+
+
 @pytest.fixture
-def hub(tmp_path: Path) -> Iterator[HubProcess]:
-    process = HubProcess(tmp_path / "data")
+def demo_data(demo_template: Path, tmp_path: Path) -> Path:
+    """This test's own copy of the demo data directory, as a first `congress serve` leaves it."""
+    return copy_demo(demo_template, tmp_path / "data")
+
+
+def copy_demo(template: Path, data_dir: Path) -> Path:
+    return Path(shutil.copytree(template, data_dir))
+
+
+@pytest.fixture
+def hub(demo_data: Path) -> Iterator[HubProcess]:
+    process = HubProcess(demo_data)
     process.start()
     try:
         yield process

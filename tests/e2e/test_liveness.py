@@ -26,8 +26,8 @@ from tests.conftest import (
 
 
 @pytest.fixture
-def quick_hub(tmp_path: Path) -> Iterator[HubProcess]:
-    process = HubProcess(tmp_path / "data")
+def quick_hub(demo_data: Path) -> Iterator[HubProcess]:
+    process = HubProcess(demo_data)
     process.start(
         "--ping-interval",
         "0.3",
