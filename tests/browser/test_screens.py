@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 from playwright.sync_api import Page, Request
@@ -142,13 +141,25 @@ def test_a_board_never_asks_for_a_confidential_page_nor_shows_its_title(
     images: list[Request] = []
     delegate.on("request", lambda request: images.append(request))
 
-    for document in ("bao-cao-chinh-tri", "de-an-nhan-su"):
+    on_the_tablet = {
+        "bao-cao-chinh-tri": """() => {
+            const image = document.querySelector("#page img");
+            return image !== null && image.complete && image.naturalWidth > 0
+                && image.src.includes("/documents/bao-cao-chinh-tri/");
+        }""",
+        "de-an-nhan-su": (
+            "document.querySelector('#page').textContent.includes('màn hình đại biểu')"
+        ),
+    }
+    for document, shown in on_the_tablet.items():
         console.select_option("#doc-pick", document)
         board.wait_for_function(
             "document.querySelector('#document').textContent.includes('màn hình đại biểu')",
             timeout=SECOND,
         )
-        time.sleep(0.3)
+        # The tablet got the same change and has shown it (a page fetched from the hub):
+        # a board that asked for the page would have asked by then.
+        delegate.wait_for_function(shown, timeout=10 * SECOND)
         html = board.content()
         assert "Báo cáo chính trị" not in html
         assert "Đề án nhân sự" not in html
