@@ -23,7 +23,7 @@ import msgpack
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from presidium_console.client import CongressClient
+from presidium_console.client import CongressClient, View
 from session_server.auth import issue_token
 from session_server.backends.sqlite import SQLiteBackend
 from session_server.core.state import Role
@@ -165,7 +165,7 @@ class HubProcess:
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data directory with the demo congress, loaded once by `congress serve` on an empty one.
 
-    Loading it (PDFs drawn and imported, 40 delegates registered, 43 tokens issued) was most
+    Loading it (PDFs drawn and imported, 40 delegates registered, 43 tokens issued) was much
     of a hub's start-up; a test that wants a fresh hub starts it on a copy (`demo_data`).
     """
     loader = HubProcess(tmp_path_factory.mktemp("demo-template") / "data")
@@ -226,6 +226,11 @@ async def clients(hub: HubProcess) -> AsyncIterator[Clients]:
     finally:
         with contextlib.suppress(Exception):
             await pool.close()
+
+
+def reached(seq: int) -> Callable[[View], bool]:
+    """A `wait_for` predicate: the view has applied `seq`."""
+    return lambda view: view.seq >= seq
 
 
 async def cli(hub: HubProcess, *args: str) -> tuple[int, str, str]:

@@ -37,7 +37,7 @@ async def log(tmp_path: Path) -> AsyncIterator[SQLiteBackend]:
 
 
 async def new_room(log: SQLiteBackend, **options: int) -> Room:
-    room = Room("r", log, clock=Clock(), ack_wait=5 * UNIT, **options)  # type: ignore[arg-type]
+    room = Room("r", log, clock=Clock(), ack_wait=5 * UNIT, **options)
     await room.load()
     return room
 
