@@ -33,6 +33,19 @@ UNIT = float(os.environ.get("CONGRESS_TEST_TIME_UNIT", "1"))
 """Every timeout in the tests is a multiple of this; raise it on a slow machine."""
 
 
+# Tests sharing a module-scoped resource run in one worker under pytest-xdist (`-n`), which
+# then starts it once: Chromium for the screens, the documents tests' hub.
+SHARED_BY_MODULE = {"tests/browser/test_screens.py", "tests/documents/test_http.py"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    root = Path(__file__).resolve().parent.parent
+    for item in items:
+        module = item.path.relative_to(root).as_posix()
+        if module in SHARED_BY_MODULE:
+            item.add_marker(pytest.mark.xdist_group(module))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -58,6 +71,7 @@ class HubProcess:
         self.prerender = prerender
         self.port = port or free_port()
         self.process: subprocess.Popen[bytes] | None = None
+        self._interrupted = False
         self.log_path = data_dir / "hub.log"
 
     @property
@@ -74,6 +88,11 @@ class HubProcess:
         return self.process.pid
 
     def start(self, *extra: str) -> None:
+        self.launch(*extra)
+        self.wait_ready()
+
+    def launch(self, *extra: str) -> None:
+        """Start the process without waiting for it to answer (see `wait_ready`)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
@@ -95,6 +114,10 @@ class HubProcess:
             stderr=subprocess.STDOUT,
         )
         log.close()
+        self._interrupted = False
+
+    def wait_ready(self) -> None:
+        assert self.process is not None
         deadline = time.monotonic() + 30 * UNIT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -108,14 +131,20 @@ class HubProcess:
         raise RuntimeError(f"hub did not answer /healthz:\n{self.log_path.read_text()}")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+        self.interrupt()
+        if self.process is not None:
             try:
                 self.process.wait(10 * UNIT)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
         self.process = None
+
+    def interrupt(self) -> None:
+        """Ctrl-C, once: a second one would cut uvicorn's graceful shutdown short."""
+        if self.process is not None and self.process.poll() is None and not self._interrupted:
+            self.process.send_signal(signal.SIGINT)
+            self._interrupted = True
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, as when the machine loses the process."""
@@ -159,6 +188,14 @@ class HubProcess:
 
     def client(self, token: str, **options: object) -> CongressClient:
         return CongressClient(self.url, token, DEMO_ROOM, **options)  # type: ignore[arg-type]
+
+
+def stop_all(hubs: list[HubProcess]) -> None:
+    """Stop several hubs at once: each shuts down while the others do."""
+    for each in hubs:
+        each.interrupt()
+    for each in hubs:
+        each.stop()
 
 
 @pytest.fixture(scope="session")
