@@ -186,8 +186,8 @@ class HubProcess:
             await backend.close()
         return issued.secret
 
-    def client(self, token: str, **options: object) -> CongressClient:
-        return CongressClient(self.url, token, DEMO_ROOM, **options)  # type: ignore[arg-type]
+    def client(self, token: str, **options: Any) -> CongressClient:
+        return CongressClient(self.url, token, DEMO_ROOM, **options)
 
 
 def stop_all(hubs: list[HubProcess]) -> None:
@@ -244,7 +244,7 @@ class Clients:
         self.hub = hub
         self.open: list[CongressClient] = []
 
-    async def connect(self, token: str, **options: object) -> CongressClient:
+    async def connect(self, token: str, **options: Any) -> CongressClient:
         client = self.hub.client(token, **options)
         await client.connect(timeout=10 * UNIT)
         self.open.append(client)
