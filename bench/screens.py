@@ -15,7 +15,7 @@ from multiprocessing.connection import Connection
 from typing import Any, cast
 
 import msgpack
-import psutil  # type: ignore[import-untyped]
+import psutil
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.client import ClientProtocol
 from websockets.exceptions import ConnectionClosed

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -13,7 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ import msgpack
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from presidium_console.client import CongressClient
+from presidium_console.client import CongressClient, View
 from session_server.auth import issue_token
 from session_server.backends.sqlite import SQLiteBackend
 from session_server.core.state import Role
@@ -30,6 +31,19 @@ from session_server.demo import DEMO_ROOM
 
 UNIT = float(os.environ.get("CONGRESS_TEST_TIME_UNIT", "1"))
 """Every timeout in the tests is a multiple of this; raise it on a slow machine."""
+
+
+# Tests sharing a module-scoped resource run in one worker under pytest-xdist (`-n`), which
+# then starts it once: Chromium for the screens, the documents tests' hub.
+SHARED_BY_MODULE = {"tests/browser/test_screens.py", "tests/documents/test_http.py"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    root = Path(__file__).resolve().parent.parent
+    for item in items:
+        module = item.path.relative_to(root).as_posix()
+        if module in SHARED_BY_MODULE:
+            item.add_marker(pytest.mark.xdist_group(module))
 
 
 def free_port() -> int:
@@ -57,6 +71,7 @@ class HubProcess:
         self.prerender = prerender
         self.port = port or free_port()
         self.process: subprocess.Popen[bytes] | None = None
+        self._interrupted = False
         self.log_path = data_dir / "hub.log"
 
     @property
@@ -73,6 +88,11 @@ class HubProcess:
         return self.process.pid
 
     def start(self, *extra: str) -> None:
+        self.launch(*extra)
+        self.wait_ready()
+
+    def launch(self, *extra: str) -> None:
+        """Start the process without waiting for it to answer (see `wait_ready`)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
@@ -94,6 +114,10 @@ class HubProcess:
             stderr=subprocess.STDOUT,
         )
         log.close()
+        self._interrupted = False
+
+    def wait_ready(self) -> None:
+        assert self.process is not None
         deadline = time.monotonic() + 30 * UNIT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -107,14 +131,20 @@ class HubProcess:
         raise RuntimeError(f"hub did not answer /healthz:\n{self.log_path.read_text()}")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+        self.interrupt()
+        if self.process is not None:
             try:
                 self.process.wait(10 * UNIT)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
         self.process = None
+
+    def interrupt(self) -> None:
+        """Ctrl-C, once: a second one would cut uvicorn's graceful shutdown short."""
+        if self.process is not None and self.process.poll() is None and not self._interrupted:
+            self.process.send_signal(signal.SIGINT)
+            self._interrupted = True
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, as when the machine loses the process."""
@@ -156,13 +186,45 @@ class HubProcess:
             await backend.close()
         return issued.secret
 
-    def client(self, token: str, **options: object) -> CongressClient:
-        return CongressClient(self.url, token, DEMO_ROOM, **options)  # type: ignore[arg-type]
+    def client(self, token: str, **options: Any) -> CongressClient:
+        return CongressClient(self.url, token, DEMO_ROOM, **options)
+
+
+def stop_all(hubs: list[HubProcess]) -> None:
+    """Stop several hubs at once: each shuts down while the others do."""
+    for each in hubs:
+        each.interrupt()
+    for each in hubs:
+        each.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory with the demo congress, loaded once by `congress serve` on an empty one.
+
+    Loading it (PDFs drawn and imported, 40 delegates registered, 43 tokens issued) was much
+    of a hub's start-up; a test that wants a fresh hub starts it on a copy (`demo_data`).
+    """
+    loader = HubProcess(tmp_path_factory.mktemp("demo-template") / "data")
+    loader.start()
+    loader.stop()
+    loader.log_path.unlink()
+    return loader.data_dir
 
 
 @pytest.fixture
-def hub(tmp_path: Path) -> Iterator[HubProcess]:
-    process = HubProcess(tmp_path / "data")
+def demo_data(demo_template: Path, tmp_path: Path) -> Path:
+    """This test's own copy of the demo data directory, as a first `congress serve` leaves it."""
+    return copy_demo(demo_template, tmp_path / "data")
+
+
+def copy_demo(template: Path, data_dir: Path) -> Path:
+    return Path(shutil.copytree(template, data_dir))
+
+
+@pytest.fixture
+def hub(demo_data: Path) -> Iterator[HubProcess]:
+    process = HubProcess(demo_data)
     process.start()
     try:
         yield process
@@ -182,7 +244,7 @@ class Clients:
         self.hub = hub
         self.open: list[CongressClient] = []
 
-    async def connect(self, token: str, **options: object) -> CongressClient:
+    async def connect(self, token: str, **options: Any) -> CongressClient:
         client = self.hub.client(token, **options)
         await client.connect(timeout=10 * UNIT)
         self.open.append(client)
@@ -201,6 +263,11 @@ async def clients(hub: HubProcess) -> AsyncIterator[Clients]:
     finally:
         with contextlib.suppress(Exception):
             await pool.close()
+
+
+def reached(seq: int) -> Callable[[View], bool]:
+    """A `wait_for` predicate: the view has applied `seq`."""
+    return lambda view: view.seq >= seq
 
 
 async def cli(hub: HubProcess, *args: str) -> tuple[int, str, str]:

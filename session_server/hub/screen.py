@@ -100,6 +100,7 @@ class Screen:
         max_queue: int,
         max_queue_bytes: int,
         send_timeout: float,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self._send = send
         self.audience = audience
@@ -114,7 +115,9 @@ class Screen:
         self._queue: deque[Outgoing] = deque()
         self._resync = False
         self._wakeup = asyncio.Event()
-        self._loop = asyncio.get_running_loop()
+        # Seconds, as `stuck(now)` is given them: by default the event loop's clock, which
+        # the node's watchdog reads too; a test passes one it moves itself.
+        self._clock = clock or asyncio.get_running_loop().time
         self._sending_since: float | None = None
         self._writer: asyncio.Task[int] | None = None
         # The writer waits for work with nothing queued: `offer` may write itself.
@@ -169,7 +172,7 @@ class Screen:
             # The socket is gone: the writer raises it, and the connection ends as usual.
             self._failed = error
         else:
-            self._sending_since = self._loop.time()
+            self._sending_since = self._clock()
             self._inflight = _Resume(coroutine, waiting_on)
         self._idle = False
         self._wakeup.set()
@@ -263,7 +266,7 @@ class Screen:
                         message = outgoing.message
                     # A timestamp, not a timer per send: the fan-out to thousands of
                     # screens must stay cheap; the node's watchdog reads it.
-                    self._sending_since = self._loop.time()
+                    self._sending_since = self._clock()
                     await self._send(message)
                     self._sending_since = None
                 if self.closing is not None:

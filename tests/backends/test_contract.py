@@ -75,6 +75,13 @@ async def next_record(log: Backend, room: str, after: int) -> LogRecord:
     raise AssertionError("a tail never ends")
 
 
+def title_of(written: LogRecord) -> str:
+    """The title of the item a `record` adds."""
+    (added,) = written.events
+    assert isinstance(added, e.AgendaItemAdded)
+    return added.title
+
+
 def record(seq: int, title: str = "", origin: str | None = None) -> LogRecord:
     return LogRecord(
         seq=seq,
@@ -221,7 +228,7 @@ async def test_concurrent_appenders_never_fork_a_room(open_backend: BackendFacto
 
     async def follow(log: Backend, into: list[tuple[int, str]]) -> None:
         async for r in log.tail("r", 0):
-            into.append((r.seq, r.events[0].title))  # type: ignore[attr-defined]
+            into.append((r.seq, title_of(r)))
             if r.seq == 90:
                 return
 
@@ -244,7 +251,7 @@ async def test_concurrent_appenders_never_fork_a_room(open_backend: BackendFacto
     await asyncio.gather(*(appender(f"node{i}", log) for i, log in enumerate(nodes)))
     records = await nodes[0].read("r", 0, 1000)
     assert [r.seq for r in records] == list(range(1, 91))
-    titles = [r.events[0].title for r in records]  # type: ignore[attr-defined]
+    titles = [title_of(r) for r in records]
     assert titles == [written[seq] for seq in range(1, 91)]
     assert len(set(titles)) == 90
     assert all(real > seen for seen, real in conflicts), "a conflict carries the real, newer head"

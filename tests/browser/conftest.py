@@ -38,8 +38,8 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def screens_hub(tmp_path: Path) -> Iterator[HubProcess]:
-    hub = HubProcess(tmp_path / "data")
+def screens_hub(demo_data: Path) -> Iterator[HubProcess]:
+    hub = HubProcess(demo_data)
     hub.start()
     try:
         yield hub

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 from playwright.sync_api import Page, Request
@@ -142,17 +141,29 @@ def test_a_board_never_asks_for_a_confidential_page_nor_shows_its_title(
     images: list[Request] = []
     delegate.on("request", lambda request: images.append(request))
 
-    for document in ("bao-cao-chinh-tri", "de-an-nhan-su"):
-        console.select_option("#doc-pick", document)
+    def board_hides(document: str) -> None:
         board.wait_for_function(
             "document.querySelector('#document').textContent.includes('màn hình đại biểu')",
             timeout=SECOND,
         )
-        time.sleep(0.3)
         html = board.content()
         assert "Báo cáo chính trị" not in html
         assert "Đề án nhân sự" not in html
         assert document not in html
+
+    # Each change is seen on the tablet first (it asks for the page; it says the page is
+    # hidden): the board got the same change, and had it asked for a page, it would have.
+    with delegate.expect_request(
+        lambda request: "/documents/bao-cao-chinh-tri/" in request.url, timeout=10 * SECOND
+    ):
+        console.select_option("#doc-pick", "bao-cao-chinh-tri")
+    board_hides("bao-cao-chinh-tri")
+    console.select_option("#doc-pick", "de-an-nhan-su")
+    delegate.wait_for_function(
+        "document.querySelector('#page').textContent.includes('màn hình đại biểu')",
+        timeout=5 * SECOND,
+    )
+    board_hides("de-an-nhan-su")
     assert not [url for url in requested if "/documents/" in url], requested
     # The delegate got the delegates' report (marked with their name), not the plan.
     assert any("bao-cao-chinh-tri" in r.url for r in images)

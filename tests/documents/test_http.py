@@ -17,7 +17,7 @@ import pytest
 from PIL import Image, ImageChops
 
 from presidium_console.client import CongressClient
-from tests.conftest import UNIT, DemoTokens, HubProcess, health
+from tests.conftest import UNIT, DemoTokens, HubProcess, copy_demo, health
 from tests.documents.pdfs import a4_pdf, heavy_pdf, huge_page_pdf, many_pages_pdf
 
 ROOM = "camau-2025"
@@ -75,8 +75,11 @@ def page_path(document: str, page: int = 1, width: int = 320, version: int = 1) 
 
 
 @pytest.fixture(scope="module")
-def documents_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
-    hub = HubProcess(tmp_path_factory.mktemp("documents") / "data", prerender=False)
+def documents_hub(
+    demo_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[HubProcess]:
+    data_dir = copy_demo(demo_template, tmp_path_factory.mktemp("documents") / "data")
+    hub = HubProcess(data_dir, prerender=False)
     hub.start("--max-document-mb", "2")
     try:
         yield hub
@@ -373,9 +376,9 @@ async def test_a_hostile_file_is_refused_clearly_and_every_screen_keeps_receivin
 
 
 async def test_a_page_that_renders_too_long_is_refused_and_the_hall_goes_on(
-    tmp_path: Path,
+    demo_data: Path,
 ) -> None:
-    hub = HubProcess(tmp_path / "data")
+    hub = HubProcess(demo_data)
     hub.start("--render-timeout", "0.05")
     try:
         tokens = hub.tokens()

@@ -10,12 +10,14 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import psutil
 import pytest
 from fpdf import FPDF
 from PIL import Image, ImageChops
 
 from session_server.documents import worker
 from session_server.documents.render import RenderError, RenderLimits, RenderPool
+from tests.conftest import UNIT
 from tests.documents.pdfs import (
     DEJAVU,
     a4_pdf,
@@ -59,6 +61,22 @@ async def still_works(pool: RenderPool, tmp_path: Path) -> None:
 
 def hidden(directory: Path) -> list[Path]:
     return list(directory.glob(".*"))
+
+
+def busy_seconds(pid: int) -> float:
+    """CPU time the process has spent so far."""
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
+
+
+async def rendering(pid: int, idle: float) -> None:
+    """Until the worker spends CPU on a job: busier than the `idle` seconds it had before."""
+    # Another process: asked every 10 ms, for 10 s at most.
+    for _ in range(int(1000 * UNIT)):
+        if busy_seconds(pid) >= idle + 0.05:
+            return
+        await asyncio.sleep(0.01)
+    pytest.fail("the worker never started on the job")
 
 
 def gone(pid: int) -> bool:
@@ -210,10 +228,11 @@ async def test_a_worker_killed_while_idle_is_replaced(pool: RenderPool, tmp_path
 
 async def test_a_worker_killed_mid_job_is_replaced(pool: RenderPool, tmp_path: Path) -> None:
     (pid,) = pool.worker_pids()
+    idle = busy_seconds(pid)
     job = asyncio.create_task(
         pool.render(write(tmp_path, "heavy.pdf", heavy_pdf()), 1, 2048, tmp_path / "h.webp")
     )
-    await asyncio.sleep(0.3)
+    await rendering(pid, idle)
     os.kill(pid, signal.SIGKILL)
     with pytest.raises(RenderError) as failed:
         await job
@@ -224,10 +243,11 @@ async def test_a_worker_killed_mid_job_is_replaced(pool: RenderPool, tmp_path: P
 
 async def test_a_job_given_up_mid_render_costs_its_worker(pool: RenderPool, tmp_path: Path) -> None:
     (pid,) = pool.worker_pids()
+    idle = busy_seconds(pid)
     job = asyncio.create_task(
         pool.render(write(tmp_path, "heavy.pdf", heavy_pdf()), 1, 2048, tmp_path / "h.webp")
     )
-    await asyncio.sleep(0.3)
+    await rendering(pid, idle)
     job.cancel()
     with pytest.raises(asyncio.CancelledError):
         await job
@@ -311,10 +331,11 @@ async def test_close_ends_jobs_under_way_and_waiting_at_once(tmp_path: Path) -> 
     single = RenderPool(RenderLimits(workers=1, render_seconds=30))
     await single.start()
     pids = single.worker_pids()
+    idle = busy_seconds(pids[0])
     heavy = write(tmp_path, "heavy.pdf", heavy_pdf())
     under_way = asyncio.create_task(single.render(heavy, 1, 2048, tmp_path / "h.webp"))
     waiting = asyncio.create_task(single.text(heavy, 1))
-    await asyncio.sleep(0.3)
+    await rendering(pids[0], idle)
     began = time.perf_counter()
     await single.close()
     for job in (under_way, waiting):

@@ -12,7 +12,7 @@ from websockets.exceptions import ConnectionClosed
 
 from presidium_console.client import CongressClient
 from session_server.protocol.codes import Close
-from tests.conftest import UNIT, Clients, DemoTokens, HubProcess
+from tests.conftest import UNIT, Clients, DemoTokens, HubProcess, reached
 
 COMMAND = msgpack.packb(
     {
@@ -134,7 +134,7 @@ async def test_each_malformed_frame_gets_its_error_and_changes_nothing(
             "show_page", document_id="bao-cao-chinh-tri", page=page % 6 + 1
         )
         if ack.seq > seq_before:
-            await watcher.wait_for(lambda v, s=ack.seq: v.seq >= s, timeout=5 * UNIT)
+            await watcher.wait_for(reached(ack.seq), timeout=5 * UNIT)
     assert attacker.closed is None, "refused frames alone do not cut the connection"
 
 

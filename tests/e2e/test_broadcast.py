@@ -85,6 +85,7 @@ async def test_changes_reach_fifty_delegates_two_boards_and_presidium_in_order(
         view = screen.view
         assert view["session"]["status"] == "in_session"
         assert view["agenda"]["current"] == "item-2"
+        assert speaker.view.you is not None
         assert view["speakers"]["floor"]["name"] == speaker.view.you["name"]
         assert view["speakers"]["floor"]["allowed_seconds"] == 300
     # Every delegate and the presidium got every change; boards skip the private ones.

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 
-from presidium_console.client import CongressClient
+from presidium_console.client import CongressClient, View
 from session_server.backends.sqlite import SQLiteBackend
 from session_server.core.projection import project
 from session_server.core.replay import replay
@@ -23,6 +24,10 @@ async def replayed_view(hub: HubProcess, role: Role) -> dict[str, object]:
         await backend.close()
     state = replay(DEMO_ROOM, ((r.seq, r.events) for r in records))
     return project(state, role)
+
+
+def showing(sections: dict[str, object]) -> Callable[[View], bool]:
+    return lambda view: view.sections == sections
 
 
 async def test_sigkill_mid_stream_loses_nothing_acknowledged(
@@ -78,7 +83,7 @@ async def test_sigkill_mid_stream_loses_nothing_acknowledged(
         # A board's seq moves only with changes it may see, so wait for its view, not a seq.
         expected = await replayed_view(hub, role)
         await screen.connect(resume=True, timeout=10 * UNIT)
-        await screen.wait_for(lambda v, e=expected: v.sections == e, timeout=10 * UNIT)
+        await screen.wait_for(showing(expected), timeout=10 * UNIT)
         after = [f for f in screen.frames[kept:] if f["type"] not in ("welcome", "you")]
         assert after, "a resumed screen is told what it missed"
         assert all(f["type"] == "event" for f in after), "missed events, not a snapshot"

@@ -26,8 +26,8 @@ from tests.conftest import (
 
 
 @pytest.fixture
-def quick_hub(tmp_path: Path) -> Iterator[HubProcess]:
-    process = HubProcess(tmp_path / "data")
+def quick_hub(demo_data: Path) -> Iterator[HubProcess]:
+    process = HubProcess(demo_data)
     process.start(
         "--ping-interval",
         "0.3",
@@ -69,7 +69,7 @@ async def test_a_peer_that_stops_answering_heartbeats_is_dropped(quick_hub: HubP
                 {"type": "hello", "v": 1, "token": tokens.boards[0], "room": "camau-2025"}
             )
         )
-        assert msgpack.unpackb(await dead.recv())["type"] == "welcome"
+        assert msgpack.unpackb(await dead.recv(decode=False))["type"] == "welcome"
         assert await screens(quick_hub) == 2
         # The peer's machine goes silent: it reads nothing, so it answers no ping.
         dead.transport.pause_reading()
@@ -163,7 +163,10 @@ async def test_a_client_that_saw_nothing_gets_a_snapshot(
     async with connect(hub.url) as ws:
         hello = {"type": "hello", "v": 1, "token": tokens.boards[0], "room": "camau-2025"}
         await ws.send(msgpack.packb({**hello, "last_seq": 0}))
-        welcome, first = msgpack.unpackb(await ws.recv()), msgpack.unpackb(await ws.recv())
+        welcome, first = (
+            msgpack.unpackb(await ws.recv(decode=False)),
+            msgpack.unpackb(await ws.recv(decode=False)),
+        )
     assert welcome["type"] == "welcome"
     assert first["type"] == "snapshot"
     assert first["seq"] == presidium.view.seq

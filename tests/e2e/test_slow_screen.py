@@ -7,7 +7,7 @@ import asyncio
 import msgpack
 import psutil
 
-from tests.conftest import UNIT, Clients, DemoTokens, HubProcess, stuck_screen
+from tests.conftest import UNIT, Clients, DemoTokens, HubProcess, reached, stuck_screen
 
 LONG_TITLE = "Thảo luận " + "và cho ý kiến " * 20
 
@@ -38,7 +38,7 @@ async def test_a_screen_that_stops_reading_delays_no_one(
             "edit_agenda_item", item_id=f"item-{7 + n % 40}", title=f"{LONG_TITLE} {n}"
         )
         if n == 0:
-            await watcher.wait_for(lambda v, s=ack.seq: v.seq >= s, timeout=5 * UNIT)
+            await watcher.wait_for(reached(ack.seq), timeout=5 * UNIT)
             frame_bytes = len(msgpack.packb(watcher.view["agenda"]))
     last = ack.seq
     # Every other screen has every change while the stuck one still hangs.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import MutableMapping
 from typing import Any
 
 import pytest
@@ -20,9 +21,13 @@ class Socket:
         self.sent: list[bytes] = []
         self.draining = asyncio.Event()
         self.draining.set()
+        self.blocked = asyncio.Event()
+        """Set once a send waits because the socket does not drain."""
         self.wrote = asyncio.Condition()
 
-    async def send(self, message: dict[str, Any]) -> None:
+    async def send(self, message: MutableMapping[str, Any]) -> None:
+        if not self.draining.is_set():
+            self.blocked.set()
         await self.draining.wait()
         assert message["type"] == "websocket.send"
         self.sent.append(message["bytes"])
@@ -30,7 +35,22 @@ class Socket:
             self.wrote.notify_all()
 
 
-def screen(socket: Socket, *, max_queue: int = 4, send_timeout: float = 60.0) -> Screen:
+class Clock:
+    """Seconds that pass only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def screen(
+    socket: Socket, *, max_queue: int = 4, send_timeout: float = 60.0, clock: Clock | None = None
+) -> Screen:
     return Screen(
         socket.send,
         audience=Role.DELEGATE,
@@ -41,6 +61,7 @@ def screen(socket: Socket, *, max_queue: int = 4, send_timeout: float = 60.0) ->
         max_queue=max_queue,
         max_queue_bytes=1000,
         send_timeout=send_timeout,
+        clock=clock or Clock(),
     )
 
 
@@ -51,6 +72,17 @@ def broadcast(frame: bytes) -> Outgoing:
 async def drain(socket: Socket, count: int) -> None:
     async with asyncio.timeout(2 * UNIT), socket.wrote:
         await socket.wrote.wait_for(lambda: len(socket.sent) >= count)
+
+
+async def blocked(socket: Socket) -> None:
+    """Until a send waits on the socket."""
+    async with asyncio.timeout(2 * UNIT):
+        await socket.blocked.wait()
+
+
+async def writer_step() -> None:
+    """Let the writer take the step it was just woken for: its wake-up is queued before ours."""
+    await asyncio.sleep(0)
 
 
 async def test_frames_go_out_in_order() -> None:
@@ -72,7 +104,7 @@ async def test_a_backlog_is_replaced_by_one_snapshot_where_it_stood() -> None:
     s = screen(socket, max_queue=4)
     writer = s.start()
     s.answer(b"welcome")
-    await asyncio.sleep(0)  # the writer takes the welcome and blocks on the socket
+    await blocked(socket)  # the writer took the welcome
     s.offer(broadcast(b"e1"))
     s.answer(b"ack-1")  # acknowledges e1: it must not overtake the state holding e1
     for n in range(2, 10):
@@ -94,7 +126,7 @@ async def test_an_answer_into_a_full_queue_leaves_no_silent_gap() -> None:
     s = screen(socket, max_queue=3)
     writer = s.start()
     s.answer(b"welcome")
-    await asyncio.sleep(0)
+    await blocked(socket)
     for n in range(3):
         s.offer(broadcast(f"e{n}".encode()))
     s.answer(b"pong")
@@ -123,14 +155,16 @@ async def test_resync_keeps_the_welcome_first() -> None:
 async def test_a_writer_stuck_past_its_send_timeout_is_aborted_slow() -> None:
     socket = Socket()
     socket.draining.clear()
-    s = screen(socket, send_timeout=0.05)
+    clock = Clock()
+    s = screen(socket, send_timeout=30, clock=clock)
     writer = s.start()
     s.offer(broadcast(b"e1"))
-    await asyncio.sleep(0.01)
-    loop = asyncio.get_running_loop()
-    assert not s.stuck(loop.time())
-    await asyncio.sleep(0.1)
-    assert s.stuck(loop.time())
+    await blocked(socket)
+    assert not s.stuck(clock())
+    clock.advance(30)
+    assert not s.stuck(clock()), "stuck only past the send timeout"
+    clock.advance(0.5)
+    assert s.stuck(clock())
     s.abort_slow()
     async with asyncio.timeout(2 * UNIT):
         assert await writer == Close.SLOW
@@ -167,7 +201,7 @@ async def test_the_queue_is_bounded_in_bytes_too() -> None:
     s = screen(socket, max_queue=100)
     writer = s.start()
     s.answer(b"welcome")
-    await asyncio.sleep(0)
+    await blocked(socket)
     for n in range(5):
         s.offer(broadcast(bytes([n]) * 300))
     assert s.resyncs == 1, "the fourth 300-byte frame would pass the 1000-byte bound"
@@ -181,7 +215,7 @@ async def test_the_queue_is_bounded_in_bytes_too() -> None:
 async def idle(s: Screen) -> asyncio.Task[int]:
     """Start the writer and let it run until it waits for work."""
     writer = s.start()
-    await asyncio.sleep(0)
+    await writer_step()
     return writer
 
 
@@ -199,20 +233,22 @@ async def test_an_idle_screen_writes_a_broadcast_at_once_without_its_task() -> N
 
 async def test_a_send_that_must_wait_is_finished_by_the_writer_before_the_queue() -> None:
     socket = Socket()
-    s = screen(socket)
+    clock = Clock()
+    s = screen(socket, send_timeout=60, clock=clock)
     writer = await idle(s)
     socket.draining.clear()
     s.offer(broadcast(b"e1"))  # starts, then waits on the socket
+    assert socket.blocked.is_set()
     s.offer(broadcast(b"e2"))
     s.answer(b"ack-2")
     assert socket.sent == []
-    await asyncio.sleep(0.05)
-    loop = asyncio.get_running_loop()
-    assert s.stuck(loop.time() + 120), "a waiting send is visible to the watchdog"
+    await writer_step()  # the writer takes over the waiting send
+    clock.advance(61)
+    assert s.stuck(clock()), "a waiting send is visible to the watchdog"
     socket.draining.set()
     await drain(socket, 3)
     assert socket.sent == [b"e1", b"e2", b"ack-2"]
-    assert not s.stuck(loop.time() + 120)
+    assert not s.stuck(clock() + 120)
     s.offer(broadcast(b"e3"))
     assert socket.sent[-1] == b"e3", "idle again, the next write is direct again"
     s.close(Close.NORMAL)
@@ -221,12 +257,15 @@ async def test_a_send_that_must_wait_is_finished_by_the_writer_before_the_queue(
 
 async def test_a_waiting_send_is_abandoned_when_the_watchdog_aborts_it() -> None:
     socket = Socket()
-    s = screen(socket, send_timeout=0.01)
+    clock = Clock()
+    s = screen(socket, send_timeout=30, clock=clock)
     writer = await idle(s)
     socket.draining.clear()
     s.offer(broadcast(b"e1"))
-    await asyncio.sleep(0.05)
-    assert s.stuck(asyncio.get_running_loop().time())
+    assert socket.blocked.is_set()
+    await writer_step()  # the writer now waits on that send
+    clock.advance(31)
+    assert s.stuck(clock())
     s.abort_slow()
     async with asyncio.timeout(2 * UNIT):
         assert await writer == Close.SLOW
@@ -247,7 +286,7 @@ async def test_a_snapshot_waiting_to_be_written_is_not_overtaken_by_an_answer() 
 
 async def test_a_direct_write_to_a_closed_socket_ends_the_writer_with_the_error() -> None:
     class Gone(Socket):
-        async def send(self, message: dict[str, Any]) -> None:
+        async def send(self, message: MutableMapping[str, Any]) -> None:
             raise ConnectionResetError("peer went away")
 
     s = screen(Gone())

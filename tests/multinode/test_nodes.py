@@ -15,7 +15,7 @@ from presidium_console.client import CommandRefused, CongressClient
 from session_server.backends.redis import RedisBackend
 from session_server.core.events import AnnouncementPosted
 from session_server.demo import DEMO_ROOM
-from tests.conftest import UNIT, DemoTokens, HubProcess
+from tests.conftest import UNIT, DemoTokens, HubProcess, stop_all
 from tests.redis_server import RedisServer
 
 pytestmark = pytest.mark.slow
@@ -37,13 +37,15 @@ def nodes(tmp_path: Path, redis_server: RedisServer) -> Iterator[list[HubProcess
     try:
         for n in range(3):
             node = HubProcess(tmp_path / f"node-{n}")
-            # The first node loads the demo into Redis; the others find it there.
-            node.start("--backend", redis_server.url, *([] if n == 0 else ["--no-demo"]))
+            # The first node loads the demo into Redis; the others find it there once
+            # screens ask them for the room. All three start at once.
+            node.launch("--backend", redis_server.url, *([] if n == 0 else ["--no-demo"]))
             started.append(node)
+        for node in started:
+            node.wait_ready()
         yield started
     finally:
-        for node in started:
-            node.stop()
+        stop_all(started)
 
 
 @pytest.fixture
