@@ -35,7 +35,14 @@ UNIT = float(os.environ.get("CONGRESS_TEST_TIME_UNIT", "1"))
 
 # Tests sharing a module-scoped resource run in one worker under pytest-xdist (`-n`), which
 # then starts it once: Chromium for the screens, the documents tests' hub.
-SHARED_BY_MODULE = {"tests/browser/test_screens.py", "tests/documents/test_http.py"}
+SHARED_BY_MODULE = {
+    "tests/browser/test_screens.py",
+    "tests/documents/test_http.py",
+    "tests/security/test_document_versions.py",
+    "tests/security/test_forgery.py",
+    "tests/security/test_page_policy.py",
+    "tests/security/test_requests.py",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -11,6 +11,7 @@ import pytest
 from session_server.auth import MAX_TOKEN
 from session_server.core.commands import COMMAND_TYPES
 from session_server.core.decide import DEFAULT_SECONDS, MAX_ANNOUNCEMENT, MAX_ID, MAX_TITLE
+from session_server.core.errors import ErrorCode
 from session_server.core.plain import MAX_TEXT
 from session_server.core.projection import SECTIONS
 from session_server.http_guard import HttpLimits
@@ -81,7 +82,7 @@ def argument_names(command: type) -> list[str]:
 
 
 @pytest.mark.parametrize("code", sorted(ERRORS))
-def test_every_error_code_is_documented_with_its_temporariness(code: str) -> None:
+def test_every_error_code_is_documented_with_its_temporariness(code: ErrorCode) -> None:
     table = chapter(PROTOCOL, "8. Error codes")
     cells = row(table, f"`{code}`")
     assert cells[1] == ("yes" if ERRORS[code].temporary else "no")

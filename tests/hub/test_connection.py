@@ -63,9 +63,12 @@ class Hall:
         self.log = log
         self.hub = Hub(log, limits=limits, clock=lambda: NOW)
         self.peers: list[Peer] = []
+        self.issued: list[str] = []
+        """The secrets of the tokens issued for the peers, in order."""
 
     async def connect(self, role: Role, delegate_id: str | None = None) -> Peer:
         issued = await issue_token(self.log, room=ROOM, role=role, now=NOW, delegate_id=delegate_id)
+        self.issued.append(issued.secret)
         peer = Peer(self.hub)
         self.peers.append(peer)
         peer.send({"type": "hello", "v": 1, "token": issued.secret, "room": ROOM})
@@ -189,20 +192,44 @@ async def test_a_refused_frame_gets_its_error_and_the_connection_goes_on(
 async def test_a_screen_over_its_burst_is_told_to_slow_down_without_it_counting_as_an_error(
     log: SQLiteBackend,
 ) -> None:
-    hall = Hall(log, Limits(command_rate=1e-9, command_burst=2, max_errors=2))
+    hall = Hall(log, Limits(frame_rate=1e-9, frame_burst=3, max_errors=1))
     try:
         delegate = await hall.connect(Role.DELEGATE, DELEGATE)
         for n in range(5):
             delegate.send(command(f"c-{n}", "check_in"))
         answers = await delegate.answers(6)
         acks = [a for a in answers if a["type"] == "ack"]
-        assert [a["id"] for a in acks] == ["c-0", "c-1"]
+        assert [a["id"] for a in acks] == ["c-0", "c-1", "c-2"]
         refused = [error(a) for a in answers if a["type"] == "error"]
-        assert refused == [("rate_limited", f"c-{n}") for n in (2, 3, 4)]
-        # Three refusals, yet under max_errors: only refused frames count.
+        assert refused == [("rate_limited", f"c-{n}") for n in (3, 4)]
+        # A ping takes from the same limit: refused too, and still not counted as an error
+        # (max_errors is 1).
         delegate.send({"type": "ping"})
-        assert (await delegate.answers(len(answers) + 1))[-1]["type"] == "pong"
+        assert error((await delegate.answers(7))[-1]) == ("rate_limited", None)
         assert not delegate.served.done()
+    finally:
+        await hall.close()
+
+
+async def test_a_screen_that_goes_on_sending_while_refused_is_closed_as_flooding(
+    log: SQLiteBackend,
+) -> None:
+    hall = Hall(log, Limits(frame_rate=1e-9, frame_burst=2))
+    try:
+        board = await hall.connect(Role.BOARD)
+        for n in range(5):
+            board.send({"type": "ping", "t": n})
+        assert await board.wire.closed() == Close.FLOODING
+        frames = board.wire.frames[board.greeting :]
+        assert [f["type"] for f in frames] == ["pong", "pong", "error", "error"]
+        await board.served
+        # The token is refused at its next hello for a while, before it is looked up.
+        again = Peer(hall.hub)
+        hall.peers.append(again)
+        secret = next(iter(hall.issued))
+        again.send({"type": "hello", "v": 1, "token": secret, "room": ROOM})
+        assert await again.wire.closed() == Close.FLOODING
+        assert again.wire.frames == []
     finally:
         await hall.close()
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import DemoTokens, HubProcess
+from tests.conftest import DemoTokens, HubProcess, copy_demo
 
 
 @pytest.fixture(scope="module")
-def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
-    hub = HubProcess(tmp_path_factory.mktemp("security") / "data")
+def target(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Iterator[HubProcess]:
+    hub = HubProcess(copy_demo(demo_template, tmp_path_factory.mktemp("security") / "data"))
     hub.start("--max-document-mb", "2")
     try:
         yield hub

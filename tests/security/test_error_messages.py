@@ -49,5 +49,5 @@ def test_a_refused_frame_is_described_without_python_words(frame: bytes) -> None
 )
 def test_a_refused_command_is_described_without_python_words(name: object, args: object) -> None:
     with pytest.raises((UnknownCommand, PlainError)) as refused:
-        parse_command(name, args)  # type: ignore[arg-type]
+        parse_command(name, args)
     assert not PYTHON_WORDS.search(str(refused.value)), str(refused.value)

@@ -12,6 +12,7 @@ import msgpack
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from presidium_console.client import View
 from session_server.demo import DEMO_ROOM
 from session_server.protocol.codes import Close
 from tests.conftest import UNIT, Clients, DemoTokens, HubProcess
@@ -80,7 +81,11 @@ async def page_turns(
             break
         sent = time.monotonic()
         ack = await presidium.command("show_page", document_id="chuong-trinh", page=page)
-        await board.wait_for(lambda view, seq=ack.seq: view.seq >= seq, timeout=10 * UNIT)
+
+        def shown(view: View, seq: int = ack.seq) -> bool:
+            return view.seq >= seq
+
+        await board.wait_for(shown, timeout=10 * UNIT)
         late.append(time.monotonic() - sent)
         await asyncio.sleep(0.1)
     return late
@@ -98,6 +103,7 @@ async def test_the_board_keeps_its_pace_while_sockets_flood(
         *(flooder(hub, delegates[3 + n], mixed, until) for n in range(20)),
     ]
     turns, *codes = await asyncio.gather(page_turns(hub, clients, tokens, until), *floods)
+    assert isinstance(turns, list)
     assert len(turns) >= 5
     assert max(turns) < 1.0 * UNIT, sorted(turns)[-5:]
     # Each flooder was cut off, not left to run: with the documented code, or (a flooder
@@ -118,7 +124,7 @@ async def test_a_token_holds_a_bounded_number_of_sockets(
             ws = await connect(hub.url, ping_interval=None)
             opened.append(ws)
             await ws.send(hello)
-            welcome = msgpack.unpackb(await asyncio.wait_for(ws.recv(), 5 * UNIT))
+            welcome = msgpack.unpackb(await asyncio.wait_for(ws.recv(decode=False), 5 * UNIT))
             assert welcome["type"] == "welcome"
         await asyncio.sleep(0.2 * UNIT)
         # The newest sockets stay; the oldest were told they were replaced, and stop.

@@ -7,6 +7,7 @@ import contextlib
 import socket
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from urllib.parse import quote
 
 import psutil
@@ -14,7 +15,7 @@ import pytest
 
 from presidium_console.client import CongressClient
 from session_server.core.state import Role
-from tests.conftest import UNIT, DemoTokens, HubProcess
+from tests.conftest import UNIT, DemoTokens, HubProcess, copy_demo
 from tests.documents.test_http import ROOM, request
 
 HEADER_SECONDS = 1.0
@@ -22,9 +23,9 @@ BODY_SECONDS = 1.0
 
 
 @pytest.fixture(scope="module")
-def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
+def strict(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Iterator[HubProcess]:
     """A hub with short HTTP deadlines, so the tests need not wait the defaults."""
-    hub = HubProcess(tmp_path_factory.mktemp("strict") / "data")
+    hub = HubProcess(copy_demo(demo_template, tmp_path_factory.mktemp("strict") / "data"))
     # Logging at info, as an operator runs it: the access log must not hold a token.
     hub.start(
         "--header-timeout",
