@@ -9,6 +9,7 @@ import msgpack
 import pytest
 
 from session_server.auth import MAX_TOKEN
+from session_server.core import decide as decide_module
 from session_server.core.commands import COMMAND_TYPES
 from session_server.core.decide import DEFAULT_SECONDS, MAX_ANNOUNCEMENT, MAX_ID, MAX_TITLE
 from session_server.core.errors import ErrorCode
@@ -188,6 +189,14 @@ def test_every_http_limit_is_documented_with_its_default(field: str) -> None:
         ("MAX_TITLE", MAX_TITLE),
         ("MAX_ANNOUNCEMENT", MAX_ANNOUNCEMENT),
         ("MAX_ID", MAX_ID),
+        ("MAX_DOCUMENT_ID", decide_module.MAX_DOCUMENT_ID),
+        ("MAX_NAME", decide_module.MAX_NAME),
+        ("MAX_PAGES", decide_module.MAX_PAGES),
+        ("MAX_PLANNED_MINUTES", decide_module.MAX_PLANNED_MINUTES),
+        ("SPEAKING_SECONDS", decide_module.SPEAKING_SECONDS[1]),
+        ("SPEAKING_SECONDS", decide_module.SPEAKING_SECONDS[0]),
+        ("MAX_EXTENSION_SECONDS", decide_module.MAX_EXTENSION_SECONDS),
+        ("MAX_ANNOUNCEMENT_MINUTES", decide_module.MAX_ANNOUNCEMENT_MINUTES),
     ],
 )
 def test_every_fixed_limit_is_documented_with_its_value(name: str, value: int) -> None:

@@ -28,6 +28,17 @@ DEFAULT_SECONDS: dict[RequestKind, int] = {
 MAX_TITLE = 300
 MAX_ANNOUNCEMENT = 280
 MAX_ID = 64
+MAX_DOCUMENT_ID = 128
+MAX_NAME = 200
+"""A delegate's full name."""
+MAX_PAGES = 10_000
+"""Pages a registered document may have (the render workers' own limit is lower)."""
+MAX_PLANNED_MINUTES = 600
+SPEAKING_SECONDS = (10, 3600)
+"""The shortest and longest speaking time the presidium may grant."""
+MAX_EXTENSION_SECONDS = 1800
+"""The most one extend_time may add (there is no cap on the total)."""
+MAX_ANNOUNCEMENT_MINUTES = 1440
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -135,8 +146,8 @@ def _check_item_fields(title: str, presenter: str, minutes: int) -> Rejection | 
         return _bad(f"an agenda item's title has 1 to {MAX_TITLE} characters")
     if len(presenter) > MAX_TITLE:
         return _bad(f"a presenter has at most {MAX_TITLE} characters")
-    if not 0 <= minutes <= 600:
-        return _bad("planned minutes are between 0 and 600")
+    if not 0 <= minutes <= MAX_PLANNED_MINUTES:
+        return _bad(f"planned minutes are between 0 and {MAX_PLANNED_MINUTES}")
     return None
 
 
@@ -204,12 +215,12 @@ def _(command: c.RemoveAgendaItem, state: RoomState, actor: Actor, now: int) -> 
 
 @_decide.register
 def _(command: c.RegisterDocument, state: RoomState, actor: Actor, now: int) -> Decision:
-    if not 0 < len(command.document_id) <= 128:
-        return _bad("a document id has 1 to 128 characters")
+    if not 0 < len(command.document_id) <= MAX_DOCUMENT_ID:
+        return _bad(f"a document id has 1 to {MAX_DOCUMENT_ID} characters")
     if not command.title.strip() or len(command.title) > MAX_TITLE:
         return _bad(f"a document's title has 1 to {MAX_TITLE} characters")
-    if not 1 <= command.pages <= 10_000:
-        return _bad("a document has 1 to 10000 pages")
+    if not 1 <= command.pages <= MAX_PAGES:
+        return _bad(f"a document has 1 to {MAX_PAGES} pages")
     if command.sha256 and (
         not _SHA256.fullmatch(command.sha256) or len(command.page_sizes) != command.pages
     ):
@@ -400,8 +411,9 @@ def _(command: c.GrantFloor, state: RoomState, actor: Actor, now: int) -> Decisi
         else:
             return _missing(f"no delegate {delegate_id!r} on the roll")
     seconds = DEFAULT_SECONDS[kind] if command.seconds is None else command.seconds
-    if not 10 <= seconds <= 3600:
-        return _bad("speaking time is between 10 and 3600 seconds")
+    shortest, longest = SPEAKING_SECONDS
+    if not shortest <= seconds <= longest:
+        return _bad(f"speaking time is between {shortest} and {longest} seconds")
     # Granting the next speaker ends the current speech: one current speaker at most.
     return (
         *_end_speech(state, now),
@@ -425,8 +437,8 @@ def _(command: c.EndSpeech, state: RoomState, actor: Actor, now: int) -> Decisio
 def _(command: c.ExtendTime, state: RoomState, actor: Actor, now: int) -> Decision:
     if state.current_item is None or state.speaking() is None:
         return _invalid("nobody has the floor")
-    if not 1 <= command.seconds <= 1800:
-        return _bad("an extension is between 1 and 1800 seconds")
+    if not 1 <= command.seconds <= MAX_EXTENSION_SECONDS:
+        return _bad(f"an extension is between 1 and {MAX_EXTENSION_SECONDS} seconds")
     return (e.SpeakingTimeExtended(item_id=state.current_item, seconds=command.seconds),)
 
 
@@ -454,8 +466,8 @@ def _(command: c.PostAnnouncement, state: RoomState, actor: Actor, now: int) -> 
     text = command.text.strip()
     if not text or len(text) > MAX_ANNOUNCEMENT:
         return _bad(f"an announcement has 1 to {MAX_ANNOUNCEMENT} characters")
-    if not 1 <= command.minutes <= 1440:
-        return _bad("an announcement lasts 1 to 1440 minutes")
+    if not 1 <= command.minutes <= MAX_ANNOUNCEMENT_MINUTES:
+        return _bad(f"an announcement lasts 1 to {MAX_ANNOUNCEMENT_MINUTES} minutes")
     # Expired announcements leave the state when a new one comes, so it never grows unbounded.
     expired = tuple(
         e.AnnouncementWithdrawn(announcement_id=a.id)
@@ -488,8 +500,8 @@ def _(command: c.RegisterDelegate, state: RoomState, actor: Actor, now: int) -> 
     ):
         return _bad("a delegate id has 1 to 64 characters and no surrounding spaces")
     name = command.full_name.strip()
-    if not name or len(name) > 200:
-        return _bad("a delegate's name has 1 to 200 characters")
+    if not name or len(name) > MAX_NAME:
+        return _bad(f"a delegate's name has 1 to {MAX_NAME} characters")
     if len(command.unit) > MAX_TITLE or len(command.seat) > MAX_ID:
         return _bad("unit or seat is too long")
     known = state.delegates.get(command.delegate_id)
