@@ -288,9 +288,10 @@ def test_snapshots_and_records_are_stored_one_way_for_every_backend() -> None:
     stored = encode_snapshot(b"state")
     assert msgpack.unpackb(stored) == [replay.STATE_FORMAT, b"state"]
     assert decode_snapshot(stored) == b"state"
-    # Snapshots written before they carried a format hold the state's own map: format 1.
+    # Snapshots written before they carried a format hold the state's own map: format 1,
+    # read as it is while the state's format is 1, ignored since.
     before = msgpack.packb({"room": "r", "seq": 3})
-    assert decode_snapshot(before) == before
+    assert decode_snapshot(before) == (before if replay.STATE_FORMAT == 1 else None)
     with pytest.raises(ValueError, match="format, state"):
         decode_snapshot(msgpack.packb([1, "not bytes"]))
     body = encode_record(record(7, origin="tk:7"))
