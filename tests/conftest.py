@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -80,14 +81,16 @@ class HubProcess:
         self.process: subprocess.Popen[bytes] | None = None
         self._interrupted = False
         self.log_path = data_dir / "hub.log"
+        self.tls: ssl.SSLContext | None = None
+        """Set by a test that starts the hub with --certfile: a context trusting it."""
 
     @property
     def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws"
+        return f"{'wss' if self.tls else 'ws'}://127.0.0.1:{self.port}/ws"
 
     @property
     def http(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def pid(self) -> int:
@@ -130,7 +133,9 @@ class HubProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"hub exited early:\n{self.log_path.read_text()}")
             try:
-                with urllib.request.urlopen(f"{self.http}/healthz", timeout=1) as answer:
+                with urllib.request.urlopen(
+                    f"{self.http}/healthz", timeout=1, context=self.tls
+                ) as answer:
                     if answer.status == 200:
                         return
             except OSError:
