@@ -27,6 +27,11 @@ _TIMING_FLAGS = (
     ("--revocation-check", "revocation_check", "seconds between re-checks of connected tokens"),
 )
 
+_HTTP_FLAGS = (
+    ("--header-timeout", "header_seconds", "seconds a connection has to send a request's headers"),
+    ("--body-timeout", "body_seconds", "seconds a request's small body has to arrive, all of it"),
+)
+
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("serve", help="run the hub (the default command)")
@@ -86,20 +91,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="render pages on first view only, not in the background at start",
     )
     http = HttpLimits()
-    parser.add_argument(
-        "--header-timeout",
-        type=float,
-        default=http.header_seconds,
-        metavar="SECONDS",
-        help="seconds a connection has to send a request's headers (%(default)s)",
-    )
-    parser.add_argument(
-        "--body-timeout",
-        type=float,
-        default=http.body_seconds,
-        metavar="SECONDS",
-        help="seconds a request's small body has to arrive, all of it (%(default)s)",
-    )
+    for flag, limit, meaning in _HTTP_FLAGS:
+        parser.add_argument(
+            flag,
+            type=float,
+            default=getattr(http, limit),
+            metavar="SECONDS",
+            help=f"{meaning} (%(default)s)",
+        )
     parser.add_argument(
         "--certfile",
         type=Path,
@@ -136,7 +135,9 @@ def run(args: argparse.Namespace) -> int:
             max_file_bytes=int(args.max_document_mb * 2**20),
             render=RenderLimits(render_seconds=args.render_timeout),
         ),
-        http=HttpLimits(header_seconds=args.header_timeout, body_seconds=args.body_timeout),
+        http=HttpLimits(
+            **{limit: getattr(args, flag[2:].replace("-", "_")) for flag, limit, _ in _HTTP_FLAGS}
+        ),
         prerender=not args.no_prerender,
     )
     tls = args.certfile is not None

@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
+# The browser tests' Chromium, for the attacks that need a real browser (forgery, framing).
+from tests.browser.conftest import browser
 from tests.conftest import DemoTokens, HubProcess, copy_demo
+
+__all__ = ["browser", "demo", "target"]
 
 
 @pytest.fixture(scope="module")

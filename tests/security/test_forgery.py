@@ -8,9 +8,8 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import UNIT, DemoTokens, HubProcess, free_port
 from tests.documents.pdfs import a4_pdf
 from tests.documents.test_http import ROOM, request
@@ -57,18 +56,6 @@ def attacker() -> Iterator[AttackerSite]:
         yield site
     finally:
         site.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def plan_access(hub: HubProcess, demo: DemoTokens) -> tuple[str, int]:

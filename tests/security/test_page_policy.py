@@ -2,25 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from playwright.sync_api import Browser, ConsoleMessage
 
-import pytest
-from playwright.sync_api import Browser, ConsoleMessage, sync_playwright
-
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import UNIT, DemoTokens, HubProcess
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def test_the_three_screens_go_live_with_nothing_refused_by_their_policy(
