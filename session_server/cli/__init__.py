@@ -65,9 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(args_list)
-    if args.command is None:
-        args = parser.parse_args([*args_list, "serve"])
+    args = parser.parse_args(_serve_by_default(args_list))
     # Before any file or render worker exists: the log, stored PDFs, renders, token files
     # and cards are then their owner's alone, whatever umask the operator's shell had.
     restrict_new_files()
@@ -76,3 +74,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve.run(args)
     action = {"tokens": tokens.run, "delegates": delegates.run, "documents": documents.run}
     return asyncio.run(with_backend(args, action[args.command]))
+
+
+def _serve_by_default(args_list: list[str]) -> list[str]:
+    """`congress --port 9000` means `congress serve --port 9000`: with no command named,
+    the program's own options stay before `serve` and every other one goes after it."""
+    commands = {"serve", "tokens", "delegates", "documents", "-h", "--help"}
+    own = {"--data", "--backend", "--room"}
+    leading: list[str] = []
+    rest: list[str] = []
+    tokens_left = iter(args_list)
+    for token in tokens_left:
+        if token in commands and not rest:
+            return args_list
+        if token in own:
+            leading += [token, next(tokens_left, "")]
+        elif token.split("=", 1)[0] in own:
+            leading.append(token)
+        else:
+            rest.append(token)
+    return [*leading, "serve", *rest]
