@@ -150,6 +150,7 @@ class DocumentStore:
             pending = asyncio.ensure_future(self._render(sha256, page, width, watermark, path))
             self._rendering[path] = pending
             pending.add_done_callback(lambda _: self._rendering.pop(path, None))
+            pending.add_done_callback(_consume)
         await asyncio.shield(pending)
         return path
 
@@ -226,12 +227,22 @@ class DocumentStore:
             await asyncio.gather(*list(self._background), return_exceptions=True)
 
     async def close(self) -> None:
-        for task in list(self._background):
+        # Renders still running too: their callers are gone, and the pool closes next.
+        running = [*self._background, *self._rendering.values()]
+        for task in running:
             task.cancel()
-        for task in list(self._background):
+        for task in running:
             with contextlib.suppress(BaseException):
                 await task
         await self.search_index.close()
+
+
+def _consume(render: asyncio.Future[None]) -> None:
+    """Mark a shared render's failure as seen: its callers each get it through the shield,
+    and when none is left (a stop, a cancelled request) it must not be logged as a
+    traceback ("Task exception was never retrieved") for a normal event."""
+    if not render.cancelled():
+        render.exception()
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

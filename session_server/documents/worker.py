@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import resource
+import signal
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,9 @@ class JobError(Exception):
 
 def main(connection: Connection, memory_limit: int) -> None:
     """Serve jobs from the pool until the pipe closes."""
+    # Ctrl-C in the operator's terminal reaches every process of the hub: the pool stops
+    # its workers itself, and a worker interrupted mid-job printed a traceback for nothing.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # First: whatever a file asks of PDFium, this process cannot take the machine's memory.
     resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     import pypdfium2  # noqa: F401  (imported once, here, never in the hub)
@@ -51,10 +55,8 @@ def main(connection: Connection, memory_limit: int) -> None:
             connection.send(("error", error.code, error.message))
         except MemoryError:
             connection.send(("error", "render_failed", "the file needs more memory than allowed"))
-        except Exception as error:  # a damaged file can fail anywhere inside PDFium
-            connection.send(
-                ("error", "render_failed", f"the page cannot be read ({type(error).__name__})")
-            )
+        except Exception:  # a damaged file can fail anywhere inside PDFium
+            connection.send(("error", "render_failed", "the page cannot be read"))
         else:
             connection.send(("ok", result))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from uvicorn._types import ASGIReceiveEvent, ASGISendEvent
@@ -11,6 +12,9 @@ from ..protocol.codes import Close
 
 ABORTED_CLOSES = frozenset({Close.TOO_MANY_ERRORS, Close.FLOODING})
 """Closes after which the hub stops reading at once, once its close frame is written."""
+
+# uvicorn's own log, where a technician already reads what each connection did.
+log = logging.getLogger("uvicorn.error")
 
 PIECE = 4096
 """Bytes handed to the frame parser at a time."""
@@ -56,6 +60,20 @@ class HubWebSocketProtocol(WebSocketsSansIOProtocol):
         ):
             self.read_paused = True
             self.transport.pause_reading()
+
+    def send_receive_event_to_app(self) -> None:
+        if self.curr_msg_data_type == "text" and not self.close_sent:
+            try:
+                b"".join(self.frames).decode()
+            except UnicodeDecodeError:
+                # uvicorn logs this at ERROR with a traceback; it is only a client's bad
+                # frame, answered as the protocol says (1007) and noted in one line.
+                self.frames = []
+                log.info("%s: a text frame that is not UTF-8; closed with 1007", self.client)
+                self.conn.send_close(1007)
+                self.handle_parser_exception()
+                return
+        super().send_receive_event_to_app()
 
     async def receive(self) -> ASGIReceiveEvent:
         message = await super().receive()
