@@ -99,13 +99,8 @@ def create_app(settings: Settings) -> ASGIApp:
             body["problems"] = problems
         return JSONResponse(body, status_code=503 if problems else 200)
 
-    async def index(request: Request) -> Response:
-        return JSONResponse(
-            {"service": "Paperless Congress hub", "websocket": "/ws", "health": "/healthz"}
-        )
-
     starlette = Starlette(
-        routes=[Route("/", index), Route("/healthz", healthz), *document_routes(), *pages.routes()],
+        routes=[Route("/healthz", healthz), *document_routes(), *pages.routes()],
         lifespan=lifespan,
     )
 

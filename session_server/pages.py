@@ -1,4 +1,4 @@
-"""The three web pages the hub serves: presidium console, delegate display, welcome-gate board."""
+"""The web pages the hub serves: its front page, the console, the delegate display, the board."""
 
 from __future__ import annotations
 
@@ -30,9 +30,11 @@ def _page(address: str, path: Path) -> Route:
 
 
 def routes() -> list[BaseRoute]:
-    """The pages at /console/, /delegate/ and /board/, their assets under /static/."""
+    """The pages at /, /console/, /delegate/ and /board/, their assets under /static/."""
 
     return [
+        # The hub's own address: where the technical team and a lost tablet start.
+        _page("/", SHARED / "index.html"),
         _page("/console/", CONSOLE / "index.html"),
         _page("/delegate/", DISPLAY / "delegate.html"),
         _page("/board/", DISPLAY / "board.html"),

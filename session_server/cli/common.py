@@ -27,3 +27,19 @@ async def room_exists(args: argparse.Namespace, backend: Backend) -> bool:
         print(f"congress: no room {args.room!r}", file=sys.stderr)
         return False
     return True
+
+
+_EVERY_ADDRESS = {"0.0.0.0", "::", ""}
+
+
+def public_address(args: argparse.Namespace) -> str:
+    """Where the screens reach the hub: `--public-url`, else the address it listens on.
+
+    Printed links and the cards' QR codes carry it. Listening on every address, the hub
+    cannot tell which one the tablets use: 127.0.0.1 is printed, with a note saying so.
+    """
+    if args.public_url:
+        return str(args.public_url).rstrip("/")
+    scheme = "https" if args.certfile is not None else "http"
+    host = "127.0.0.1" if args.host in _EVERY_ADDRESS else args.host
+    return f"{scheme}://{host}:{args.port}"

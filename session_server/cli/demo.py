@@ -7,6 +7,7 @@ import argparse
 from .. import cards
 from ..backends.base import Backend
 from ..demo import DEMO_TITLE, demo_cards, load_demo, write_token_file
+from .common import public_address
 from .documents import document_store
 
 TOKEN_FILE = "demo-tokens.txt"
@@ -24,7 +25,7 @@ async def run(args: argparse.Namespace, backend: Backend) -> int:
             print(f"Demo congress {args.room!r} continues; its tokens are in {token_file}")
         return 0
     write_token_file(token_file, tokens)
-    base_url = f"http://{args.host}:{args.port}"
+    base_url = public_address(args)
     cards.write(args.data / CARDS_FILE, DEMO_TITLE, base_url, demo_cards(tokens))
     print(f"Loaded the demo congress {args.room!r}. Tokens (also in {token_file}):")
     print(f"  presidium    {tokens.presidium.secret}")

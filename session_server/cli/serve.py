@@ -16,7 +16,7 @@ from ..hub.node import Limits
 from ..hub.websocket_protocol import HubWebSocketProtocol
 from ..logs import keep_tokens_out
 from . import demo
-from .common import with_backend
+from .common import public_address, with_backend
 
 # Timing limits an operator (or a test) may want to change from the command line.
 _TIMING_FLAGS = (
@@ -44,6 +44,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
     parser.add_argument("--port", type=int, default=8000, help="port (%(default)s)")
+    parser.add_argument(
+        "--public-url",
+        type=_public_url,
+        metavar="URL",
+        help="the address tablets and boards reach the hub at, e.g. http://192.168.10.2:8000:"
+        " what the printed links and the cards' QR codes carry (default: --host and --port)",
+    )
     parser.add_argument(
         "--no-demo", action="store_true", help="do not load the demo congress on a fresh start"
     )
@@ -111,6 +118,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--log-level", default="info", help="uvicorn log level (%(default)s)")
 
 
+def _public_url(text: str) -> str:
+    if not text.startswith(("http://", "https://")) or len(text) < 10:
+        raise argparse.ArgumentTypeError("a URL starting http:// or https://")
+    return text.rstrip("/")
+
+
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -126,6 +139,10 @@ def run(args: argparse.Namespace) -> int:
         sockets_per_token=args.sockets_per_token,
     )
     extra = [o for o in os.environ.get("CONGRESS_ALLOWED_ORIGINS", "").split(",") if o]
+    public = public_address(args)
+    if args.public_url:
+        # Pages opened at the public address are the hub's own, whatever Host a proxy sends.
+        extra.append(public)
     settings = Settings(
         data_dir=args.data,
         backend_url=args.backend,
@@ -140,11 +157,14 @@ def run(args: argparse.Namespace) -> int:
         ),
         prerender=not args.no_prerender,
     )
-    tls = args.certfile is not None
-    base = f"{'https' if tls else 'http'}://{args.host}:{args.port}"
-    print(f"Hub:        {base}/")
-    print(f"WebSocket:  {'wss' if tls else 'ws'}://{args.host}:{args.port}/ws  (room {args.room})")
-    print(f"Health:     {base}/healthz")
+    print(f"Hub:        {public}/")
+    print(f"WebSocket:  {public.replace('http', 'ws', 1)}/ws  (room {args.room})")
+    print(f"Health:     {public}/healthz")
+    if args.host in ("0.0.0.0", "::") and not args.public_url:
+        print(
+            "Note:       listening on every address; give --public-url with the address the"
+            " tablets use, so the printed links and the cards' QR codes reach it"
+        )
     sys.stdout.flush()
     config = uvicorn.Config(
         create_app(settings),
