@@ -84,6 +84,12 @@ def create_app(settings: Settings) -> ASGIApp:
                 await hub.backend.head(name)
         except BackendUnavailable as error:
             problems.append(f"log unreachable: {error}")
+        else:
+            try:
+                # Reads alone said "ok" while Redis refused every write (replicas missing).
+                await hub.backend.check_writable(hub.node_id)
+            except BackendUnavailable as error:
+                problems.append(f"log refuses writes: {error}")
         documents: Documents = request.app.state.documents
         body: dict[str, object] = {
             "status": "degraded" if problems else "ok",

@@ -119,6 +119,15 @@ class Backend(abc.ABC):
     async def head(self, room: str) -> int: ...
 
     @abc.abstractmethod
+    async def check_writable(self, node: str) -> None:
+        """Write a small record outside every room, as durably as an append.
+
+        `BackendUnavailable` when the store refuses writes now (a full disk, a read-only
+        replica, replicas missing): reads may still work then, and `/healthz` must not say
+        all is well while every command would be refused.
+        """
+
+    @abc.abstractmethod
     async def rooms(self) -> list[str]: ...
 
     @abc.abstractmethod

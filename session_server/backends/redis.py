@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import time
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit, urlunsplit
@@ -344,6 +345,18 @@ class RedisBackend(Backend):
         # A read whose tail was cancelled has no one to hand its error to.
         if not reading.cancelled():
             reading.exception()
+
+    async def check_writable(self, node: str) -> None:
+        key = f"congress:health:{node}"
+        if self.replicas is None:
+            await self._call(self.client.set(key, time.time_ns() // 1_000_000, ex=3600))
+            return
+        async with self.client.pipeline(transaction=False) as pipe:
+            pipe.set(key, time.time_ns() // 1_000_000, ex=3600)
+            pipe.wait(self.replicas, self.wait_ms)
+            _, reached = await self._call(pipe.execute())
+        if reached < self.replicas:
+            raise BackendUnavailable(f"only {reached} of {self.replicas} replicas have it")
 
     async def head(self, room: str) -> int:
         last = await self._call(self.client.xrevrange(_log(room), count=1))

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import hashlib
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -53,6 +54,10 @@ CREATE TABLE IF NOT EXISTS tokens (
     label TEXT NOT NULL,
     created_at INTEGER NOT NULL,
     revoked_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS health (
+    node TEXT PRIMARY KEY,
+    at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS blobs (
     sha256 TEXT PRIMARY KEY,
@@ -118,6 +123,16 @@ class SQLiteBackend(Backend):
     async def append(self, room: str, expected_seq: int, record: LogRecord) -> None:
         await self._run(self._append, room, expected_seq, record)
         self._bell(room).ring()
+
+    async def check_writable(self, node: str) -> None:
+        await self._run(self._check_writable, node)
+
+    def _check_writable(self, node: str) -> None:
+        # Through the same connection, its own transaction, synced as an append is.
+        self.db.execute(
+            "INSERT OR REPLACE INTO health (node, at) VALUES (?, ?)",
+            (node, time.time_ns() // 1_000_000),
+        )
 
     def _append(self, room: str, expected_seq: int, record: LogRecord) -> None:
         db = self.db

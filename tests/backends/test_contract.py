@@ -382,3 +382,14 @@ async def test_blobs_are_kept_by_their_hash_and_seen_by_every_opener(
     with pytest.raises(ValueError, match="SHA-256"):
         await first.put_blob(sha, data + b"x")
     assert await second.get_blob(sha) == data, "a refused put changes nothing"
+
+
+async def test_a_backend_that_takes_writes_passes_the_write_probe(
+    open_backend: BackendFactory,
+) -> None:
+    log = await open_backend()
+    await log.check_writable("node-a")
+    await log.check_writable("node-a")
+    await log.check_writable("node-b")
+    # The probe writes outside every room: no room appears, no record is added.
+    assert await log.rooms() == []

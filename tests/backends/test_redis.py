@@ -208,3 +208,21 @@ def test_every_durability_setting_and_url_form_is_documented() -> None:
         assert form in operations
     with pytest.raises(ValueError, match="replicas:N"):
         parse_durability("replicas:0")
+
+
+async def test_the_write_probe_fails_while_redis_refuses_writes_and_passes_after(
+    redis_server: RedisServer,
+) -> None:
+    backend = await RedisBackend.open(redis_server.url)
+    try:
+        await backend.check_writable("node-a")
+        assert await backend.head("r") == 0
+        # No replica can acknowledge: Redis answers NOREPLICAS to every write, reads go on.
+        redis_server.command(b"CONFIG SET min-replicas-to-write 1")
+        with pytest.raises(BackendUnavailable, match="refuses writes"):
+            await backend.check_writable("node-a")
+        assert await backend.head("r") == 0
+        redis_server.command(b"CONFIG SET min-replicas-to-write 0")
+        await backend.check_writable("node-a")
+    finally:
+        await backend.close()

@@ -1,0 +1,52 @@
+"""/healthz tells the truth: degraded while the log refuses writes, though reads still work."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import UNIT, HubProcess, health
+from tests.redis_server import RedisServer
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path / "redis")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def status_within(hub: HubProcess, wanted: str, seconds: float) -> dict[str, object]:
+    deadline = time.monotonic() + seconds
+    while True:
+        said = await health(hub)
+        if said["status"] == wanted or time.monotonic() > deadline:
+            return said
+        await asyncio.sleep(0.2)
+
+
+async def test_health_is_degraded_while_redis_refuses_writes_and_ok_after(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    hub = HubProcess(tmp_path / "data")
+    hub.start("--backend", redis_server.url)
+    try:
+        assert (await health(hub))["status"] == "ok"
+        # No replica can acknowledge: every write is refused (NOREPLICAS), reads go on.
+        redis_server.command(b"CONFIG SET min-replicas-to-write 1")
+        said = await status_within(hub, "degraded", 5 * UNIT)
+        assert said["status"] == "degraded"
+        problems = said["problems"]
+        assert isinstance(problems, list)
+        assert any("refuses writes" in problem for problem in problems)
+        redis_server.command(b"CONFIG SET min-replicas-to-write 0")
+        assert (await status_within(hub, "ok", 5 * UNIT))["status"] == "ok"
+    finally:
+        hub.stop()
