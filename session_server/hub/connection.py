@@ -9,7 +9,7 @@ import logging
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..auth import actor_of, authenticate, secret_hash
-from ..backends.base import TokenRecord
+from ..backends.base import BackendUnavailable, TokenRecord
 from ..core.commands import COMMAND_TYPES, UnknownCommand, parse_command
 from ..core.plain import PlainError
 from ..core.state import Role
@@ -76,8 +76,13 @@ async def serve_screen(websocket: WebSocket, hub: Hub, send: SendMessage) -> Non
         return
     except WebSocketDisconnect:
         return
+    except BackendUnavailable as error:
+        # The log unreachable while checking the token: the client comes back later. One
+        # line, not a traceback: during an outage every reconnecting screen lands here.
+        log.warning("hello refused, the log is unreachable: %s", error)
+        await _close(websocket, Close.INTERNAL, "the hub cannot reach its log; retrying")
+        return
     except Exception:
-        # The log unreachable while checking the token, say: tell the client to come back.
         log.exception("failure while welcoming a connection")
         await _close(websocket, Close.INTERNAL, "internal error")
         return

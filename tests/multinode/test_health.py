@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from presidium_console.client import CommandRefused, ConnectionRefused
+from session_server.protocol.codes import Close
 from tests.conftest import UNIT, HubProcess, health
 from tests.redis_server import RedisServer
 
@@ -50,3 +52,34 @@ async def test_health_is_degraded_while_redis_refuses_writes_and_ok_after(
         assert (await status_within(hub, "ok", 5 * UNIT))["status"] == "ok"
     finally:
         hub.stop()
+
+
+async def test_during_an_outage_hellos_and_commands_are_refused_without_a_traceback(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    hub = HubProcess(tmp_path / "data")
+    hub.start("--backend", redis_server.url)
+    try:
+        tokens = hub.tokens()
+        presidium = hub.client(tokens.presidium)
+        await presidium.connect(timeout=10 * UNIT)
+        redis_server.kill()
+        with pytest.raises(CommandRefused) as refused:
+            await presidium.command("open_session")
+        assert refused.value.code == "not_durable"
+        for _ in range(5):
+            # Reconnecting screens: each hello is refused, and logged in one line.
+            board = hub.client(tokens.boards[0])
+            with pytest.raises(ConnectionRefused) as closed:
+                await board.connect(timeout=10 * UNIT)
+            assert closed.value.code == Close.INTERNAL
+        await presidium.close()
+        redis_server.start()
+        again = hub.client(tokens.boards[0])
+        await again.connect(timeout=10 * UNIT)
+        await again.close()
+    finally:
+        hub.stop()
+    printed = hub.log_path.read_text()
+    assert "hello refused, the log is unreachable" in printed
+    assert "Traceback" not in printed, printed
