@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import demo_pdfs as demo_pdfs_module
 from .auth import IssuedToken, issue_token
-from .backends.base import Backend
+from .backends.base import Backend, SeqConflict
 from .cards import Card
 from .core import commands as c
 from .core.decide import Actor
@@ -135,7 +135,12 @@ async def load_demo(
     if await backend.head(room_name) > 0:
         return None
     writer = await RoomWriter.open(room_name, backend, clock=wall_clock_ms)
-    await writer.create(DEMO_TITLE)
+    try:
+        await writer.create(DEMO_TITLE)
+    except SeqConflict:
+        # Another node, started at the same instant on the same log, is loading it: this
+        # one serves what that one writes, as every node follows the log.
+        return None
     presidium = Actor(Role.PRESIDIUM)
     secretariat = Actor(Role.SECRETARIAT)
     for title, presenter, minutes in AGENDA:

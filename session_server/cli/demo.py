@@ -23,6 +23,8 @@ async def run(args: argparse.Namespace, backend: Backend) -> int:
     if tokens is None:
         if token_file.exists():
             print(f"Demo congress {args.room!r} continues; its tokens are in {token_file}")
+        else:
+            print(f"Demo congress {args.room!r} is in the log already (another node loaded it)")
         return 0
     write_token_file(token_file, tokens)
     base_url = public_address(args)

@@ -83,3 +83,34 @@ async def test_during_an_outage_hellos_and_commands_are_refused_without_a_traceb
     printed = hub.log_path.read_text()
     assert "hello refused, the log is unreachable" in printed
     assert "Traceback" not in printed, printed
+
+
+async def test_three_nodes_started_at_once_on_an_empty_redis_all_serve_the_demo(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    nodes = [HubProcess(tmp_path / f"node{n}") for n in range(3)]
+    for node in nodes:
+        node.launch("--backend", redis_server.url)
+    try:
+        for node in nodes:
+            node.wait_ready()
+        loaded = [n for n in nodes if "Loaded the demo congress" in n.log_path.read_text()]
+        assert len(loaded) == 1, "exactly one node loads it; none exits"
+        deadline = time.monotonic() + 30 * UNIT
+        while True:
+            seqs = [
+                (await health(node))["rooms"].get("camau-2025", {}).get("seq") for node in nodes
+            ]
+            if len(set(seqs)) == 1 and seqs[0]:
+                break
+            assert time.monotonic() < deadline, seqs
+            await asyncio.sleep(0.2)
+        # Every node welcomes the tokens the loading node printed.
+        tokens = loaded[0].tokens()
+        for node in nodes:
+            board = node.client(tokens.boards[0])
+            await board.connect(timeout=10 * UNIT)
+            await board.close()
+    finally:
+        for node in nodes:
+            node.stop()
