@@ -30,6 +30,7 @@ import abc
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import msgpack
 
@@ -117,6 +118,17 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     async def head(self, room: str) -> int: ...
+
+    async def backup(self, target: Path) -> None:
+        """Copy the whole store, consistent at one instant, to `target`, while others write.
+
+        Only the embedded SQLite log can be copied this way; a Redis deployment keeps its
+        own AOF or RDB copies (docs/operations.md, "Backup and restore").
+        """
+        raise ValueError(
+            "this backend is backed up by its own server (for Redis: copy its AOF or RDB "
+            "file, see docs/operations.md)"
+        )
 
     @abc.abstractmethod
     async def check_writable(self, node: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import os
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
@@ -123,6 +124,21 @@ class SQLiteBackend(Backend):
     async def append(self, room: str, expected_seq: int, record: LogRecord) -> None:
         await self._run(self._append, room, expected_seq, record)
         self._bell(room).ring()
+
+    async def backup(self, target: Path) -> None:
+        await self._run(self._backup, target)
+
+    def _backup(self, target: Path) -> None:
+        # SQLite's online backup: a copy as of one instant, taken while the hub appends.
+        partial = target.with_name(f".{target.name}.partial")
+        partial.unlink(missing_ok=True)
+        copy = sqlite3.connect(partial)
+        try:
+            self.db.backup(copy)
+        finally:
+            copy.close()
+        partial.chmod(0o600)
+        os.replace(partial, target)
 
     async def check_writable(self, node: str) -> None:
         await self._run(self._check_writable, node)

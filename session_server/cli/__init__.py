@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..demo import DEMO_ROOM
 from ..private_files import private_directory, restrict_new_files
-from . import delegates, documents, serve, tokens
+from . import backup, delegates, documents, serve, tokens
 from .common import with_backend
 
 DESCRIPTION = """\
@@ -59,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     tokens.add_parser(commands)
     delegates.add_parser(commands)
     documents.add_parser(commands)
+    backup.add_parser(commands)
     return parser
 
 
@@ -72,14 +73,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     private_directory(args.data)
     if args.command == "serve":
         return serve.run(args)
-    action = {"tokens": tokens.run, "delegates": delegates.run, "documents": documents.run}
+    if args.command == "restore":
+        return backup.run_restore(args)
+    action = {
+        "tokens": tokens.run,
+        "delegates": delegates.run,
+        "documents": documents.run,
+        "backup": backup.run_backup,
+    }
     return asyncio.run(with_backend(args, action[args.command]))
 
 
 def _serve_by_default(args_list: list[str]) -> list[str]:
     """`congress --port 9000` means `congress serve --port 9000`: with no command named,
     the program's own options stay before `serve` and every other one goes after it."""
-    commands = {"serve", "tokens", "delegates", "documents", "-h", "--help"}
+    commands = {"serve", "tokens", "delegates", "documents", "backup", "restore", "-h", "--help"}
     own = {"--data", "--backend", "--room"}
     leading: list[str] = []
     rest: list[str] = []
