@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,16 +12,6 @@ from presidium_console.client import CommandRefused, ConnectionRefused
 from session_server.protocol.codes import Close
 from tests.conftest import UNIT, HubProcess, health
 from tests.redis_server import RedisServer
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path / "redis")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 async def status_within(hub: HubProcess, wanted: str, seconds: float) -> dict[str, object]:

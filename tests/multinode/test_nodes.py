@@ -22,16 +22,6 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path / "redis")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def nodes(tmp_path: Path, redis_server: RedisServer) -> Iterator[list[HubProcess]]:
     started: list[HubProcess] = []
     try:
