@@ -18,7 +18,7 @@ import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgpack
 import pytest
@@ -29,6 +29,10 @@ from session_server.auth import issue_token
 from session_server.backends.sqlite import SQLiteBackend
 from session_server.core.state import Role
 from session_server.demo import DEMO_ROOM
+
+if TYPE_CHECKING:
+    # tests.redis_server takes UNIT from here: imported where the fixture runs.
+    from tests.redis_server import RedisServer
 
 UNIT = float(os.environ.get("CONGRESS_TEST_TIME_UNIT", "1"))
 """Every timeout in the tests is a multiple of this; raise it on a slow machine."""
@@ -232,6 +236,20 @@ def demo_data(demo_template: Path, tmp_path: Path) -> Path:
 
 def copy_demo(template: Path, data_dir: Path) -> Path:
     return Path(shutil.copytree(template, data_dir))
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A real redis-server of the test's own, on a free port: tests kill, freeze and
+    reconfigure it. (The backends' contract suite shares one per module instead.)"""
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(tmp_path / "redis")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

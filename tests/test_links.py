@@ -46,10 +46,10 @@ def test_every_relative_link_stays_inside_the_repo_and_exists(path: Path) -> Non
 
 def test_a_link_outside_the_repo_is_caught(tmp_path: Path) -> None:
     page = ROOT / "docs" / "architecture.md"
-    sample = "See [the design](../../shared/ARCHITECTURE.md) and [ok](protocol.md)."
+    sample = "See [the design](../../outside/DESIGN.md) and [ok](protocol.md)."
     copy = tmp_path / "page.md"
     copy.write_text(sample, encoding="utf-8")
     targets = relative_links(copy)
-    assert targets == ["../../shared/ARCHITECTURE.md", "protocol.md"]
+    assert targets == ["../../outside/DESIGN.md", "protocol.md"]
     outside = (page.parent / targets[0]).resolve()
     assert not outside.is_relative_to(ROOT)

@@ -8,6 +8,7 @@ import contextlib
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from ..documents.render import RenderLimits
 from ..documents.store import DocumentLimits
@@ -18,8 +19,12 @@ from ..logs import keep_tokens_out
 from . import demo
 from .common import public_address, with_backend
 
+Flags = tuple[tuple[str, str, str], ...]
+"""(flag, the limit's field, what it means) for limits given in seconds."""
+
+
 # Timing limits an operator (or a test) may want to change from the command line.
-_TIMING_FLAGS = (
+_TIMING_FLAGS: Flags = (
     ("--ping-interval", "heartbeat_interval", "seconds between heartbeat pings to every screen"),
     ("--ping-timeout", "heartbeat_timeout", "seconds to wait for a heartbeat's answer"),
     ("--hello-timeout", "hello_timeout", "seconds a new connection has to say hello"),
@@ -27,7 +32,7 @@ _TIMING_FLAGS = (
     ("--revocation-check", "revocation_check", "seconds between re-checks of connected tokens"),
 )
 
-_HTTP_FLAGS = (
+_HTTP_FLAGS: Flags = (
     ("--header-timeout", "header_seconds", "seconds a connection has to send a request's headers"),
     ("--body-timeout", "body_seconds", "seconds a request's small body has to arrive, all of it"),
 )
@@ -62,14 +67,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="extra origin allowed to open the websocket (repeatable)",
     )
     defaults = Limits()
-    for flag, limit, meaning in _TIMING_FLAGS:
-        parser.add_argument(
-            flag,
-            type=float,
-            default=getattr(defaults, limit),
-            metavar="SECONDS",
-            help=f"{meaning} (%(default)s)",
-        )
+    _add_seconds(parser, _TIMING_FLAGS, defaults)
     parser.add_argument(
         "--sockets-per-token",
         type=int,
@@ -97,15 +95,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="render pages on first view only, not in the background at start",
     )
-    http = HttpLimits()
-    for flag, limit, meaning in _HTTP_FLAGS:
-        parser.add_argument(
-            flag,
-            type=float,
-            default=getattr(http, limit),
-            metavar="SECONDS",
-            help=f"{meaning} (%(default)s)",
-        )
+    _add_seconds(parser, _HTTP_FLAGS, HttpLimits())
     parser.add_argument(
         "--certfile",
         type=Path,
@@ -116,6 +106,22 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--keyfile", type=Path, metavar="FILE", help="the certificate's private key (PEM)"
     )
     parser.add_argument("--log-level", default="info", help="uvicorn log level (%(default)s)")
+
+
+def _add_seconds(parser: argparse.ArgumentParser, flags: Flags, defaults: object) -> None:
+    for flag, limit, meaning in flags:
+        parser.add_argument(
+            flag,
+            type=float,
+            default=getattr(defaults, limit),
+            metavar="SECONDS",
+            help=f"{meaning} (%(default)s)",
+        )
+
+
+def _chosen(args: argparse.Namespace, flags: Flags) -> dict[str, Any]:
+    """The limits `flags` set, by field name, as given on the command line."""
+    return {limit: getattr(args, flag[2:].replace("-", "_")) for flag, limit, _ in flags}
 
 
 def _public_url(text: str) -> str:
@@ -135,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_demo:
         asyncio.run(with_backend(args, demo.run))
     limits = Limits(
-        **{limit: getattr(args, flag[2:].replace("-", "_")) for flag, limit, _ in _TIMING_FLAGS},
+        **_chosen(args, _TIMING_FLAGS),
         sockets_per_token=args.sockets_per_token,
     )
     extra = [o for o in os.environ.get("CONGRESS_ALLOWED_ORIGINS", "").split(",") if o]
@@ -152,9 +158,7 @@ def run(args: argparse.Namespace) -> int:
             max_file_bytes=int(args.max_document_mb * 2**20),
             render=RenderLimits(render_seconds=args.render_timeout),
         ),
-        http=HttpLimits(
-            **{limit: getattr(args, flag[2:].replace("-", "_")) for flag, limit, _ in _HTTP_FLAGS}
-        ),
+        http=HttpLimits(**_chosen(args, _HTTP_FLAGS)),
         prerender=not args.no_prerender,
     )
     print(f"Hub:        {public}/")

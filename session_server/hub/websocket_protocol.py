@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Coroutine
 from typing import Any
 
 from uvicorn._types import ASGIReceiveEvent, ASGISendEvent
@@ -80,12 +81,15 @@ class HubWebSocketProtocol(WebSocketsSansIOProtocol):
         self._feed()
         return message
 
-    async def send(self, message: ASGISendEvent) -> None:
+    def send(self, message: ASGISendEvent) -> Coroutine[Any, Any, None]:
+        # Not a coroutine of its own: every frame of every broadcast passes here, and only
+        # a close needs more than uvicorn's own send.
+        if message["type"] == "websocket.close" and message.get("code") in ABORTED_CLOSES:
+            return self._send_and_abort(message)
+        return super().send(message)
+
+    async def _send_and_abort(self, message: ASGISendEvent) -> None:
         await super().send(message)
-        if (
-            message["type"] == "websocket.close"
-            and message.get("code") in ABORTED_CLOSES
-            and not self.transport.is_closing()
-        ):
+        if not self.transport.is_closing():
             self._unparsed.clear()
             self.transport.close()
