@@ -122,12 +122,12 @@ class Backend(abc.ABC):
     async def backup(self, target: Path) -> None:
         """Copy the whole store, consistent at one instant, to `target`, while others write.
 
-        Only the embedded SQLite log can be copied this way; a Redis deployment keeps its
-        own AOF or RDB copies (docs/operations.md, "Backup and restore").
+        Only the embedded SQLite log can be copied this way; any backend is exported with
+        `congress export` (docs/operations.md, "Backup and restore").
         """
         raise ValueError(
-            "this backend is backed up by its own server (for Redis: copy its AOF or RDB "
-            "file, see docs/operations.md)"
+            "only the SQLite log is copied by `congress backup`; use `congress export FILE`, "
+            "which works on every backend (see docs/operations.md)"
         )
 
     @abc.abstractmethod
@@ -171,6 +171,30 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     async def close(self) -> None: ...
+
+    # ---- export and restore (`congress export`, `congress restore`)
+
+    async def all_tokens(self) -> list[TokenRecord]:
+        """Every token of every room with a log, as stored (hashes, never secrets)."""
+        tokens = [t for room in await self.rooms() for t in await self.list_tokens(room)]
+        return sorted(tokens, key=lambda t: (t.created_at, t.token_id))
+
+    async def is_empty(self) -> bool:
+        """No room and no token: a restore may write here without replacing anything."""
+        return not await self.rooms() and not await self.all_tokens()
+
+    async def erase(self) -> int:
+        """Delete the whole congress (`congress restore --force`); the number of keys gone."""
+        raise ValueError("this backend is replaced as a file, not emptied in place")
+
+    async def append_many(self, room: str, records: list[LogRecord]) -> None:
+        """Append `records` (consecutive seqs) to `room` with the checks of `append`.
+
+        A restore writes a whole log at once; backends override this to write it in one
+        transaction or one round trip instead of one synced write per record.
+        """
+        for record in records:
+            await self.append(room, record.seq, record)
 
 
 def encode_record(record: LogRecord) -> bytes:

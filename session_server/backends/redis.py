@@ -458,6 +458,64 @@ class RedisBackend(Backend):
         data = await self._call(self.client.get(_blob(sha256)))
         return None if data is None else bytes(data)
 
+    # ---- export and restore
+
+    async def all_tokens(self) -> list[TokenRecord]:
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.hgetall(_TOKENS)
+            pipe.hgetall(_REVOKED)
+            bodies, revocations = await self._call(pipe.execute())
+        tokens = [self._token(body, revocations.get(token_id)) for token_id, body in bodies.items()]
+        return sorted(tokens, key=lambda t: (t.created_at, t.token_id))
+
+    async def is_empty(self) -> bool:
+        # Any key of the congress but a node's health probe: a restore must not mix logs.
+        cursor = 0
+        while True:
+            cursor, keys = await self._call(self.client.scan(cursor, match="congress:*", count=500))
+            if any(not _text(k).startswith("congress:health:") for k in keys):
+                return False
+            if cursor == 0:
+                return True
+
+    async def erase(self) -> int:
+        """Delete every key of the congress (`congress restore --force`, the nodes stopped)."""
+        erased = 0
+        cursor = 0
+        while True:
+            cursor, keys = await self._call(self.client.scan(cursor, match="congress:*", count=500))
+            if keys:
+                erased += int(await self._call(self.client.unlink(*keys)))
+            if cursor == 0:
+                return erased
+
+    async def append_many(self, room: str, records: list[LogRecord]) -> None:
+        # Pipelined, 500 at a time: Redis syncs its AOF once per batch it answers, not once
+        # per record, and each append still runs the script that checks its seq and origin.
+        keys = [_log(room), _origins(room), _ROOMS]
+        for start in range(0, len(records), 500):
+            async with self.client.pipeline(transaction=False) as pipe:
+                for record in records[start : start + 500]:
+                    args: list[bytes | str | int] = [
+                        record.seq,
+                        encode_record(record),
+                        record.origin or "",
+                        room,
+                        "",
+                    ]
+                    await self._append_script(keys=keys, args=args, client=pipe)
+                if self.replicas:
+                    pipe.wait(self.replicas, self.wait_ms)
+                answers = await self._call(pipe.execute())
+            if self.replicas and answers.pop() < self.replicas:
+                raise BackendUnavailable(f"the replicas did not confirm room {room!r}")
+            for outcome in answers:
+                status = _text(outcome[0])
+                if status == "duplicate":
+                    raise DuplicateOrigin("", int(outcome[1]))
+                if status == "conflict":
+                    raise SeqConflict(room, int(outcome[1]))
+
     async def close(self) -> None:
         # Reads of cancelled tails end within block_ms; closing the pool under one that is
         # still connecting would leave its socket open for the collector to find.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..demo import DEMO_ROOM
 from ..private_files import private_directory, restrict_new_files
-from . import backup, delegates, documents, serve, tokens
+from . import backup, delegates, documents, export, serve, tokens
 from .common import with_backend
 
 DESCRIPTION = """\
@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     delegates.add_parser(commands)
     documents.add_parser(commands)
     backup.add_parser(commands)
+    export.add_parser(commands)
     return parser
 
 
@@ -80,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "delegates": delegates.run,
         "documents": documents.run,
         "backup": backup.run_backup,
+        "export": export.run,
     }
     return asyncio.run(with_backend(args, action[args.command]))
 
@@ -87,7 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _serve_by_default(args_list: list[str]) -> list[str]:
     """`congress --port 9000` means `congress serve --port 9000`: with no command named,
     the program's own options stay before `serve` and every other one goes after it."""
-    commands = {"serve", "tokens", "delegates", "documents", "backup", "restore", "-h", "--help"}
+    commands = {"serve", "tokens", "delegates", "documents", "backup", "restore", "export"}
+    commands |= {"-h", "--help"}
     own = {"--data", "--backend", "--room"}
     leading: list[str] = []
     rest: list[str] = []

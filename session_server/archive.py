@@ -1,0 +1,223 @@
+"""The export archive: a tar of logs, token hashes and documents' files, checked by its manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import tarfile
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgpack
+
+from .backends.base import TokenRecord
+from .core.state import Role
+
+FORMAT = "paperless-congress-export"
+VERSION = 1
+"""Raised when the archive's layout changes; a restore refuses a version it does not know."""
+MANIFEST = "manifest.json"
+
+FULL = "full"
+REHEARSAL_TO_LIVE = "rehearsal-to-live"
+
+
+class DamagedArchive(ValueError):
+    """The file is not an export archive, or one of its parts is not what the manifest says."""
+
+
+@dataclass(frozen=True, slots=True)
+class RoomLog:
+    """A room's records 1..last_seq, each `(seq, body)` with the body as the backend stores it."""
+
+    name: str
+    records: tuple[tuple[int, bytes], ...]
+    state_sha256: str
+    """SHA-256 of the canonical state after the last record (`replay.state_bytes`)."""
+
+    @property
+    def last_seq(self) -> int:
+        return self.records[-1][0] if self.records else 0
+
+
+@dataclass(frozen=True, slots=True)
+class Congress:
+    """Everything a hub needs to serve a congress again; blobs by their SHA-256."""
+
+    kind: str
+    source_backend: str
+    created_at: str
+    state_format: int
+    rooms: tuple[RoomLog, ...]
+    tokens: tuple[TokenRecord, ...]
+    blobs: dict[str, bytes] = field(default_factory=dict)
+
+
+def pack(congress: Congress) -> bytes:
+    """The archive's bytes: the manifest first, then each part it names with its SHA-256.
+
+    An uncompressed tar (the PDFs are compressed already), readable with `tar tf` by an
+    operator; part names never carry a room's name, which may hold any character.
+    """
+    parts: dict[str, bytes] = {}
+    rooms = []
+    for number, room in enumerate(congress.rooms, start=1):
+        name = f"rooms/{number:04d}.msgpack"
+        parts[name] = msgpack.packb([list(r) for r in room.records], use_bin_type=True)
+        rooms.append(
+            {
+                "name": room.name,
+                "part": name,
+                "last_seq": room.last_seq,
+                "records": len(room.records),
+                "state_sha256": room.state_sha256,
+            }
+        )
+    parts["tokens.msgpack"] = msgpack.packb(
+        [_token_to_plain(t) for t in congress.tokens], use_bin_type=True
+    )
+    for sha256, data in sorted(congress.blobs.items()):
+        parts[f"blobs/{sha256}.pdf"] = data
+    manifest = {
+        "format": FORMAT,
+        "version": VERSION,
+        "kind": congress.kind,
+        "source_backend": congress.source_backend,
+        "created_at": congress.created_at,
+        "state_format": congress.state_format,
+        "rooms": rooms,
+        "tokens": len(congress.tokens),
+        "parts": {
+            name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+            for name, data in parts.items()
+        },
+    }
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        _add(tar, MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+        for name, data in parts.items():
+            _add(tar, name, data)
+    return out.getvalue()
+
+
+def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.mode = 0o600
+    tar.addfile(info, io.BytesIO(data))
+
+
+def is_archive(head: bytes) -> bool:
+    """Whether a file's first bytes look like a tar (an SQLite backup starts otherwise)."""
+    return len(head) >= 262 and head[257:262] == b"ustar"
+
+
+def unpack(data: bytes) -> Congress:
+    """The congress in an archive, every part checked against the manifest; `DamagedArchive`."""
+    parts = _members(data)
+    raw_manifest = parts.pop(MANIFEST, None)
+    if raw_manifest is None:
+        raise DamagedArchive("no manifest.json: not an export of `congress export`")
+    try:
+        manifest = json.loads(raw_manifest.decode("utf-8"))
+    except ValueError as error:
+        raise DamagedArchive(f"manifest.json is not readable JSON ({error})") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise DamagedArchive("manifest.json is not the manifest of a congress export")
+    if manifest.get("version") != VERSION:
+        raise DamagedArchive(
+            f"export format version {manifest.get('version')!r}; this release reads {VERSION}"
+        )
+    listed = _field(manifest, "parts", dict)
+    if set(listed) != set(parts):
+        missing = sorted(set(listed) - set(parts))
+        extra = sorted(set(parts) - set(listed))
+        raise DamagedArchive(f"parts missing {missing} or not in the manifest {extra}")
+    for name, expected in listed.items():
+        actual = hashlib.sha256(parts[name]).hexdigest()
+        if not isinstance(expected, dict) or expected.get("sha256") != actual:
+            raise DamagedArchive(f"{name} does not match its SHA-256 in the manifest")
+    try:
+        rooms = tuple(
+            RoomLog(
+                name=str(room["name"]),
+                records=tuple(
+                    (int(seq), bytes(body))
+                    for seq, body in msgpack.unpackb(parts[room["part"]], raw=False)
+                ),
+                state_sha256=str(room["state_sha256"]),
+            )
+            for room in _field(manifest, "rooms", list)
+        )
+        tokens = tuple(
+            _token_from_plain(t) for t in msgpack.unpackb(parts["tokens.msgpack"], raw=False)
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise DamagedArchive(f"a part does not hold what the manifest says ({error})") from None
+    blobs = {
+        name.removeprefix("blobs/").removesuffix(".pdf"): body
+        for name, body in parts.items()
+        if name.startswith("blobs/")
+    }
+    for sha256, body in blobs.items():
+        if hashlib.sha256(body).hexdigest() != sha256:
+            raise DamagedArchive(f"blobs/{sha256}.pdf is not the file its name says")
+    return Congress(
+        kind=str(manifest.get("kind")),
+        source_backend=str(manifest.get("source_backend")),
+        created_at=str(manifest.get("created_at")),
+        state_format=int(manifest.get("state_format", 0)),
+        rooms=rooms,
+        tokens=tokens,
+        blobs=blobs,
+    )
+
+
+def _members(data: bytes) -> dict[str, bytes]:
+    """Every regular file in the tar, read into memory: nothing is extracted to disk."""
+    found: dict[str, bytes] = {}
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
+            for member in tar:
+                if not member.isfile() or member.name in found:
+                    raise DamagedArchive(f"unexpected entry {member.name!r}")
+                handle = tar.extractfile(member)
+                assert handle is not None
+                found[member.name] = handle.read()
+    except (tarfile.TarError, EOFError, OSError) as error:
+        raise DamagedArchive(f"the archive is cut short or damaged ({error})") from None
+    return found
+
+
+def _field(manifest: dict[str, Any], name: str, kind: type) -> Any:
+    value = manifest.get(name)
+    if not isinstance(value, kind):
+        raise DamagedArchive(f"manifest.json has no {name}")
+    return value
+
+
+def _token_to_plain(token: TokenRecord) -> dict[str, Any]:
+    return {
+        "token_id": token.token_id,
+        "secret_hash": token.secret_hash,
+        "room": token.room,
+        "role": token.role.value,
+        "delegate_id": token.delegate_id,
+        "label": token.label,
+        "created_at": token.created_at,
+        "revoked_at": token.revoked_at,
+    }
+
+
+def _token_from_plain(data: dict[str, Any]) -> TokenRecord:
+    return TokenRecord(
+        token_id=str(data["token_id"]),
+        secret_hash=str(data["secret_hash"]),
+        room=str(data["room"]),
+        role=Role(data["role"]),
+        delegate_id=None if data["delegate_id"] is None else str(data["delegate_id"]),
+        label=str(data["label"]),
+        created_at=int(data["created_at"]),
+        revoked_at=None if data["revoked_at"] is None else int(data["revoked_at"]),
+    )
