@@ -59,6 +59,17 @@ def preparation(state: RoomState) -> list[tuple[Actor, c.Command]]:
                     ),
                 )
             )
+        last = doc.versions[-1] if doc.versions else None
+        if last is not None and (doc.access, doc.pages) != (last.access, last.pages):
+            # Changed after its last file by a registration without one.
+            steps.append(
+                (
+                    SECRETARIAT,
+                    c.RegisterDocument(
+                        document_id=doc.id, title=doc.title, access=doc.access, pages=doc.pages
+                    ),
+                )
+            )
     for delegate in state.delegates.values():
         steps.append(
             (

@@ -135,6 +135,15 @@ def _restore_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fold_wal(path: Path) -> None:
+    """Move the write-ahead log into the file itself: only the file is renamed into place."""
+    db = sqlite3.connect(path)
+    try:
+        db.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        db.close()
+
+
 def _remove_log(target: Path) -> None:
     for stale in (
         target,
@@ -183,6 +192,7 @@ async def _restore_archive(args: argparse.Namespace, congress: Congress) -> int:
                 await write_congress(congress, backend)
             finally:
                 await backend.close()
+            _fold_wal(partial)
             _remove_log(target)
             os.replace(partial, target)
             tighten(target)

@@ -16,11 +16,14 @@ from typing import Any
 import pytest
 
 from presidium_console.client import CongressClient, ConnectionRefused
-from session_server.backends.base import Backend
+from session_server.backends.base import Backend, DuplicateOrigin, LogRecord, SeqConflict
 from session_server.backends.redis import RedisBackend
 from session_server.backends.sqlite import SQLiteBackend
-from session_server.core.state import ItemStatus, RoomState, SessionStatus
+from session_server.core import events as e
+from session_server.core import replay
+from session_server.core.state import Access, ItemStatus, PageSize, RoomState, SessionStatus
 from session_server.demo import DEMO_ROOM
+from session_server.rehearsal import build_live_room
 from session_server.transfer import read_room, rebuild, state_sha256
 from tests.conftest import UNIT, Clients, DemoTokens, HubProcess, cli
 from tests.documents.pdfs import a4_pdf
@@ -422,3 +425,80 @@ async def test_rehearsal_to_live_keeps_the_preparation_and_drops_the_session(
         assert status == 200
     finally:
         live.stop()
+
+
+async def test_the_live_room_is_the_rehearsals_preparation_in_every_detail(
+    tmp_path: Path,
+) -> None:
+    """Items moved and removed, a document with versions under two accesses and a change
+    made without a file: the fresh log prepares exactly the rehearsal's congress."""
+    sizes = (PageSize(595, 842),)
+    rehearsal = replay.replay(
+        DEMO_ROOM,
+        enumerate(
+            [
+                [e.RoomCreated(title="Hội nghị tổng duyệt")],
+                [e.AgendaItemAdded("item-1", "Khai mạc", "Đoàn Chủ tịch", 20, 0)],
+                [e.AgendaItemAdded("item-2", "Bỏ", "", 5, 1)],
+                [e.AgendaItemAdded("item-3", "Thảo luận", "Đoàn Thư ký", 60, 2)],
+                [e.AgendaItemRemoved("item-2")],
+                [e.AgendaItemMoved("item-3", 0)],
+                [e.DocumentRegistered("nq", "Nghị quyết", Access.PRESIDIUM, 1, 1, "a" * 64, sizes)],
+                [e.DocumentRegistered("nq", "Nghị quyết", Access.DELEGATES, 1, 2, "a" * 64, sizes)],
+                [e.DocumentRegistered("nq", "Nghị quyết", Access.PUBLIC, 1, 3, "b" * 64, sizes)],
+                [e.DocumentRegistered("nq", "Nghị quyết (bản cuối)", Access.DELEGATES, 1)],
+                [e.DocumentRegistered("so-do", "Sơ đồ hội trường", Access.PUBLIC, 2)],
+                [e.DelegateRegistered("DB001", "Lê Văn An", "Đoàn A", "A01")],
+                [e.SessionStatusChanged(SessionStatus.IN_SESSION, 1)],
+                [e.ItemOpened("item-3")],
+                [e.DelegateCheckedIn("DB001", 2)],
+                [e.TokenRevoked("tk-00000001")],
+            ],
+            start=1,
+        ),
+    )
+    backend = await SQLiteBackend.open(tmp_path / "live.db")
+    try:
+        await build_live_room(rehearsal, backend, clock=lambda: 1_000)
+        live = await state_at(backend, await backend.head(DEMO_ROOM))
+    finally:
+        await backend.close()
+    assert [(i.title, i.planned_minutes) for i in live.agenda] == [
+        ("Thảo luận", 60),
+        ("Khai mạc", 20),
+    ]
+    nq = live.document("nq")
+    assert nq is not None
+    assert (nq.title, nq.access) == ("Nghị quyết (bản cuối)", Access.DELEGATES)
+    assert [(v.version, v.sha256[0], v.access) for v in nq.versions] == [
+        (1, "a", Access.PRESIDIUM),
+        (2, "a", Access.DELEGATES),
+        (3, "b", Access.PUBLIC),
+    ]
+    assert live.delegates == rehearsal.delegates
+    assert live.revoked_tokens == {"tk-00000001"}
+    assert live.status is SessionStatus.NOT_STARTED
+    assert not live.present
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+async def test_a_whole_log_is_appended_only_after_its_head_and_each_origin_once(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    def record(seq: int, origin: str | None = None) -> LogRecord:
+        return LogRecord(seq, seq, (e.RoomCreated(title="x"),), "system", origin)
+
+    async with contextlib.AsyncExitStack() as stack:
+        if kind == "sqlite":
+            backend = await stack.enter_async_context(sqlite_log(tmp_path))
+        else:
+            server = request.getfixturevalue("redis_server")
+            backend = await stack.enter_async_context(redis_log(server))
+        assert await backend.is_empty()
+        await backend.append_many("r", [record(1, "a"), record(2, "b")])
+        with pytest.raises(SeqConflict):
+            await backend.append_many("r", [record(4)])
+        with pytest.raises(DuplicateOrigin):
+            await backend.append_many("r", [record(3, "a")])
+        assert [r.seq for r in await backend.read("r", 0)] == [1, 2]
+        assert not await backend.is_empty()
