@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,10 @@ from .documents.store import DocumentLimits, DocumentStore, StoredFile
 from .http_guard import HttpLimits, RequestGuard
 from .hub.connection import serve_screen
 from .hub.node import Hub, Limits
+from .hub.websocket_protocol import FRAMES_EXTENSION
+from .protocol.codes import Close
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -133,7 +138,13 @@ def create_app(settings: Settings) -> ASGIApp:
         # send in more coroutines, and a page turn is one send per screen in the hall.
         if scope["type"] == "websocket" and scope["path"] == "/ws":
             websocket = WebSocket(scope, receive, send)
-            await serve_screen(websocket, starlette.state.hub, send)
+            sink = (scope.get("extensions") or {}).get(FRAMES_EXTENSION, {}).get("sink")
+            if sink is None:
+                # Another ASGI server: the screens need the hub's own WebSocket protocol.
+                log.error("/ws needs `congress serve` (its WebSocket protocol); refused")
+                await websocket.close(code=Close.INTERNAL)
+                return
+            await serve_screen(websocket, starlette.state.hub, sink)
         else:
             await guarded(scope, receive, send)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -19,7 +20,7 @@ from ..protocol.messages import CommandMessage, Hello, Ping, ProtocolError, Sync
 from ..writer import Accepted, Outcome
 from .node import Hub
 from .room import Room
-from .screen import Screen, SendMessage
+from .screen import Screen, Sink
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +58,11 @@ class _TokenBucket:
         return False
 
 
-async def serve_screen(websocket: WebSocket, hub: Hub, send: SendMessage) -> None:
+async def serve_screen(websocket: WebSocket, hub: Hub, sink: Sink) -> None:
     """Run one connection to its end; nothing it sends can disturb another connection.
 
-    `send` is the server's own ASGI send for this socket: frames go to it directly, not
-    through Starlette's per-call state checks, which cost more than the write itself
+    `sink` is the socket's own WebSocket protocol: frames go to its transport whole, not
+    through ASGI's send, whose framing and checks per call cost more than the write itself
     when one page turn goes out to thousands of screens.
     """
     if not hub.origin_allowed(websocket.headers.get("origin"), websocket.headers.get("host")):
@@ -70,7 +71,7 @@ async def serve_screen(websocket: WebSocket, hub: Hub, send: SendMessage) -> Non
         return
     await websocket.accept()
     try:
-        room, screen, hello, token = await _welcome(websocket, hub, send)
+        room, screen, hello, token = await _welcome(websocket, hub, sink)
     except _Refused as refused:
         await _close(websocket, refused.code, refused.reason)
         return
@@ -88,28 +89,26 @@ async def serve_screen(websocket: WebSocket, hub: Hub, send: SendMessage) -> Non
         return
     room.attach(screen, hello.last_seq)
     hub.admit(screen)
-    writer = screen.start()
     reader = asyncio.create_task(_read(websocket, hub, room, screen, token))
     code: int | None = None
     try:
-        done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
-        if writer in done:
-            code = writer.result()
+        ends: set[asyncio.Future[Any]] = {reader, screen.closed}
+        await asyncio.wait(ends, return_when=asyncio.FIRST_COMPLETED)
+        if screen.closed.done():
+            code = screen.closed.result()
         else:
             code = reader.result()
             # Let the last error frame reach the client before the close says why.
             screen.close(code, flush=True)
-            await asyncio.wait({writer}, timeout=_CLOSE_WAIT)
+            await asyncio.wait({screen.closed}, timeout=_CLOSE_WAIT)
     except (WebSocketDisconnect, OSError, RuntimeError):
         code = None
     finally:
         room.detach(screen)
         hub.release(screen)
-        for task in (reader, writer):
-            task.cancel()
-        for task in (reader, writer):
-            with contextlib.suppress(BaseException):
-                await task
+        reader.cancel()
+        with contextlib.suppress(BaseException):
+            await reader
     if code is not None:
         await _close(websocket, code, "")
 
@@ -131,7 +130,7 @@ async def _receive(websocket: WebSocket) -> bytes | str:
 
 
 async def _welcome(
-    websocket: WebSocket, hub: Hub, send: SendMessage
+    websocket: WebSocket, hub: Hub, sink: Sink
 ) -> tuple[Room, Screen, Hello, TokenRecord]:
     try:
         async with asyncio.timeout(hub.limits.hello_timeout):
@@ -162,12 +161,12 @@ async def _welcome(
         raise _Refused(Close.UNKNOWN_ROOM, "no such room")
     limits = hub.limits
     screen = Screen(
-        send,
+        sink,
         audience=token.role,
         token_id=token.token_id,
         secret_hash=token.secret_hash,
         delegate_id=token.delegate_id,
-        snapshot=lambda: room.snapshot_frame(token.role),
+        snapshot=lambda: room.snapshot_wire(token.role),
         max_queue=limits.max_queue,
         max_queue_bytes=limits.max_queue_bytes,
         send_timeout=limits.send_timeout,

@@ -37,7 +37,7 @@ class Limits:
     """... or bytes. Frames are shared between screens, so many stuck screens pin the same
     frames: memory stays within about this much however many there are."""
     send_timeout: float = 30.0
-    """Seconds one frame may wait on a socket that does not drain before it is closed (4008).
+    """Seconds a socket may stay full, draining nothing, before it is closed (4008).
     The watchdog checks every second."""
     hello_timeout: float = 10.0
     """Seconds a new connection has to send its hello (else 4000)."""

@@ -19,7 +19,7 @@ from ..core.state import Role, RoomState
 from ..protocol import messages
 from ..protocol.codes import Close
 from ..writer import Outcome, RoomWriter
-from .screen import Outgoing, Screen
+from .screen import Outgoing, Screen, framed
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,7 @@ class Room:
         self.screens: dict[Role, set[Screen]] = {v: set() for v in VIEWS}
         self.delegate_screens: dict[str, set[Screen]] = {}
         self._snapshots: dict[Role, bytes] = {}
+        """Each view's snapshot at the current seq, as a whole frame, made when first asked."""
         self._tail_task: asyncio.Task[None] | None = None
         self._snapshot_saves: set[asyncio.Task[None]] = set()
 
@@ -179,10 +180,10 @@ class Room:
         """Keep the frame for resumes, within both the count and the byte budget."""
         kept = self.sent[view]
         kept.append(sent)
-        self._sent_bytes[view] += len(sent.outgoing.frame)
+        self._sent_bytes[view] += len(sent.outgoing.wire)
         while len(kept) > self.history or self._sent_bytes[view] > self.history_bytes:
             gone = kept.popleft()
-            self._sent_bytes[view] -= len(gone.outgoing.frame)
+            self._sent_bytes[view] -= len(gone.outgoing.wire)
             self.resume_floor[view] = gone.seq
 
     def _send_personal(self, delegate_id: str) -> None:
@@ -205,12 +206,14 @@ class Room:
 
     # ---- screens
 
-    def snapshot_frame(self, audience: Role) -> bytes:
+    def snapshot_wire(self, audience: Role) -> bytes:
+        """The audience's snapshot as a whole frame: built once per seq, however many ask."""
         view = VIEW_OF[audience]
-        frame = self._snapshots.get(view)
-        if frame is None:
-            frame = self._snapshots[view] = messages.snapshot(self.state.seq, self.views[view])
-        return frame
+        wire = self._snapshots.get(view)
+        if wire is None:
+            wire = framed(messages.snapshot(self.state.seq, self.views[view]))
+            self._snapshots[view] = wire
+        return wire
 
     def personal_frame(self, delegate_id: str) -> bytes:
         return messages.you(self.state.seq, personal(self.state, delegate_id))

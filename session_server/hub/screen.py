@@ -1,12 +1,15 @@
-"""One connected screen: a bounded outgoing queue and the one task that writes it to the socket."""
+"""One connected screen: a state machine writing shared, pre-framed frames to its socket."""
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Generator, MutableMapping
-from typing import Any
+from collections.abc import Callable
+from typing import Protocol
+
+from websockets.frames import Frame, Opcode
 
 from ..core.state import Role
 from ..protocol.codes import Close
@@ -14,83 +17,79 @@ from ..protocol.codes import Close
 log = logging.getLogger(__name__)
 
 
-SendMessage = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-"""The server's ASGI `send`: takes a `websocket.send` message."""
+def framed(payload: bytes) -> bytes:
+    """The whole WebSocket frame for one binary message, as a server sends it (unmasked).
+
+    Server frames are never masked, so every socket of an audience is sent exactly these
+    bytes: a broadcast is framed once, not once per socket.
+    """
+    return Frame(Opcode.BINARY, payload).serialize(mask=False)
+
+
+class Sink(Protocol):
+    """The socket a screen writes to: the hub's WebSocket protocol (or a test's stand-in).
+
+    It tells its screen when the socket's buffer fills (`Screen.paused`), drains
+    (`Screen.resumed`) and when the connection is lost (`Screen.lost`).
+    """
+
+    def write_frame(self, frame: bytes) -> None:
+        """Hand a whole frame to the transport; dropped if the socket is closing."""
+
+    def can_write(self) -> bool:
+        """Whether the transport takes more now (its buffer is under the high-water mark)."""
+        ...
+
+    def follow(self, screen: Screen) -> None:
+        """Call this screen's `paused`, `resumed` and `lost` from now on."""
 
 
 class Outgoing:
-    """A frame on its way out. One instance is shared by every screen a broadcast goes to.
+    """A frame on its way out. One instance is shared by every screen a broadcast goes to."""
 
-    It holds the ASGI message too, built once: the server only reads it, so thousands of
-    sockets can be handed the same dict instead of one new dict each.
-    """
+    __slots__ = ("droppable", "wire")
 
-    __slots__ = ("droppable", "frame", "message")
-
-    def __init__(self, frame: bytes, droppable: bool = True) -> None:
-        self.frame = frame
+    def __init__(self, payload: bytes, droppable: bool = True) -> None:
+        self.wire = framed(payload)
         # A broadcast may be dropped in favour of a fresh snapshot; an answer to this
         # client (welcome, ack, error, pong, you) may not.
         self.droppable = droppable
-        self.message: dict[str, Any] = {"type": "websocket.send", "bytes": frame}
+
+
+class State(enum.Enum):
+    OPEN = "open"
+    """Nothing waits: a frame goes straight to the socket's transport."""
+    BACKED_UP = "backed_up"
+    """The socket's buffer is full: frames wait in the queue, by reference, in order."""
+    RESYNCING = "resyncing"
+    """Backed up, and a fresh snapshot waits in the queue: broadcasts are left out."""
+    CLOSING = "closing"
+    """A close is decided; the answers still queued go out first, then it is closed."""
+    CLOSED = "closed"
+    """Done: `closed` holds the close code to send (None when the peer is gone)."""
 
 
 # Stands in the queue where a fresh snapshot is to be written.
 _SNAPSHOT = Outgoing(b"", droppable=False)
 
-
-async def _awaiting(awaitable: Awaitable[None]) -> None:
-    await awaitable
-
-
-class _Resume:
-    """Awaiting it resumes a coroutine that already ran up to its first suspension.
-
-    The writer task takes over a send that `offer` started itself and that had to wait
-    (the socket's buffer was full); it passes the future the send waits on to the event
-    loop, exactly as `await` would have.
-    """
-
-    __slots__ = ("_coroutine", "_waiting_on")
-
-    def __init__(self, coroutine: Coroutine[Any, Any, None], waiting_on: Any) -> None:
-        self._coroutine = coroutine
-        self._waiting_on = waiting_on
-
-    def __await__(self) -> Generator[Any, Any, None]:
-        value = self._waiting_on
-        while True:
-            try:
-                received = yield value
-            except GeneratorExit:
-                self._coroutine.close()
-                raise
-            except BaseException as error:
-                try:
-                    value = self._coroutine.throw(error)
-                except StopIteration:
-                    return
-            else:
-                try:
-                    value = self._coroutine.send(received)
-                except StopIteration:
-                    return
+_WAITING = (State.BACKED_UP, State.RESYNCING, State.CLOSING)
 
 
 class Screen:
     """A socket following a room. `offer` never blocks: the hub's fan-out never waits for one.
 
-    When `max_queue` frames (or `max_queue_bytes`) wait, the broadcasts among them are
-    replaced by one fresh snapshot, written where the first of them stood: a screen wants
-    the latest state, not the backlog, and an ack still never arrives before the state it
-    acknowledges. A socket
-    that has not taken a frame for `send_timeout` seconds is closed with the "slow" code by
-    the node's watchdog (`stuck`, `abort_slow`).
+    Open, a frame is one `transport.write` of bytes shared by the whole audience. When the
+    socket's buffer fills, frames queue; past `max_queue` frames (or `max_queue_bytes`)
+    the broadcasts among them are replaced by one fresh snapshot, written where the first
+    of them stood: a screen wants the latest state, not the backlog, and an ack still never
+    arrives before the state it acknowledges. A socket that has not drained for
+    `send_timeout` seconds is closed with the "slow" code by the node's watchdog (`stuck`,
+    `abort_slow`). No task, no coroutine: the socket's own callbacks drive it.
     """
 
     def __init__(
         self,
-        send: SendMessage,
+        sink: Sink,
         *,
         audience: Role,
         token_id: str,
@@ -102,42 +101,51 @@ class Screen:
         send_timeout: float,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        self._send = send
+        self._sink = sink
+        self._write = sink.write_frame
         self.audience = audience
         self.token_id = token_id
         self.secret_hash = secret_hash
         self.delegate_id = delegate_id
         self._snapshot = snapshot
+        """The latest snapshot of this screen's view, as a whole frame."""
         self.max_queue = max_queue
         self.max_queue_bytes = max_queue_bytes
-        self._queued_bytes = 0
         self.send_timeout = send_timeout
-        self._queue: deque[Outgoing] = deque()
-        self._resync = False
-        self._wakeup = asyncio.Event()
+        loop = asyncio.get_running_loop()
         # Seconds, as `stuck(now)` is given them: by default the event loop's clock, which
         # the node's watchdog reads too; a test passes one it moves itself.
-        self._clock = clock or asyncio.get_running_loop().time
-        self._sending_since: float | None = None
-        self._writer: asyncio.Task[int] | None = None
-        # The writer waits for work with nothing queued: `offer` may write itself.
-        self._idle = False
-        # A send `offer` started that had to wait, or the error it raised; the writer
-        # finishes the one or raises the other before anything queued.
-        self._inflight: _Resume | None = None
-        self._failed: BaseException | None = None
+        self._clock = clock or loop.time
+        self.state = State.OPEN
+        self._queue: deque[Outgoing] = deque()
+        self._queued_bytes = 0
+        self._since: float | None = None
+        """When the socket last stopped taking frames, or last drained while backed up."""
+        self._code: int | None = None
+        self.closed: asyncio.Future[int | None] = loop.create_future()
+        """Resolved with the close code the owner should send (None: the peer is gone)."""
         self.resyncs = 0
-        self.closing: int | None = None
+        sink.follow(self)
 
     @property
     def queued(self) -> int:
         return len(self._queue)
 
+    @property
+    def closing(self) -> int | None:
+        """The close code decided, if any."""
+        return self._code
+
     def offer(self, outgoing: Outgoing) -> None:
-        """Queue a frame for this screen; never waits, never grows past `max_queue`."""
-        if self.closing is not None:
+        """Write a frame, or queue it; never waits, never grows past `max_queue`."""
+        if self.state is State.OPEN:
+            # The fan-out's hot path: one write of shared bytes. If it fills the buffer,
+            # the transport calls `paused` before returning, and the next frame queues.
+            self._write(outgoing.wire)
             return
-        if outgoing.droppable and self._resync:
+        if self.state is State.CLOSING or self.state is State.CLOSED:
+            return
+        if outgoing.droppable and self.state is State.RESYNCING:
             return  # the snapshot waiting in the queue will already hold this change
         if self._full(outgoing):
             self.resyncs += 1
@@ -148,132 +156,114 @@ class Screen:
                 # Only answers are waiting, and still the client does not read them.
                 self.close(Close.SLOW)
                 return
-        # Only with nothing queued (a snapshot may be waiting there): order is kept.
-        if self._idle and not self._queue and self._inflight is None and self._failed is None:
-            self._write_now(outgoing)
-            return
         self._queue.append(outgoing)
-        self._queued_bytes += len(outgoing.frame)
-        self._wakeup.set()
+        self._queued_bytes += len(outgoing.wire)
 
-    def _write_now(self, outgoing: Outgoing) -> None:
-        """Start the send here: with room in the socket's buffer it completes at once.
-
-        A page turn is then one direct write per screen, as in a bare broadcast loop, not
-        one task wake-up per screen; only a send that must wait is left to the writer.
-        """
-        sending = self._send(outgoing.message)
-        coroutine = sending if isinstance(sending, Coroutine) else _awaiting(sending)
-        try:
-            waiting_on = coroutine.send(None)
-        except StopIteration:
-            return
-        except Exception as error:
-            # The socket is gone: the writer raises it, and the connection ends as usual.
-            self._failed = error
-        else:
-            self._sending_since = self._clock()
-            self._inflight = _Resume(coroutine, waiting_on)
-        self._idle = False
-        self._wakeup.set()
+    def answer(self, frame: bytes) -> None:
+        """Send a frame to this client alone; it is never dropped for a snapshot."""
+        self.offer(Outgoing(frame, droppable=False))
 
     def _full(self, outgoing: Outgoing) -> bool:
         return (
             len(self._queue) >= self.max_queue
-            or self._queued_bytes + len(outgoing.frame) > self.max_queue_bytes
+            or self._queued_bytes + len(outgoing.wire) > self.max_queue_bytes
         )
 
     def fits(self, outgoing: list[Outgoing]) -> bool:
         """Whether these frames could all be queued now without a snapshot replacing them."""
-        size = sum(len(o.frame) for o in outgoing)
+        size = sum(len(o.wire) for o in outgoing)
         return (
             len(self._queue) + len(outgoing) <= self.max_queue
             and self._queued_bytes + size <= self.max_queue_bytes
         )
 
-    def answer(self, frame: bytes) -> None:
-        """Queue a frame for this client alone; it is never dropped for a snapshot."""
-        self.offer(Outgoing(frame, droppable=False))
-
     def resync(self) -> None:
-        """Replace the broadcasts still waiting with one fresh snapshot, where the first stood.
+        """Send a fresh snapshot instead of the broadcasts still waiting, where the first stood.
 
-        The snapshot is taken when its turn comes to be written, so it is the latest state.
+        Open, it is written at once; backed up, it is taken when its turn comes, so it is the
+        latest state then.
         """
-        if self._resync:
+        if self.state is State.OPEN:
+            self._write(self._snapshot())
+            return
+        if self.state is not State.BACKED_UP:
             return
         kept: deque[Outgoing] = deque()
+        placed = False
         for outgoing in self._queue:
-            if outgoing.droppable:
-                if not self._resync:
-                    kept.append(_SNAPSHOT)
-                    self._resync = True
-            else:
+            if not outgoing.droppable:
                 kept.append(outgoing)
-        if not self._resync:
+            elif not placed:
+                kept.append(_SNAPSHOT)
+                placed = True
+        if not placed:
             kept.append(_SNAPSHOT)
-            self._resync = True
         self._queue = kept
-        self._queued_bytes = sum(len(o.frame) for o in kept)
-        self._wakeup.set()
+        self._queued_bytes = sum(len(o.wire) for o in kept)
+        self.state = State.RESYNCING
+
+    # ---- the socket's callbacks
+
+    def paused(self) -> None:
+        """The socket's buffer passed its high-water mark: frames queue from now on."""
+        if self.state is State.OPEN:
+            self.state = State.BACKED_UP
+            self._since = self._clock()
+
+    def resumed(self) -> None:
+        """The socket drained below its low-water mark: write what waits, in order."""
+        if self.state not in _WAITING:
+            return
+        self._since = self._clock()
+        while self._queue:
+            if not self._sink.can_write():
+                return
+            outgoing = self._queue.popleft()
+            self._queued_bytes -= len(outgoing.wire)
+            if outgoing is _SNAPSHOT:
+                if self.state is State.RESYNCING:
+                    self.state = State.BACKED_UP
+                self._write(self._snapshot())
+            else:
+                self._write(outgoing.wire)
+        if self.state is State.CLOSING:
+            self._finish(self._code)
+        elif self._sink.can_write():
+            self.state = State.OPEN
+            self._since = None
+
+    def lost(self) -> None:
+        """The connection is gone: nothing more is written, and no close is to be sent."""
+        self._code = None
+        self._finish(None)
+
+    # ---- closing
 
     def close(self, code: int, *, flush: bool = False) -> None:
         """Stop taking frames; with `flush`, write what is queued first. The owner closes."""
-        if self.closing is None:
-            self.closing = code
-            if not flush:
-                self._queue.clear()
-                self._queued_bytes = 0
-            self._wakeup.set()
+        if self.state is State.CLOSING or self.state is State.CLOSED:
+            return
+        self._code = code
+        if flush and self._queue:
+            self.state = State.CLOSING
+            return
+        self._finish(code)
 
     def stuck(self, now: float) -> bool:
-        """Whether one frame has waited on the socket for longer than `send_timeout`."""
-        since = self._sending_since
-        return since is not None and now - since > self.send_timeout
+        """Whether the socket has taken nothing for longer than `send_timeout`."""
+        since = self._since
+        return self.state in _WAITING and since is not None and now - since > self.send_timeout
 
     def abort_slow(self) -> None:
-        """Give up on a socket that does not drain: its writer stops and returns SLOW."""
-        self.close(Close.SLOW)
-        if self._writer is not None:
-            self._writer.cancel()
+        """Give up on a socket that does not drain: it is closed with the slow code."""
+        if self.state is not State.CLOSED:
+            self._code = Close.SLOW
+            self._finish(Close.SLOW)
 
-    def start(self) -> asyncio.Task[int]:
-        self._writer = asyncio.create_task(self._run(), name=f"screen:{self.token_id}")
-        return self._writer
-
-    async def _run(self) -> int:
-        """Write frames until closed; returns the close code the owner should send."""
-        try:
-            while True:
-                if not self._queue and self.closing is None:
-                    self._idle = True
-                    await self._wakeup.wait()
-                self._idle = False
-                self._wakeup.clear()
-                if self._failed is not None:
-                    raise self._failed
-                if self._inflight is not None:
-                    await self._inflight
-                    self._inflight = None
-                    self._sending_since = None
-                while self._queue:
-                    outgoing = self._queue.popleft()
-                    self._queued_bytes -= len(outgoing.frame)
-                    if outgoing is _SNAPSHOT:
-                        self._resync = False
-                        message = Outgoing(self._snapshot()).message
-                    else:
-                        message = outgoing.message
-                    # A timestamp, not a timer per send: the fan-out to thousands of
-                    # screens must stay cheap; the node's watchdog reads it.
-                    self._sending_since = self._clock()
-                    await self._send(message)
-                    self._sending_since = None
-                if self.closing is not None:
-                    return self.closing
-        except asyncio.CancelledError:
-            # Cancelled by the watchdog (or while closing for another reason): the socket
-            # is given up on, and the owner still closes it with the code decided.
-            if self.closing is not None:
-                return self.closing
-            raise
+    def _finish(self, code: int | None) -> None:
+        self.state = State.CLOSED
+        self._queue.clear()
+        self._queued_bytes = 0
+        self._since = None
+        if not self.closed.done():
+            self.closed.set_result(code)

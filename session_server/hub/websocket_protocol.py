@@ -1,18 +1,31 @@
-"""uvicorn's WebSocket protocol, made to parse no more than the hub reads, and to cut off abuse."""
+"""uvicorn's WebSocket protocol, made to parse no more than the hub reads, cut off abuse, and take
+the hub's pre-framed broadcasts straight to its transport."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
+import struct
 from collections.abc import Coroutine
 from typing import Any
 
 from uvicorn._types import ASGIReceiveEvent, ASGISendEvent
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.exceptions import InvalidState
+from websockets.http11 import Request
 
 from ..protocol.codes import Close
+from .screen import Screen
 
-ABORTED_CLOSES = frozenset({Close.TOO_MANY_ERRORS, Close.FLOODING})
+ABORTED_CLOSES = frozenset({Close.TOO_MANY_ERRORS, Close.FLOODING, Close.SLOW})
 """Closes after which the hub stops reading at once, once its close frame is written."""
+
+SLOW_ABORT_AFTER = 2.0
+"""Seconds a slow screen's buffer, close frame last, has to drain before the cut."""
+
+FRAMES_EXTENSION = "congress.frames"
+"""The ASGI scope extension holding `{"sink": protocol}` for the hub's screens."""
 
 # uvicorn's own log, where a technician already reads what each connection did.
 log = logging.getLogger("uvicorn.error")
@@ -37,6 +50,46 @@ class HubWebSocketProtocol(WebSocketsSansIOProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._unparsed = bytearray()
+        self._screen: Screen | None = None
+
+    # ---- the screen's sink: whole frames, shared by an audience, straight to the transport
+
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        if not self.close_sent:
+            # The application runs later, in its own task: it finds the sink in its scope.
+            self.scope["extensions"][FRAMES_EXTENSION] = {"sink": self}
+
+    def write_frame(self, frame: bytes) -> None:
+        # Nothing may follow a close frame, sent by the hub or by uvicorn (heartbeat).
+        if not self.close_sent and not self.transport.is_closing():
+            self.transport.write(frame)
+
+    def can_write(self) -> bool:
+        return self.writable.is_set() and not self.transport.is_closing()
+
+    def follow(self, screen: Screen) -> None:
+        self._screen = screen
+        if not self.writable.is_set():
+            screen.paused()
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self._screen is not None:
+            self._screen.paused()
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self._screen is not None:
+            self._screen.resumed()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        screen, self._screen = self._screen, None
+        if screen is not None:
+            screen.lost()
+
+    # ---- reading: no faster than the hub takes messages
 
     def data_received(self, data: bytes) -> None:
         self._unparsed += data
@@ -89,7 +142,41 @@ class HubWebSocketProtocol(WebSocketsSansIOProtocol):
         return super().send(message)
 
     async def _send_and_abort(self, message: ASGISendEvent) -> None:
-        await super().send(message)
+        assert message["type"] == "websocket.close"
+        # close() waits for the buffer to drain; a peer that never reads would hold the
+        # socket open until TCP gives up, so the cut follows: soon for a peer that has
+        # already stopped reading, after uvicorn's own close timeout for the others.
+        stalled = not self.writable.is_set()
+        if not stalled or self.close_sent or self.transport.is_closing():
+            await super().send(message)
+        else:
+            # uvicorn's send would wait for a drain that never comes. The close frame
+            # goes after what is buffered.
+            code = message.get("code", 1000)
+            self.queue.put_nowait({"type": "websocket.disconnect", "code": code})
+            with contextlib.suppress(InvalidState):
+                self.conn.send_close(code, message.get("reason") or "")
+                self.transport.write(b"".join(self.conn.data_to_send()))
+            self.close_sent = True
+        self._unparsed.clear()
         if not self.transport.is_closing():
-            self._unparsed.clear()
             self.transport.close()
+        self.loop.call_later(SLOW_ABORT_AFTER if stalled else self.close_timeout, self._abort)
+
+    def keepalive_timeout(self) -> None:
+        # uvicorn closes a peer that missed its pong, which waits for the buffer to drain:
+        # a peer that reads nothing answers no ping and drains nothing either.
+        super().keepalive_timeout()
+        if not self.writable.is_set():
+            self.loop.call_later(SLOW_ABORT_AFTER, self._abort)
+
+    def _abort(self) -> None:
+        if self.disconnected:
+            return
+        # A reset, not a close: the kernel would otherwise keep the unread bytes and go on
+        # offering them to a peer that takes nothing, long after the hub let go.
+        raw = self.transport.get_extra_info("socket")
+        if raw is not None:
+            with contextlib.suppress(OSError):
+                raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.transport.abort()

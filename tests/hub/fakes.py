@@ -1,12 +1,14 @@
-"""Stand-ins for a hub's surroundings: another writer of the log, and a socket's ASGI side."""
+"""Stand-ins for a hub's surroundings: another writer of the log, and a socket's server side."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 import msgpack
+from websockets.frames import Frame, Opcode
+from websockets.streams import StreamReader
 
 from session_server.backends.base import Backend, LogRecord
 from session_server.core import commands as c
@@ -14,6 +16,7 @@ from session_server.core import events as e
 from session_server.core.decide import Actor, create_room, decide
 from session_server.core.evolve import apply
 from session_server.core.state import Role, RoomState
+from session_server.hub.screen import Screen
 from tests.conftest import UNIT
 
 PRESIDIUM = Actor(Role.PRESIDIUM)
@@ -53,17 +56,65 @@ class LogWriter:
         return seq
 
 
+def unframe(wire: bytes) -> bytes:
+    """The message inside one whole server frame, read by websockets' own parser."""
+    reader = StreamReader()
+    reader.feed_data(wire)
+    reader.feed_eof()
+    parser = Frame.parse(reader.read_exact, mask=False)
+    try:
+        next(parser)
+    except StopIteration as done:
+        frame: Frame = done.value
+        assert frame.opcode is Opcode.BINARY and frame.fin
+        assert not reader.buffer, "one frame, nothing after it"
+        return bytes(frame.data)
+    raise AssertionError("an incomplete frame")
+
+
 class Wire:
-    """The server's ASGI `send` for one socket: keeps every message, decodes the frames."""
+    """A socket's server side: the screen's sink for whole frames, ASGI `send` for the rest.
+
+    It drains at once unless told to `stall`; then it tells its screen it is paused, and
+    `drain` lets it through again, as a transport's flow control would.
+    """
 
     def __init__(self) -> None:
         self.messages: list[MutableMapping[str, Any]] = []
-        self._changed = asyncio.Condition()
+        self._changed = asyncio.Event()
+        self.screen: Screen | None = None
+        self.stalled = False
+
+    def write_frame(self, frame: bytes) -> None:
+        self.messages.append({"type": "websocket.send", "bytes": unframe(frame)})
+        self._changed.set()
+        if self.stalled and self.screen is not None:
+            self.screen.paused()
+
+    def can_write(self) -> bool:
+        return not self.stalled
+
+    def follow(self, screen: Screen) -> None:
+        self.screen = screen
+
+    def stall(self) -> None:
+        """Stop draining: the next frame written fills the buffer."""
+        self.stalled = True
+
+    def drain(self) -> None:
+        self.stalled = False
+        if self.screen is not None:
+            self.screen.resumed()
 
     async def send(self, message: MutableMapping[str, Any]) -> None:
         self.messages.append(message)
-        async with self._changed:
-            self._changed.notify_all()
+        self._changed.set()
+
+    async def _until(self, done: Callable[[], bool]) -> None:
+        async with asyncio.timeout(5 * UNIT):
+            while not done():
+                self._changed.clear()
+                await self._changed.wait()
 
     @property
     def frames(self) -> list[dict[str, Any]]:
@@ -71,15 +122,11 @@ class Wire:
 
     async def until(self, count: int) -> list[dict[str, Any]]:
         """The frames, once at least `count` have been sent."""
-        async with asyncio.timeout(5 * UNIT), self._changed:
-            await self._changed.wait_for(lambda: len(self.frames) >= count)
+        await self._until(lambda: len(self.frames) >= count)
         return self.frames
 
     async def closed(self) -> int:
         """The close code sent, once the socket is closed."""
-        async with asyncio.timeout(5 * UNIT), self._changed:
-            await self._changed.wait_for(
-                lambda: any(m["type"] == "websocket.close" for m in self.messages)
-            )
+        await self._until(lambda: any(m["type"] == "websocket.close" for m in self.messages))
         (close,) = [m for m in self.messages if m["type"] == "websocket.close"]
         return int(close["code"])

@@ -16,7 +16,7 @@ from session_server.core.state import RequestKind, Role
 from session_server.hub.room import VIEWS, Room
 from session_server.hub.screen import Screen
 from tests.conftest import UNIT
-from tests.hub.fakes import SECRETARIAT, LogWriter, Wire
+from tests.hub.fakes import SECRETARIAT, LogWriter, Wire, unframe
 
 DELEGATE = "DB001"
 
@@ -71,24 +71,26 @@ def decoded(frames: list[bytes]) -> list[dict[str, Any]]:
 
 
 def kept(room: Room, view: Role) -> list[dict[str, Any]]:
-    return decoded([s.outgoing.frame for s in room.sent[view]])
+    return decoded([unframe(s.outgoing.wire) for s in room.sent[view]])
 
 
 def missed(room: Room, view: Role, last_seq: int | None) -> list[int] | None:
     frames = room._missed(view, last_seq)
-    return None if frames is None else [f["seq"] for f in decoded([o.frame for o in frames])]
+    return (
+        None if frames is None else [f["seq"] for f in decoded([unframe(o.wire) for o in frames])]
+    )
 
 
 def screen(
     wire: Wire, room: Room, role: Role, *, delegate_id: str | None = None, max_queue: int = 1024
 ) -> Screen:
     return Screen(
-        wire.send,
+        wire,
         audience=role,
         token_id=f"tk-{role.value}",
         secret_hash="h",
         delegate_id=delegate_id,
-        snapshot=lambda: room.snapshot_frame(role),
+        snapshot=lambda: room.snapshot_wire(role),
         max_queue=max_queue,
         max_queue_bytes=1 << 22,
         send_timeout=60,
@@ -178,9 +180,9 @@ async def test_history_stays_within_its_byte_budget(rooms: Rooms, writer: LogWri
     # The same frames, byte for byte, in a room that keeps them all: the newest that fit.
     budget, newest = 3000, list[int]()
     for sent in reversed(everything.sent[Role.PRESIDIUM]):
-        if budget < len(sent.outgoing.frame):
+        if budget < len(sent.outgoing.wire):
             break
-        budget -= len(sent.outgoing.frame)
+        budget -= len(sent.outgoing.wire)
         newest.insert(0, sent.seq)
     assert 1 < len(newest) < head
     assert [s.seq for s in room.sent[Role.PRESIDIUM]] == newest
@@ -209,7 +211,6 @@ async def test_attach_sends_what_was_missed_then_follows_live(
     wire = Wire()
     tablet = screen(wire, room, Role.DELEGATE, delegate_id=DELEGATE)
     room.attach(tablet, head - 3)
-    writing = tablet.start()
     live = await writer.do(c.AddAgendaItem(title="Bầu cử"))
     frames = await wire.until(5)
     assert [(f["type"], f["seq"]) for f in frames] == [
@@ -222,7 +223,6 @@ async def test_attach_sends_what_was_missed_then_follows_live(
     assert frames[3]["you"]["delegate_id"] == DELEGATE
     assert frames[-1]["prev"] == head, "no gap between the catch-up and the live feed"
     tablet.close(0)
-    await writing
 
 
 async def test_attach_with_nothing_seen_or_too_much_missed_gets_a_snapshot(
@@ -235,10 +235,8 @@ async def test_attach_with_nothing_seen_or_too_much_missed_gets_a_snapshot(
         wire = Wire()
         board = screen(wire, room, Role.BOARD, max_queue=max_queue)
         room.attach(board, last_seq)
-        writing = board.start()
         (frame,) = await wire.until(1)
         assert (frame["type"], frame["seq"]) == ("snapshot", head), (last_seq, max_queue)
         assert frame["state"] == room.views[Role.BOARD]
         board.close(0)
-        await writing
         room.detach(board)
