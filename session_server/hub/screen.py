@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator, MutableMa
 from typing import Any
 
 from ..core.state import Role
+from ..metrics import UNCOUNTED, Metrics  # metrics
 from ..protocol.codes import Close
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,9 @@ class Screen:
         max_queue_bytes: int,
         send_timeout: float,
         clock: Callable[[], float] | None = None,
+        metrics: Metrics = UNCOUNTED,  # metrics
     ) -> None:
+        self.metrics = metrics  # metrics
         self._send = send
         self.audience = audience
         self.token_id = token_id
@@ -141,11 +144,13 @@ class Screen:
             return  # the snapshot waiting in the queue will already hold this change
         if self._full(outgoing):
             self.resyncs += 1
+            self.metrics.snapshot_instead("queue_full")  # metrics: backlog replaced
             self.resync()
             if outgoing.droppable:
                 return
             if self._full(outgoing):
                 # Only answers are waiting, and still the client does not read them.
+                self.metrics.slow_close("answers")  # metrics
                 self.close(Close.SLOW)
                 return
         # Only with nothing queued (a snapshot may be waiting there): order is kept.
