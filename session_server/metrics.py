@@ -133,11 +133,15 @@ class Metrics:
             buckets=_RENDER_SECONDS,
             registry=r,
         )
-        # Zero from the start, so that a rate or an alert has a series before the first one.
-        for reason in ("queue_full", "resume", "connect"):
-            self._snapshots.labels(reason)
-        for cause in ("stalled", "answers"):
-            self._slow_closes.labels(cause)
+        # Bound once (a label lookup costs several times the increment), and zero from the
+        # start, so that a rate or an alert has a series before the first one.
+        self._snapshots_for = {
+            reason: self._snapshots.labels(reason) for reason in ("queue_full", "resume", "connect")
+        }
+        self._slow_closes_for = {
+            cause: self._slow_closes.labels(cause) for cause in ("stalled", "answers")
+        }
+        self._commands_for: dict[tuple[str, str], Counter] = {}
         self.hub: Hub | None = None
         self.documents: DocumentStore | None = None
         self._heads: Mapping[str, int] = {}
@@ -152,17 +156,21 @@ class Metrics:
 
     def snapshot_instead(self, reason: str) -> None:
         """A screen was queued a snapshot instead of events: queue_full, resume or connect."""
-        self._snapshots.labels(reason).inc()
+        self._snapshots_for[reason].inc()
 
     def slow_close(self, cause: str) -> None:
-        self._slow_closes.labels(cause).inc()
+        self._slow_closes_for[cause].inc()
 
     def frame_refused(self, code: str) -> None:
         self._refused_frames.labels(code).inc()
 
     def command_answered(self, command: str, outcome: str, seconds: float) -> None:
         """`outcome`: accepted, duplicate, or the refusal's error code."""
-        self._commands.labels(command, outcome).inc()
+        counter = self._commands_for.get((command, outcome))
+        if counter is None:
+            # Bounded: command names come from the registry, outcomes from the error codes.
+            counter = self._commands_for[command, outcome] = self._commands.labels(command, outcome)
+        counter.inc()
         acked = outcome in ("accepted", "duplicate")
         (self._acked if acked else self._errored).observe(seconds)
 

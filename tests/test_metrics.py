@@ -20,7 +20,7 @@ from session_server.backends.sqlite import SQLiteBackend
 from session_server.core.state import Role
 from session_server.demo import DEMO_ROOM
 from session_server.hub.node import Hub
-from session_server.metrics import is_local
+from session_server.metrics import Metrics, is_local
 from tests.conftest import UNIT, Clients, HubProcess, stuck_screen
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -291,3 +291,16 @@ async def test_two_hubs_in_one_process_count_apart(tmp_path: Path) -> None:
     finally:
         for backend in backends:
             await backend.close()
+
+
+def test_every_metric_is_documented_and_no_other() -> None:
+    operations = (Path(__file__).resolve().parent.parent / "docs" / "operations.md").read_text()
+    table = operations.split("### Every metric", 1)[1].split("\n### ", 1)[0]
+    documented = {
+        line.split("|")[1].strip().strip("`")
+        for line in table.splitlines()
+        if line.startswith("| `congress_")
+    }
+    suffix = {"counter": "_total", "info": "_info"}
+    exposed = {family.name + suffix.get(family.type, "") for family in Metrics().registry.collect()}
+    assert documented == exposed
