@@ -16,7 +16,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from . import pages
+from . import metrics, pages
 from .auth import authenticate
 from .backends import open_backend
 from .backends.base import BackendUnavailable
@@ -51,8 +51,9 @@ def create_app(settings: Settings) -> ASGIApp:
         hub = Hub(backend, limits=settings.limits, allowed_origins=settings.allowed_origins)
         app.state.hub = hub
         # Its workers start with the first document job, not with the hub.
-        pool = RenderPool(settings.documents.render)
+        pool = RenderPool(settings.documents.render, metrics=hub.metrics)
         store = DocumentStore(backend, settings.data_dir, pool, settings.documents)
+        hub.metrics.documents = store
         app.state.documents = Documents(hub, store)
         hub.start()
         for name in await backend.rooms():
@@ -111,7 +112,14 @@ def create_app(settings: Settings) -> ASGIApp:
         return JSONResponse(body, status_code=503 if problems else 200)
 
     starlette = Starlette(
-        routes=[Route("/healthz", healthz), *document_routes(), *pages.routes()],
+        routes=[
+            Route("/healthz", healthz),
+            # Prometheus's GET carries no Origin and no custom header: the guard lets a
+            # safe method through, and the endpoint checks who asks.
+            Route("/metrics", metrics.endpoint, methods=["GET"]),
+            *document_routes(),
+            *pages.routes(),
+        ],
         lifespan=lifespan,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from .core.errors import ErrorCode
 from .core.evolve import apply
 from .core.replay import state_from_bytes
 from .core.state import RoomState
+from .metrics import UNCOUNTED, Metrics
 
 _READ_BATCH = 1000
 
@@ -56,6 +58,7 @@ class RoomWriter:
         ack_wait: float = 10.0,
         append_attempts: int = 5,
         followed: bool = False,
+        metrics: Metrics = UNCOUNTED,
     ) -> None:
         self.name = name
         self.backend = backend
@@ -63,6 +66,7 @@ class RoomWriter:
         self.ack_wait = ack_wait
         self.append_attempts = append_attempts
         self.followed = followed
+        self.metrics = metrics
         self.state = RoomState(room=name)
         self.failure: str | None = None
         """Set when the state stopped following the log: deciding on it could fork the room."""
@@ -135,6 +139,18 @@ class RoomWriter:
         self, command: Command, actor: Actor, *, command_id: str, token_id: str
     ) -> Outcome:
         """Decide on the latest state, append with the next seq, answer once it is durable."""
+        started = time.perf_counter()
+        outcome = await self._submit(command, actor, command_id=command_id, token_id=token_id)
+        if isinstance(outcome, Accepted):
+            counted = "duplicate" if outcome.duplicate else "accepted"
+        else:
+            counted = outcome.code
+        self.metrics.command_answered(command.name, counted, time.perf_counter() - started)
+        return outcome
+
+    async def _submit(
+        self, command: Command, actor: Actor, *, command_id: str, token_id: str
+    ) -> Outcome:
         origin = f"{token_id}:{command_id}"
         if self.failure is not None:
             return Refused("internal", "this node stopped following the room")
@@ -163,7 +179,7 @@ class RoomWriter:
                     origin=origin,
                 )
                 try:
-                    await self.backend.append(self.name, seq, record)
+                    await self._append(seq, record)
                 except SeqConflict as conflict:
                     # Another writer got there first: catch up with it and decide again.
                     await self.caught_up(conflict.head, self.ack_wait)
@@ -184,8 +200,15 @@ class RoomWriter:
         if isinstance(events, Rejection):
             raise ValueError(events.message)
         record = LogRecord(seq=1, at=self.clock(), events=events, actor="system")
-        await self.backend.append(self.name, 1, record)
+        await self._append(1, record)
         await self.caught_up(1, self.ack_wait)
+
+    async def _append(self, seq: int, record: LogRecord) -> None:
+        started = time.perf_counter()
+        try:
+            await self.backend.append(self.name, seq, record)
+        finally:
+            self.metrics.append_seconds.observe(time.perf_counter() - started)
 
     async def _seen(self, origin: str) -> int | None:
         seq = self._origins.get(origin)

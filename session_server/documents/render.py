@@ -7,12 +7,14 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext, ForkServerProcess
 from pathlib import Path
 from typing import Any
 
+from ..metrics import UNCOUNTED, Metrics
 from ..protocol.codes import RenderErrorCode
 from . import worker
 
@@ -89,8 +91,9 @@ class _Worker:
 class RenderPool:
     """Jobs go to an idle worker; callers wait without blocking the event loop."""
 
-    def __init__(self, limits: RenderLimits | None = None) -> None:
+    def __init__(self, limits: RenderLimits | None = None, *, metrics: Metrics = UNCOUNTED) -> None:
         self.limits = limits or RenderLimits()
+        self.metrics = metrics
         # Not fork: a forked child would inherit the hub's event loop and sockets. Workers
         # fork from a small server process that imports only the worker's module; spawned
         # ones each re-imported the hub's main module first (three times the memory).
@@ -104,6 +107,9 @@ class RenderPool:
         self._closing = asyncio.Event()
         self.renders = 0
         self.replaced = 0
+        self.waiting = 0
+        """Jobs waiting for a worker (or for the workers to start): the render queue."""
+        self.running = 0
 
     async def start(self) -> None:
         """Start the workers now; otherwise the first job starts them (the hub starts sooner)."""
@@ -204,11 +210,17 @@ class RenderPool:
             pause = min(2 * pause, longest)
 
     async def _call(self, operation: str, seconds: float, **arguments: Any) -> Any:
-        await self.start()
-        chosen = await self._idle.get()
+        self.waiting += 1
+        try:
+            await self.start()
+            chosen = await self._idle.get()
+        finally:
+            self.waiting -= 1
         if chosen is None or self._closing.is_set():
             self._idle.put_nowait(None)
             raise _stopped()
+        self.running += 1
+        started = time.perf_counter()
         try:
             reply = await self._exchange(chosen, (operation, arguments), seconds)
         except TimeoutError:
@@ -225,6 +237,9 @@ class RenderPool:
             # Cancelled mid-job: the worker may still be busy, so it cannot be reused.
             self._replace(chosen)
             raise
+        finally:
+            self.running -= 1
+            self.metrics.rendered(operation, time.perf_counter() - started)
         self._idle.put_nowait(chosen)
         if reply[0] == "error":
             raise RenderError(reply[1], reply[2])

@@ -80,6 +80,8 @@ class DocumentStore:
         self._rendering: dict[Path, asyncio.Future[None]] = {}
         self._background: set[asyncio.Task[None]] = set()
         self.served_from_cache = 0
+        self.served_rendered = 0
+        """Page images asked for (over HTTP) and rendered for it, or for a request beside it."""
         self.search_index = SearchIndex(
             self.root / "index", self._page_texts, limits.concurrent_searches
         )
@@ -144,6 +146,14 @@ class DocumentStore:
         if path.exists():
             self.served_from_cache += 1
             return path
+        await self._rendered(sha256, page, width, watermark, path)
+        self.served_rendered += 1
+        return path
+
+    async def _rendered(
+        self, sha256: str, page: int, width: int, watermark: str | None, path: Path
+    ) -> None:
+        """Render the page into `path`: one render, however many ask for it at once."""
         # Five hundred tablets asking for a new page at once make one render, not 500.
         pending = self._rendering.get(path)
         if pending is None:
@@ -152,7 +162,6 @@ class DocumentStore:
             pending.add_done_callback(lambda _: self._rendering.pop(path, None))
             pending.add_done_callback(_consume)
         await asyncio.shield(pending)
-        return path
 
     async def _render(
         self, sha256: str, page: int, width: int, watermark: str | None, path: Path
@@ -160,7 +169,9 @@ class DocumentStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         if watermark is not None:
             # Marked copies start from the unmarked page (rendered once, usually at import).
-            base = await self.page_image(sha256, page, width)
+            base = self._image(sha256, page, width, None)
+            if not base.exists():
+                await self._rendered(sha256, page, width, None, base)
             await self.pool.mark(base, path, watermark)
             return
         await self.pool.render(await self.pdf(sha256), page, width, path)
@@ -180,10 +191,12 @@ class DocumentStore:
         async def run() -> None:
             for page in range(1, stored.pages + 1):
                 for width in WIDTHS:
-                    if self._image(stored.sha256, page, width, None).exists():
+                    path = self._image(stored.sha256, page, width, None)
+                    if path.exists():
                         continue
                     try:
-                        await self.page_image(stored.sha256, page, width)
+                        # Not a page served: counted neither from the cache nor rendered.
+                        await self._rendered(stored.sha256, page, width, None, path)
                     except RenderError as error:
                         log.warning(
                             "pre-render %s p%d w%d: %s",

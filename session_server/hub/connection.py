@@ -170,6 +170,7 @@ async def _welcome(
         max_queue=limits.max_queue,
         max_queue_bytes=limits.max_queue_bytes,
         send_timeout=limits.send_timeout,
+        metrics=hub.metrics,
     )
     screen.answer(
         messages.welcome(
@@ -248,6 +249,7 @@ async def _read(
             else:
                 raise ProtocolError("invalid_message", "hello was already received")
         except ProtocolError as refused:
+            hub.metrics.frame_refused(refused.code)
             # Being told to slow down is not misbehaviour; only refused frames count.
             if refused.code != "rate_limited":
                 errors += 1

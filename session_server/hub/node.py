@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from ..backends.base import Backend
 from ..core.state import Role
+from ..metrics import Metrics
 from ..protocol.codes import Close
 from ..writer import RoomWriter
 from .room import Room
@@ -92,6 +93,9 @@ class Hub:
             o.strip().rstrip("/").lower() for o in allowed_origins if o.strip()
         )
         self.node_id = "node-" + secrets.token_hex(3)
+        self.metrics = Metrics()
+        """What this node counts, read at /metrics; its rooms and screens count into it."""
+        self.metrics.hub = self
         self.rooms: dict[str, Room] = {}
         self._loading: dict[str, asyncio.Lock] = {}
         self._watchdog: asyncio.Task[None] | None = None
@@ -112,6 +116,9 @@ class Hub:
             for room in list(self.rooms.values()):
                 for screen in room.all_screens():
                     if screen.stuck(now):
+                        if screen.closing is None:
+                            # Once: a screen already closing for another reason keeps it.
+                            self.metrics.slow_close("stalled")
                         screen.abort_slow()
             if now >= next_revocation_check:
                 next_revocation_check = now + self.limits.revocation_check
@@ -184,6 +191,7 @@ class Hub:
                 append_attempts=self.limits.append_attempts,
                 snapshot_every=self.limits.snapshot_every,
             )
+            room.metrics = room.writer.metrics = self.metrics
             await room.load()
             self.rooms[name] = room
             return room

@@ -16,6 +16,7 @@ from ..core.decide import Actor
 from ..core.projection import View, changed_sections, personal, project
 from ..core.replay import state_bytes
 from ..core.state import Role, RoomState
+from ..metrics import UNCOUNTED, Metrics
 from ..protocol import messages
 from ..protocol.codes import Close
 from ..writer import Outcome, RoomWriter
@@ -61,6 +62,7 @@ class Room:
         append_attempts: int = 5,
     ) -> None:
         self.name = name
+        self.metrics: Metrics = UNCOUNTED  # the hub's, set by Hub.room
         self.backend = backend
         self.writer = RoomWriter(
             name,
@@ -112,6 +114,7 @@ class Room:
             try:
                 async for record in self.backend.tail(self.name, self.state.seq):
                     self._apply(record)
+                    self.metrics.applied(record, self.writer.clock())  # tail lag
             except asyncio.CancelledError:
                 raise
             except BackendUnavailable as error:
@@ -164,6 +167,7 @@ class Room:
             )
             self.last_sent[view] = record.seq
             self._remember(view, _Sent(record.seq, outgoing))
+            self.metrics.broadcast(view, len(self.screens[view]))  # once per view
             for screen in self.screens[view]:
                 screen.offer(outgoing)
         for event in record.events:
@@ -227,6 +231,7 @@ class Room:
         missed = self._missed(view, last_seq)
         if missed is None or not screen.fits(missed):
             screen.resync()
+            self.metrics.snapshot_instead("resume" if last_seq else "connect")
         else:
             for outgoing in missed:
                 screen.offer(outgoing)

@@ -12,6 +12,7 @@ from typing import Protocol
 from websockets.frames import Frame, Opcode
 
 from ..core.state import Role
+from ..metrics import UNCOUNTED, Metrics
 from ..protocol.codes import Close
 
 log = logging.getLogger(__name__)
@@ -100,8 +101,10 @@ class Screen:
         max_queue_bytes: int,
         send_timeout: float,
         clock: Callable[[], float] | None = None,
+        metrics: Metrics = UNCOUNTED,
     ) -> None:
         self._sink = sink
+        self.metrics = metrics
         self._write = sink.write_frame
         self.audience = audience
         self.token_id = token_id
@@ -149,11 +152,13 @@ class Screen:
             return  # the snapshot waiting in the queue will already hold this change
         if self._full(outgoing):
             self.resyncs += 1
+            self.metrics.snapshot_instead("queue_full")
             self.resync()
             if outgoing.droppable:
                 return
             if self._full(outgoing):
                 # Only answers are waiting, and still the client does not read them.
+                self.metrics.slow_close("answers")
                 self.close(Close.SLOW)
                 return
         self._queue.append(outgoing)

@@ -66,7 +66,8 @@ def unframe(wire: bytes) -> bytes:
         next(parser)
     except StopIteration as done:
         frame: Frame = done.value
-        assert frame.opcode is Opcode.BINARY and frame.fin
+        assert frame.opcode is Opcode.BINARY
+        assert frame.fin
         assert not reader.buffer, "one frame, nothing after it"
         return bytes(frame.data)
     raise AssertionError("an incomplete frame")

@@ -1,4 +1,4 @@
-"""A screen's state machine: direct writes, a bounded queue, snapshot instead of backlog, slow close."""
+"""A screen's state machine: direct writes, a bounded queue, snapshots for backlogs, slow close."""
 
 from __future__ import annotations
 
@@ -76,7 +76,8 @@ async def test_an_open_screen_writes_at_once_in_order() -> None:
         s.offer(broadcast(frame))
     # No await since: every write happened inside the call.
     assert sent(wire) == [b"welcome", b"e1", b"e2"]
-    assert s.state is State.OPEN and s.queued == 0
+    assert s.state is State.OPEN
+    assert s.queued == 0
 
 
 async def test_the_same_bytes_go_to_every_screen_of_an_audience() -> None:
@@ -102,7 +103,8 @@ async def test_a_full_buffer_queues_and_a_drain_writes_in_order() -> None:
     assert state_of(s) is State.BACKED_UP
     s.offer(broadcast(b"e2"))
     s.answer(b"ack-2")
-    assert sent(wire) == [b"e1"] and s.queued == 2
+    assert sent(wire) == [b"e1"]
+    assert s.queued == 2
     wire.drain()
     assert sent(wire) == [b"e1", b"e2", b"ack-2"]
     assert state_of(s) is State.OPEN
@@ -235,7 +237,8 @@ async def test_closing_with_flush_writes_what_is_queued_first() -> None:
     s.answer(b"error-50")
     s.answer(b"error-51")
     s.close(Close.TOO_MANY_ERRORS, flush=True)
-    assert s.state is State.CLOSING and not s.closed.done()
+    assert s.state is State.CLOSING
+    assert not s.closed.done()
     s.answer(b"after-close")
     s.offer(broadcast(b"e-after-close"))
     wire.drain()
