@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -43,6 +42,8 @@ class _Refused(Exception):
 
 
 class _TokenBucket:
+    __slots__ = ("burst", "rate", "stamp", "tokens")
+
     def __init__(self, rate: float, burst: int, now: float) -> None:
         self.rate = rate
         self.burst = burst
@@ -89,26 +90,42 @@ async def serve_screen(websocket: WebSocket, hub: Hub, sink: Sink) -> None:
         return
     room.attach(screen, hello.last_seq)
     hub.admit(screen)
-    reader = asyncio.create_task(_read(websocket, hub, room, screen, token))
+    # The client's frames are read in this task, not one of its own (a task per screen is
+    # memory thousands of screens keep all day); a close the screen decides (slow, revoked,
+    # replaced) interrupts the read.
+    serving = asyncio.current_task()
+    assert serving is not None
+
+    reading = True
+
+    def interrupt(_: object) -> None:
+        # Called soon after, not at, the close: the read may have ended meanwhile.
+        if reading:
+            serving.cancel()
+
+    screen.closed.add_done_callback(interrupt)
     code: int | None = None
     try:
-        ends: set[asyncio.Future[Any]] = {reader, screen.closed}
-        await asyncio.wait(ends, return_when=asyncio.FIRST_COMPLETED)
-        if screen.closed.done():
-            code = screen.closed.result()
-        else:
-            code = reader.result()
-            # Let the last error frame reach the client before the close says why.
-            screen.close(code, flush=True)
-            await asyncio.wait({screen.closed}, timeout=_CLOSE_WAIT)
+        code = await _read(websocket, hub, room, screen, token)
+        reading = False
+        # Let the last error frame reach the client before the close says why.
+        screen.close(code, flush=True)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(_CLOSE_WAIT):
+                await asyncio.shield(screen.closed)
+    except asyncio.CancelledError:
+        # Ours only if the screen closed and nobody else (the server stopping) cancelled.
+        if not screen.closed.done() or serving.cancelling() > 1:
+            raise
+        serving.uncancel()
+        code = screen.closed.result()
     except (WebSocketDisconnect, OSError, RuntimeError):
         code = None
     finally:
+        reading = False
+        screen.closed.remove_done_callback(interrupt)
         room.detach(screen)
         hub.release(screen)
-        reader.cancel()
-        with contextlib.suppress(BaseException):
-            await reader
     if code is not None:
         await _close(websocket, code, "")
 

@@ -75,6 +75,9 @@ _SNAPSHOT = Outgoing(b"", droppable=False)
 
 _WAITING = (State.BACKED_UP, State.RESYNCING, State.CLOSING)
 
+_NO_QUEUE: deque[Outgoing] = deque(maxlen=0)
+"""Every screen's queue until it needs one of its own; nothing is ever added to it."""
+
 
 class Screen:
     """A socket following a room. `offer` never blocks: the hub's fan-out never waits for one.
@@ -120,7 +123,8 @@ class Screen:
         # the node's watchdog reads too; a test passes one it moves itself.
         self._clock = clock or loop.time
         self.state = State.OPEN
-        self._queue: deque[Outgoing] = deque()
+        # Made when the socket first backs up: most screens never need one.
+        self._queue: deque[Outgoing] = _NO_QUEUE
         self._queued_bytes = 0
         self._since: float | None = None
         """When the socket last stopped taking frames, or last drained while backed up."""
@@ -161,6 +165,8 @@ class Screen:
                 self.metrics.slow_close("answers")
                 self.close(Close.SLOW)
                 return
+        if self._queue is _NO_QUEUE:
+            self._queue = deque()
         self._queue.append(outgoing)
         self._queued_bytes += len(outgoing.wire)
 
@@ -235,6 +241,7 @@ class Screen:
             self._finish(self._code)
         elif self._sink.can_write():
             self.state = State.OPEN
+            self._queue = _NO_QUEUE
             self._since = None
 
     def lost(self) -> None:
@@ -267,7 +274,7 @@ class Screen:
 
     def _finish(self, code: int | None) -> None:
         self.state = State.CLOSED
-        self._queue.clear()
+        self._queue = _NO_QUEUE
         self._queued_bytes = 0
         self._since = None
         if not self.closed.done():

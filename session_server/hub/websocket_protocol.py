@@ -16,6 +16,7 @@ from websockets.exceptions import InvalidState
 from websockets.http11 import Request
 
 from ..protocol.codes import Close
+from .light import Flag, Inbox
 from .screen import Screen
 
 ABORTED_CLOSES = frozenset({Close.TOO_MANY_ERRORS, Close.FLOODING, Close.SLOW})
@@ -49,6 +50,11 @@ class HubWebSocketProtocol(WebSocketsSansIOProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Lighter than asyncio's Queue and Event, which uvicorn makes per connection: with
+        # thousands of screens connected all day, they are most of a socket's memory.
+        self.queue = Inbox()  # type: ignore[assignment]
+        self.writable = Flag()  # type: ignore[assignment]
+        self.writable.set()
         self._unparsed = bytearray()
         self._screen: Screen | None = None
 
@@ -135,11 +141,19 @@ class HubWebSocketProtocol(WebSocketsSansIOProtocol):
         return message
 
     def send(self, message: ASGISendEvent) -> Coroutine[Any, Any, None]:
-        # Not a coroutine of its own: every frame of every broadcast passes here, and only
-        # a close needs more than uvicorn's own send.
+        # Not a coroutine of its own: only the accept and some closes need more than
+        # uvicorn's own send.
         if message["type"] == "websocket.close" and message.get("code") in ABORTED_CLOSES:
             return self._send_and_abort(message)
+        if message["type"] == "websocket.accept":
+            return self._accept(message)
         return super().send(message)
+
+    async def _accept(self, message: ASGISendEvent) -> None:
+        await super().send(message)
+        # uvicorn keeps the handshake's request and response, headers and all, for the
+        # connection's whole life; nothing reads them after the accept.
+        self.request = self.response = None  # type: ignore[assignment]
 
     async def _send_and_abort(self, message: ASGISendEvent) -> None:
         assert message["type"] == "websocket.close"
