@@ -9,7 +9,7 @@ import contextlib
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,8 @@ class DayReport:
     check_ins: int = 0
     refused: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    hub_cpu_seconds: float = 0.0
+    """The hub's CPU over the day's commands (its process, all threads)."""
     seq_before: int = 0
     seq_after: int = 0
     before: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -157,6 +159,19 @@ class Day:
             self.report.refused[key] = self.report.refused.get(key, 0) + 1
             return 0
 
+    async def as_delegate(self, url: str, secret: str, name: str, **args: Any) -> int:
+        """One command from a delegate's tablet, connected only for it.
+
+        Forty tablets connected all day would each decode every event, and the day's events
+        grow: the day would measure this process more than the hub.
+        """
+        client = CongressClient(url, secret, ROOM, record_frames=False)
+        await client.connect(resume=False, timeout=self.timeout)
+        try:
+            return await self.send(client, name, **args)
+        finally:
+            await client.close()
+
     async def turn(self) -> int:
         self.page = 1 if self.page == 2 else 2
         return await self.send(self.presidium, "show_page", document_id=DOCUMENT, page=self.page)
@@ -199,7 +214,13 @@ def _spread(total: int, steps: int, step: int) -> int:
     return (step + 1) * total // steps - step * total // steps
 
 
-async def run_day(url: str, data_dir: Path, size: DaySize, timeout: float = 10.0) -> DayReport:
+async def run_day(
+    url: str,
+    data_dir: Path,
+    size: DaySize,
+    timeout: float = 10.0,
+    hub_cpu_ns: Callable[[], int] | None = None,
+) -> DayReport:
     """The day on the hub at `url` (its demo room), frame sizes measured before and after.
 
     Run before the benchmark's screens connect: each command's event goes to the day's own
@@ -230,34 +251,30 @@ async def run_day(url: str, data_dir: Path, size: DaySize, timeout: float = 10.0
         speaker = tokens.delegates[-1][1]
         report.before, numbers_before = await day.sizes(probes, speaker)
         report.seq_before = presidium.view.seq
-        delegates: list[tuple[CongressClient, str]] = []
-        for secret, delegate_id in tokens.delegates:
-            client = CongressClient(url, secret, ROOM, record_frames=False)
-            await client.connect(resume=False, timeout=timeout)
-            stack.push_async_callback(client.close)
-            delegates.append((client, delegate_id))
+        delegates = tokens.delegates
         started = time.monotonic()
+        cpu_before = hub_cpu_ns() if hub_cpu_ns else 0
         # Each delegate checks in from its own tablet as the hall fills.
-        for client, _ in delegates:
+        for secret, _ in delegates:
             report.check_ins += 1
-            await day.send(client, "check_in")
+            await day.as_delegate(url, secret, "check_in")
         steps = max(size.speeches, 1)
         for step in range(steps):
             if step < size.speeches:
-                client, delegate_id = delegates[step % len(delegates)]
-                await day.send(client, "request_floor", kind="speech")
+                secret, delegate_id = delegates[step % len(delegates)]
+                await day.as_delegate(url, secret, "request_floor", kind="speech")
                 await day.send(presidium, "accept_request", delegate_id=delegate_id)
                 await day.send(presidium, "grant_floor", delegate_id=delegate_id)
             for _ in range(_spread(size.turns, steps, step)):
                 await day.turn()
             for _ in range(_spread(size.announcements, steps, step)):
-                number = report.commands
-                await day.send(
-                    presidium, "post_announcement", text=_announcement(number), minutes=1440
-                )
+                text = _announcement(report.commands)
+                await day.send(presidium, "post_announcement", text=text, minutes=1440)
             if step < size.speeches:
                 await day.send(presidium, "end_speech")
         report.seconds = time.monotonic() - started
+        if hub_cpu_ns is not None:
+            report.hub_cpu_seconds = (hub_cpu_ns() - cpu_before) / 1e9
         report.seq_after = presidium.view.seq
         report.after, numbers_after = await day.sizes(probes, speaker)
         report.numbers = {
@@ -276,6 +293,7 @@ def size_table(report: DayReport) -> str:
         f"Event frame sizes in bytes, before and after a day of {size.speeches} speeches, "
         f"{size.announcements} announcements, {size.turns} page turns and "
         f"{report.check_ins} check-ins ({report.commands} commands in {report.seconds:.1f} s, "
+        f"hub CPU {report.hub_cpu_seconds:.1f} s, "
         f"seq {report.seq_before} -> {report.seq_after}"
         + (f"; refused: {report.refused}" if report.refused else "")
         + "):",
@@ -299,7 +317,7 @@ async def _standalone(size: DaySize, timeout: float) -> DayReport:
         data_dir = Path(work_dir) / "hub"
         hub = await start_hub(data_dir, Path(work_dir) / "hub.log", None)
         try:
-            return await run_day(hub.url, data_dir, size, timeout)
+            return await run_day(hub.url, data_dir, size, timeout, hub.cpu_ns)
         finally:
             await hub.stop()
 

@@ -39,6 +39,9 @@ class LaggardReport:
     """open, closed (a close frame), eof or reset (the TCP connection ended without one)."""
     seconds: float = 0.0
     """From its snapshot to the end of the phase."""
+    ended_after: float | None = None
+    """Seconds from its snapshot to the TCP connection leaving ESTABLISHED (the hub's FIN or
+    RST), seen without reading; None if it did not."""
     unread_bytes_at_end: int = 0
     """The slow screen: bytes the hub had sent it that it had not read when the phase ended."""
     seqs: list[int] = field(default_factory=list)
@@ -122,14 +125,35 @@ class RawScreen:
             self.sock.close()
 
 
+TCP_ESTABLISHED = 1
+
+
 class StalledScreen(RawScreen):
     """Reads its snapshot, then nothing until the phase ends; then it reads what is left."""
 
     def __init__(self, url: str, hello: bytes) -> None:
         super().__init__(url, hello, "stalled", STALLED_RCVBUF)
+        self._watcher: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._watcher = asyncio.create_task(self._watch())
+
+    async def _watch(self) -> None:
+        """When the hub ends the connection, from the socket's TCP state: no byte is read."""
+        while True:
+            await asyncio.sleep(0.25)
+            try:
+                state = self.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0]
+            except OSError:
+                return
+            if state != TCP_ESTABLISHED:
+                self.report.ended_after = time.monotonic() - self.ready_at
+                return
 
     async def drain(self) -> None:
         """Read all the kernel kept for it, to learn what the hub did: frames, a close, a reset."""
+        if self._watcher is not None:
+            self._watcher.cancel()
         deadline = time.monotonic() + DRAIN_SECONDS
         while time.monotonic() < deadline and self.report.ended == "open":
             try:

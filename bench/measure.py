@@ -159,6 +159,7 @@ async def _impaired(
     slow = SlowScreen(side.server.url, hello_bytes)
     try:
         await stalled.open()
+        stalled.start()
         await slow.open()
         slow.start()
         progress(f"  hub      N={impairment.n}: {phase} with a stalled and a slow screen")
@@ -210,7 +211,9 @@ async def _run_size(result: SizeResult, settings: Settings, work_dir: Path, stam
         stack.push_async_callback(relay.stop)
         if settings.day is not None:
             progress(f"  hub      N={n}: a day's worth of records first")
-            result.day = await run_day(hub_server.url, data_dir, settings.day)
+            result.day = await run_day(
+                hub_server.url, data_dir, settings.day, hub_cpu_ns=hub_server.cpu_ns
+            )
         await asyncio.sleep(SETTLE_SECONDS)
         hub.rss_idle_mb, baseline.rss_idle_mb = hub_server.rss_mb(), relay.rss_mb()
         presidium, boards, delegates = demo_tokens(data_dir)

@@ -147,7 +147,11 @@ def target_rows(results: list[SizeResult]) -> list[Row]:
                 f"N={impairment.n} stalled screen: what the hub did",
                 f"{stalled.get('ended', '-')}"
                 + (f" {stalled['closed_code']}" if stalled.get("closed_code") else "")
-                + f" after {stalled.get('seconds', math.nan):.1f} s",
+                + (
+                    f" {stalled['ended_after']:.1f} s after its snapshot"
+                    if stalled.get("ended_after") is not None
+                    else f", still open after {stalled.get('seconds', math.nan):.1f} s"
+                ),
                 "(reported)",
                 None,
             )
