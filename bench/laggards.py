@@ -40,8 +40,10 @@ class LaggardReport:
     seconds: float = 0.0
     """From its snapshot to the end of the phase."""
     ended_after: float | None = None
-    """Seconds from its snapshot to the TCP connection leaving ESTABLISHED (the hub's FIN or
-    RST), seen without reading; None if it did not."""
+    """The stalled screen: seconds from its snapshot to the hub closing its side of the
+    connection (seen in /proc/net/tcp, without reading); None if it did not."""
+    hub_send_queue_max: int = 0
+    """The stalled screen: most bytes seen waiting in the hub's kernel send queue for it."""
     unread_bytes_at_end: int = 0
     """The slow screen: bytes the hub had sent it that it had not read when the phase ended."""
     seqs: list[int] = field(default_factory=list)
@@ -125,7 +127,17 @@ class RawScreen:
             self.sock.close()
 
 
-TCP_ESTABLISHED = 1
+def hub_side(server_port: int, client_port: int) -> tuple[int, int] | None:
+    """The hub's end of one connection, from /proc/net/tcp: (socket inode, bytes in its send
+    queue); None when the kernel no longer has it. Inode 0: the hub closed its descriptor
+    (the kernel may still hold the socket, with data the peer has not read)."""
+    local, remote = f":{server_port:04X}", f":{client_port:04X}"
+    with contextlib.suppress(OSError), open("/proc/net/tcp", encoding="ascii") as table:
+        for line in table:
+            fields = line.split()
+            if len(fields) > 9 and fields[1].endswith(local) and fields[2].endswith(remote):
+                return int(fields[9]), int(fields[4].split(":")[0], 16)
+    return None
 
 
 class StalledScreen(RawScreen):
@@ -139,14 +151,19 @@ class StalledScreen(RawScreen):
         self._watcher = asyncio.create_task(self._watch())
 
     async def _watch(self) -> None:
-        """When the hub ends the connection, from the socket's TCP state: no byte is read."""
+        """When the hub lets go of it, seen from the kernel's table: no byte is read.
+
+        Its close frame, if any, waits behind the frames this screen never read, and the
+        hub's side of the connection outlives its descriptor for the same reason.
+        """
+        port = int(self.sock.getsockname()[1])
         while True:
-            await asyncio.sleep(0.25)
-            try:
-                state = self.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0]
-            except OSError:
-                return
-            if state != TCP_ESTABLISHED:
+            await asyncio.sleep(0.5)
+            # In a thread: the table is read while turns are timed in this process.
+            side = await asyncio.to_thread(hub_side, int(self.uri.port), port)
+            if side is not None:
+                self.report.hub_send_queue_max = max(self.report.hub_send_queue_max, side[1])
+            if side is None or side[0] == 0:
                 self.report.ended_after = time.monotonic() - self.ready_at
                 return
 

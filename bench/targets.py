@@ -145,13 +145,13 @@ def target_rows(results: list[SizeResult]) -> list[Row]:
         rows.append(
             Row(
                 f"N={impairment.n} stalled screen: what the hub did",
-                f"{stalled.get('ended', '-')}"
-                + (f" {stalled['closed_code']}" if stalled.get("closed_code") else "")
-                + (
-                    f" {stalled['ended_after']:.1f} s after its snapshot"
+                (
+                    f"hub let go {stalled['ended_after']:.1f} s after its snapshot"
                     if stalled.get("ended_after") is not None
-                    else f", still open after {stalled.get('seconds', math.nan):.1f} s"
-                ),
+                    else f"hub kept it {stalled.get('seconds', math.nan):.1f} s"
+                )
+                + f"; it then read: {stalled.get('ended', '-')}"
+                + (f" {stalled['closed_code']}" if stalled.get("closed_code") else ""),
                 "(reported)",
                 None,
             )
