@@ -161,6 +161,16 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
+def _counts(text: str) -> list[int]:
+    try:
+        counts = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
+    if len(counts) != 3 or min(counts) < 0:
+        raise argparse.ArgumentTypeError("three counts, 0 or more: speeches,announcements,turns")
+    return counts
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench.fanout",
@@ -172,7 +182,11 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument(
-        "--screens", type=_sizes, default=DEFAULT_SCREENS, metavar="N,N,...", help="1000,4000,10000"
+        "--screens",
+        type=_sizes,
+        default=DEFAULT_SCREENS,
+        metavar="N,N,...",
+        help="screen counts (1000,4000,10000)",
     )
     parser.add_argument("--turns", type=int, default=30, help="measured turns per server and N")
     parser.add_argument(
@@ -221,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--day",
-        type=_sizes,
+        type=_counts,
         metavar="SPEECHES,ANNOUNCEMENTS,TURNS",
         help="the day run on each hub before its screens connect (300,100,500; "
         "with --quick 6,3,10)",
@@ -261,8 +275,6 @@ def _day(args: argparse.Namespace) -> DaySize | None:
     if args.no_day:
         return None
     if args.day is not None:
-        if len(args.day) != 3:
-            build_parser().error("--day takes three numbers: speeches,announcements,turns")
         return DaySize(*args.day)
     return QUICK_DAY if args.quick else DaySize()
 
