@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+from bench.day import DayReport
 
 
 @dataclass
@@ -32,6 +35,51 @@ class Phase:
     lost: int = 0
     frame_bytes: int = 0
     error: str = ""
+    workers: int = 0
+    """Client processes the N screens (and the other server's N) were spread over."""
+    delivered_frames: int = 0
+    """Event frames the screens received in the measured turns."""
+    cpu_us_per_frame: float = math.nan
+    """Server CPU during the measured turns / frames delivered, microseconds."""
+    rss_idle_mb: float = math.nan
+    """The server's resident memory before any screen connected (after the day, if any)."""
+    rss_per_screen_kb: float = math.nan
+    """(RSS with N screens - RSS with none) / screens connected."""
+
+
+@dataclass
+class Impairment:
+    """The hub's screens with and without a stalled and a slow screen among them, same N."""
+
+    n: int
+    clean_turns: int = 0
+    impaired_turns: int = 0
+    clean_ms: list[float] = field(default_factory=list)
+    impaired_ms: list[float] = field(default_factory=list)
+    clean_p50_ms: float = math.nan
+    clean_p99_ms: float = math.nan
+    impaired_p50_ms: float = math.nan
+    impaired_p99_ms: float = math.nan
+    missed_screens: int = 0
+    """Of the other screens, those that missed a frame in either phase."""
+    missed_frames: int = 0
+    stalled: dict[str, Any] = field(default_factory=dict)
+    slow: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+
+    @property
+    def p99_ratio(self) -> float:
+        return ratio(self.impaired_p99_ms, self.clean_p99_ms)
+
+
+@dataclass
+class SizeResult:
+    """Everything measured at one N."""
+
+    hub: Phase
+    baseline: Phase
+    day: DayReport | None = None
+    impairment: Impairment | None = None
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -61,7 +109,8 @@ def table(results: list[tuple[Phase, Phase]]) -> str:
     """The figures, one row per server and one for hub/baseline ratios."""
     header = (
         f"{'N':>6}  {'server':<8}{'screens':>8}{'missed':>7}{'frame B':>8}{'p50 ms':>9}"
-        f"{'p99 ms':>9}{'first p50':>10}{'CPU s':>8}{'RSS MB':>8}{'clients CPU s':>14}"
+        f"{'p99 ms':>9}{'first p50':>10}{'CPU s':>8}{'us/frame':>9}{'RSS MB':>8}"
+        f"{'idle MB':>8}{'KB/scr':>7}{'clients CPU s':>14}"
     )
     lines = [header, "-" * len(header)]
     for hub, baseline in results:
@@ -73,7 +122,10 @@ def table(results: list[tuple[Phase, Phase]]) -> str:
                 + _cell(phase.p99_ms, ".2f", 9)
                 + _cell(phase.first_p50_ms, ".2f", 10)
                 + _cell(phase.cpu_seconds, ".3f", 8)
+                + _cell(phase.cpu_us_per_frame, ".2f", 9)
                 + _cell(phase.rss_mb, ".1f", 8)
+                + _cell(phase.rss_idle_mb, ".1f", 8)
+                + _cell(phase.rss_per_screen_kb, ".1f", 7)
                 + _cell(phase.client_cpu_seconds, ".3f", 14)
                 + (f"  ERROR {phase.error}" if phase.error else "")
             )
@@ -83,34 +135,9 @@ def table(results: list[tuple[Phase, Phase]]) -> str:
             + _cell(ratio(hub.p99_ms, baseline.p99_ms), ".2f", 9, "x")
             + _cell(ratio(hub.first_p50_ms, baseline.first_p50_ms), ".1f", 10, "x")
             + _cell(ratio(hub.cpu_seconds, baseline.cpu_seconds), ".2f", 8, "x")
+            + _cell(ratio(hub.cpu_us_per_frame, baseline.cpu_us_per_frame), ".2f", 9, "x")
             + _cell(ratio(hub.rss_mb, baseline.rss_mb), ".2f", 8, "x")
+            + _cell(ratio(hub.rss_idle_mb, baseline.rss_idle_mb), ".2f", 8, "x")
+            + _cell(ratio(hub.rss_per_screen_kb, baseline.rss_per_screen_kb), ".2f", 7, "x")
         )
     return "\n".join(lines)
-
-
-TARGET_RATIO = 1.25
-TARGET_SIZES = (1000, 4000)
-
-
-def verdict(results: list[tuple[Phase, Phase]]) -> tuple[bool | None, list[str]]:
-    """Whether the issue's target is met, and why not; None when no target size was run."""
-    reasons = []
-    for hub, baseline in results:
-        for phase in (hub, baseline):
-            if phase.error:
-                reasons.append(f"N={phase.n} {phase.server}: did not run ({phase.error})")
-            if phase.missed_screens:
-                reasons.append(
-                    f"N={phase.n} {phase.server}: {phase.missed_screens} screens missed "
-                    f"{phase.missed_frames} frames"
-                )
-        p50 = ratio(hub.p50_ms, baseline.p50_ms)
-        if hub.n in TARGET_SIZES and not p50 <= TARGET_RATIO:
-            reasons.append(
-                f"N={hub.n}: hub p50 is {p50:.2f}x the baseline's (target {TARGET_RATIO}x)"
-            )
-    if reasons:
-        return False, reasons
-    if not any(hub.n in TARGET_SIZES for hub, _ in results):
-        return None, reasons
-    return True, reasons

@@ -61,6 +61,8 @@ class WorkerReport:
     lost: int
     sizes: dict[int, int]
     """Event frame size in bytes -> how many were received."""
+    missed: dict[str, tuple[int, int]]
+    """Per group of measured turns (a phase of the run): screens that missed one, frames missed."""
 
 
 class Tally:
@@ -280,13 +282,18 @@ async def _open_screens(
     return screens, failures, first_error
 
 
-def _report(tally: Tally, screens: list[Follower], measured: list[int]) -> WorkerReport:
-    wanted = set(measured)
-    missed_screens = missed_frames = 0
+def _report(tally: Tally, screens: list[Follower], groups: dict[str, list[int]]) -> WorkerReport:
+    measured = sorted({seq for seqs in groups.values() for seq in seqs})
+    wanted = {"": set(measured)} | {name: set(seqs) for name, seqs in groups.items()}
+    missed = dict.fromkeys(wanted, (0, 0))
     for screen in screens:
-        missing = len(wanted - set(screen.seqs))
-        missed_frames += missing
-        missed_screens += missing > 0
+        seen = set(screen.seqs)
+        for name, seqs in wanted.items():
+            missing = len(seqs - seen)
+            if missing:
+                count, frames = missed[name]
+                missed[name] = (count + 1, frames + missing)
+    missed_screens, missed_frames = missed.pop("")
     turns = {}
     for seq in measured:
         entry = tally.turns.get(seq)
@@ -299,6 +306,7 @@ def _report(tally: Tally, screens: list[Follower], measured: list[int]) -> Worke
         resyncs=sum(max(0, s.snapshots - 1) for s in screens),
         lost=sum(s.lost for s in screens),
         sizes=dict(tally.sizes),
+        missed=missed,
     )
 
 
@@ -335,7 +343,7 @@ async def _follow(conn: Connection, plan: WorkerPlan) -> None:
     for tally, (screens, _, _) in zip(tallies, opened, strict=True):
         tally.expected = len(screens)
     conn.send(("ready", [(len(screens), failed, error) for screens, failed, error in opened]))
-    measured: list[list[int]] = [[] for _ in plan.targets]
+    measured: list[dict[str, list[int]]] = [{} for _ in plan.targets]
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(plan.lifetime):
             measured = list((await inbox.get())[1]) or measured
@@ -480,8 +488,13 @@ class Workers:
             lambda: all(i in done or i in self.dead for i in following), timeout
         )
 
-    async def finish(self, measured: list[list[int]]) -> list[tuple[list[WorkerReport], int]]:
-        """Per target: the workers' reports, and how many connected screens went unreported."""
+    async def finish(
+        self, measured: list[dict[str, list[int]]]
+    ) -> list[tuple[list[WorkerReport], int]]:
+        """Per target: the workers' reports, and how many connected screens went unreported.
+
+        `measured`, per target: the seqs of the measured turns, by phase of the run.
+        """
         for index, conn in enumerate(self.conns):
             if index not in self.dead:
                 with contextlib.suppress(OSError, ValueError):
