@@ -66,7 +66,7 @@ class JsonFormatter(logging.Formatter):
 
 
 def _rank(level: str) -> int:
-    return logging.getLevelName(level) if level != "TRACE" else 5
+    return int(logging.getLevelName(level))
 
 
 def log_config(form: str, level: str) -> dict[str, Any]:

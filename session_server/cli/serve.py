@@ -108,7 +108,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--log-level",
-        choices=("critical", "error", "warning", "info", "debug", "trace"),
+        # Not uvicorn's `trace`: it logs each request's scope, headers (tokens) included.
+        choices=("critical", "error", "warning", "info", "debug"),
         default="info",
         help="log level (%(default)s)",
     )
