@@ -11,9 +11,10 @@ from typing import Any
 FORMATS = ("text", "json")
 
 # A token's secret is `secrets.token_urlsafe(24)`: 32 such characters. No screen of ours
-# puts it in a URL, but a client that does (a query string, a mistyped path) must not
-# have it written to the log in clear: uvicorn quotes paths in its access lines and in
-# its WebSocket lines.
+# puts it in a URL or a logged frame, but a client that does must not have it written to
+# the log in clear: uvicorn quotes paths in its access and WebSocket lines, and at debug
+# level the websockets library logs each handshake header (a cookie, a bearer token) and
+# the start of each frame (a hello sent as text).
 _SECRET_LIKE = re.compile(r"[A-Za-z0-9_-]{32,}")
 
 # What a LogRecord carries of its own; anything else was given as `extra=` by the caller.
@@ -29,18 +30,26 @@ _ACCESS_FIELDS = ("client", "method", "path", "http_version", "status")
 
 
 class WithoutSecrets(logging.Filter):
-    """Cuts query strings, and path segments shaped like a token, out of quoted paths."""
+    """Cuts query strings out of quoted paths, and anything shaped like a token's secret."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple) and record.args:
             record.args = tuple(_without_secrets(arg) for arg in record.args)
+        if record.name != "uvicorn.access":
+            # The message as it will read, arguments rendered (a frame, a header): the
+            # access formatters need the arguments themselves, which are cleaned above.
+            record.msg = _SECRET_LIKE.sub("…", record.getMessage())
+            record.args = ()
+            # uvicorn's coloured copy of the message would be rendered instead of it.
+            record.__dict__.pop("color_message", None)
         return True
 
 
 def _without_secrets(value: object) -> object:
-    if isinstance(value, str) and value.startswith("/"):
-        path = value.split("?", 1)[0] + ("?…" if "?" in value else "")
-        return _SECRET_LIKE.sub("…", path)
+    if isinstance(value, str):
+        if value.startswith("/"):
+            value = value.split("?", 1)[0] + ("?…" if "?" in value else "")
+        return _SECRET_LIKE.sub("…", value)
     return value
 
 

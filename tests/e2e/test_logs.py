@@ -1,10 +1,11 @@
-"""`--log-format json`: every log line is one JSON object, and no line holds a token's secret."""
+"""`--log-format json`: every log line is one JSON object; in either form no line holds a secret."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,9 +20,16 @@ from websockets.asyncio.client import connect
 from presidium_console.client import ConnectionRefused
 from tests.conftest import UNIT, HubProcess
 
+LEVEL_PREFIX = re.compile(r"(DEBUG|INFO|WARNING|ERROR|CRITICAL): ")
+"""How a text log line starts (uvicorn's form)."""
 
-class JsonLoggingHub(HubProcess):
-    """A fresh demo hub logging JSON at info, its stderr (the log) apart from its stdout."""
+
+class LoggingHub(HubProcess):
+    """A fresh demo hub, its stderr (the log) kept apart from its stdout (the operator's)."""
+
+    def __init__(self, data_dir: Path, form: str, level: str) -> None:
+        super().__init__(data_dir)
+        self.options = ("--log-format", form, "--log-level", level)
 
     def launch(self, *extra: str) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -31,8 +39,7 @@ class JsonLoggingHub(HubProcess):
             # A session of its own, so that Ctrl-C reaches the render workers too.
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "session_server.cli", "--data", str(self.data_dir),
-                 "serve", "--port", str(self.port), "--log-format", "json",
-                 "--log-level", "info", *extra],
+                 "serve", "--port", str(self.port), *self.options, *extra],
                 stdout=out, stderr=err, start_new_session=True,
             )  # fmt: skip
 
@@ -67,8 +74,14 @@ def _fetch(url: str, *, data: bytes | None = None, headers: dict[str, str] | Non
             return refused.code
 
 
-async def test_json_logs_parse_line_by_line_and_hold_no_token(tmp_path: Path) -> None:
-    hub = JsonLoggingHub(tmp_path / "data")
+# At debug, the websockets library logs every handshake header and the start of every frame.
+@pytest.mark.parametrize(
+    ("form", "level"), [("json", "info"), ("json", "debug"), ("text", "debug")]
+)
+async def test_logs_parse_line_by_line_and_hold_no_token(
+    tmp_path: Path, form: str, level: str
+) -> None:
+    hub = LoggingHub(tmp_path / "data", form, level)
     hub.start()
     try:
         tokens = hub.tokens()
@@ -106,9 +119,12 @@ async def test_json_logs_parse_line_by_line_and_hold_no_token(tmp_path: Path) ->
         secrets.append(wrong)
         with pytest.raises(ConnectionRefused):
             await hub.client(wrong).connect(timeout=10 * UNIT)
-        # Bad frames: not msgpack, not UTF-8.
+        # Bad frames: not msgpack, a text frame holding a token, not UTF-8.
         await screen.send_raw(b"\xc1 not a frame")
-        async with connect(hub.url, ping_interval=None) as ws:
+        await screen.send_raw(json.dumps({"type": "hello", "token": delegate}))
+        # A client sending its token in the handshake's headers, as no screen of ours does.
+        headers = {"Authorization": f"Bearer {delegate}", "Cookie": f"congress={delegate}"}
+        async with connect(hub.url, additional_headers=headers, ping_interval=None) as ws:
             ws.transport.write(bytes((0x81, 0x82, 0, 0, 0, 0)) + b"\xff\xfe")
             await ws.wait_closed()
         await presidium.close()
@@ -118,16 +134,22 @@ async def test_json_logs_parse_line_by_line_and_hold_no_token(tmp_path: Path) ->
         os.killpg(hub.process.pid, signal.SIGINT)
         await asyncio.to_thread(hub.process.wait, 30 * UNIT)
     log = hub.stderr_path.read_text()
+    if form == "text":
+        # uvicorn's text access lines go to stdout, among the operator's printout.
+        printed = hub.stdout_path.read_text().splitlines(keepends=True)
+        log += "".join(line for line in printed if LEVEL_PREFIX.match(line))
+    assert all(secret not in log for secret in secrets), log
+    assert "Traceback" not in log + hub.stdout_path.read_text(), log
+    # The operator's own printout at start (stdout) is where the demo's tokens are shown.
+    assert tokens.presidium in hub.stdout_path.read_text()
+    assert "/ws?…" in log
+    if form == "text":
+        return
     entries = [json.loads(line) for line in log.splitlines()]
     for entry in entries:
         assert {"time", "level", "logger", "message"} <= entry.keys(), entry
-    assert all(secret not in log for secret in secrets), log
-    assert "Traceback" not in log + hub.stdout_path.read_text(), log
     # The log is where these lines went, in its structured form.
     access = [e for e in entries if e["logger"] == "uvicorn.access"]
     assert {"method": "GET", "path": "/healthz", "status": 200}.items() <= access[0].items()
-    assert any("/ws?…" in e["message"] for e in entries), log
     assert any("not UTF-8" in e["message"] for e in entries), log
     assert any("Shutting down" in e["message"] for e in entries), log
-    # The operator's own printout at start (stdout) is where the demo's tokens are shown.
-    assert tokens.presidium in hub.stdout_path.read_text()
