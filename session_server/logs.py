@@ -17,6 +17,8 @@ FORMATS = ("text", "json")
 # the start of each frame (a hello sent as text).
 _SECRET_LIKE = re.compile(r"[A-Za-z0-9_-]{32,}")
 
+_PLAIN = logging.Formatter()
+
 # What a LogRecord carries of its own; anything else was given as `extra=` by the caller.
 # (uvicorn's `color_message` is its message again, with terminal colours.)
 _RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {
@@ -42,6 +44,9 @@ class WithoutSecrets(logging.Filter):
             record.args = ()
             # uvicorn's coloured copy of the message would be rendered instead of it.
             record.__dict__.pop("color_message", None)
+        if record.exc_info and not record.exc_text:
+            # Formatters print this text as the traceback, in place of formatting their own.
+            record.exc_text = _SECRET_LIKE.sub("…", _PLAIN.formatException(record.exc_info))
         return True
 
 
@@ -69,8 +74,9 @@ class JsonFormatter(logging.Formatter):
             if key not in _RECORD_FIELDS and not key.startswith("_"):
                 entry[key] = value
         if record.exc_info:
-            entry["error"] = repr(record.exc_info[1])
-            entry["trace"] = self.formatException(record.exc_info).splitlines()
+            entry["error"] = _SECRET_LIKE.sub("…", repr(record.exc_info[1]))
+            trace = record.exc_text or self.formatException(record.exc_info)
+            entry["trace"] = trace.splitlines()
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 

@@ -18,6 +18,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from presidium_console.client import ConnectionRefused
+from session_server.logs import FORMATS
 from tests.conftest import UNIT, HubProcess
 
 LEVEL_PREFIX = re.compile(r"(DEBUG|INFO|WARNING|ERROR|CRITICAL): ")
@@ -29,7 +30,9 @@ class LoggingHub(HubProcess):
 
     def __init__(self, data_dir: Path, form: str, level: str) -> None:
         super().__init__(data_dir)
-        self.options = ("--log-format", form, "--log-level", level)
+        # No background renders: this is about the log, and Ctrl-C during them is
+        # test_quiet's subject.
+        self.options = ("--log-format", form, "--log-level", level, "--no-prerender")
 
     def launch(self, *extra: str) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -153,3 +156,29 @@ async def test_logs_parse_line_by_line_and_hold_no_token(
     assert {"method": "GET", "path": "/healthz", "status": 200}.items() <= access[0].items()
     assert any("not UTF-8" in e["message"] for e in entries), log
     assert any("Shutting down" in e["message"] for e in entries), log
+
+
+FAILURE = """
+import logging, logging.config, sys
+from session_server.logs import log_config
+logging.config.dictConfig(log_config(sys.argv[1], "info"))
+try:
+    raise ValueError("no such token " + sys.argv[2])
+except ValueError:
+    logging.getLogger("session_server.test").exception("hello from %s failed", sys.argv[2])
+"""
+
+
+@pytest.mark.parametrize("form", FORMATS)
+def test_a_failure_logged_with_a_secret_in_it_has_the_secret_cut(form: str) -> None:
+    secret = "Qx3_" + "k" * 28
+    done = subprocess.run(
+        [sys.executable, "-c", FAILURE, form, secret],
+        capture_output=True, text=True, check=True, timeout=30 * UNIT,
+    )  # fmt: skip
+    assert secret not in done.stderr, done.stderr
+    assert "hello from … failed" in done.stderr
+    assert "ValueError: no such token …" in done.stderr
+    if form == "json":
+        entry = json.loads(done.stderr)
+        assert entry["trace"][-1] == "ValueError: no such token …"
