@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -56,3 +57,46 @@ def test_options_without_a_command_go_to_serve(demo_data: Path) -> None:
     finally:
         hub.terminate()
         hub.wait(10 * UNIT)
+
+
+def _run_until_healthy(data: Path, env: dict[str, str]) -> str:
+    """`scripts/run` as the technician starts it; stopped with Ctrl-C once /healthz is ok."""
+    port = free_port()
+    log_path = data.parent / f"run-{port}.log"
+    with log_path.open("wb") as log:
+        run = subprocess.Popen(
+            ["scripts/run", "--data", str(data), "--port", str(port), "--no-prerender",
+             "--log-level", "warning"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60 * UNIT
+        while True:
+            assert run.poll() is None, log_path.read_text()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as ok:
+                    assert ok.status == 200
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, log_path.read_text()
+                time.sleep(0.05)
+    finally:
+        os.killpg(run.pid, signal.SIGINT)
+        run.wait(30 * UNIT)
+    return log_path.read_text()
+
+
+def test_scripts_run_twice_the_second_time_with_no_registry(demo_data: Path) -> None:
+    # The first run at the office, registries reachable; the second at the venue, none.
+    _run_until_healthy(demo_data, dict(os.environ))
+    offline = {
+        **os.environ,
+        "PIP_INDEX_URL": NOWHERE,
+        "PIP_EXTRA_INDEX_URL": "",
+        "PIP_FIND_LINKS": "",
+        "PIP_NO_INDEX": "1",
+        "npm_config_registry": NOWHERE,
+    }
+    printed = _run_until_healthy(demo_data, offline)
+    assert "continues" in printed, printed
+    assert "Traceback" not in printed, printed

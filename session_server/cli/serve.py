@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging.config
 import os
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ from ..documents.store import DocumentLimits
 from ..http_guard import HttpLimits, protocol_with_header_deadline
 from ..hub.node import Limits
 from ..hub.websocket_protocol import HubWebSocketProtocol
-from ..logs import keep_tokens_out
+from ..logs import FORMATS, log_config
 from . import demo
 from .common import public_address, with_backend
 
@@ -105,7 +106,19 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--keyfile", type=Path, metavar="FILE", help="the certificate's private key (PEM)"
     )
-    parser.add_argument("--log-level", default="info", help="uvicorn log level (%(default)s)")
+    parser.add_argument(
+        "--log-level",
+        # Not uvicorn's `trace`: it logs each request's scope, headers (tokens) included.
+        choices=("critical", "error", "warning", "info", "debug"),
+        default="info",
+        help="log level (%(default)s)",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=FORMATS,
+        default="text",
+        help="text lines, or one JSON object per line on stderr for a collector (%(default)s)",
+    )
 
 
 def _add_seconds(parser: argparse.ArgumentParser, flags: Flags, defaults: object) -> None:
@@ -138,6 +151,9 @@ def run(args: argparse.Namespace) -> int:
     if (args.certfile is None) != (args.keyfile is None):
         print("congress: --certfile and --keyfile go together", file=sys.stderr)
         return 2
+    # Before anything may log (the demo's loading included), in the form chosen.
+    logging_setup = log_config(args.log_format, args.log_level)
+    logging.config.dictConfig(logging_setup)
     if not args.no_demo:
         asyncio.run(with_backend(args, demo.run))
     limits = Limits(
@@ -180,12 +196,12 @@ def run(args: argparse.Namespace) -> int:
         ws_ping_interval=limits.heartbeat_interval,
         ws_ping_timeout=limits.heartbeat_timeout,
         ws_per_message_deflate=False,
+        log_config=logging_setup,
         log_level=args.log_level,
         lifespan="on",
         ssl_certfile=args.certfile,
         ssl_keyfile=args.keyfile,
     )
-    keep_tokens_out()
     # uvicorn shuts down gracefully on Ctrl-C, then re-raises the signal it caught.
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(config).run()
