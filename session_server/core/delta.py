@@ -41,12 +41,10 @@ def view_delta(before: View | None, after: View) -> tuple[View, list[Edit]]:
 
 
 def _edited_inside(old: Any, new: Any) -> bool:
-    """Lists are always edited; a map only when it keeps its keys and some of its values."""
+    """Two lists, or two maps with the same keys: anything else is replaced whole."""
     if isinstance(old, list) and isinstance(new, list):
         return True
-    if isinstance(old, dict) and isinstance(new, dict) and old.keys() == new.keys():
-        return any(old[key] == new[key] for key in new)
-    return False
+    return isinstance(old, dict) and isinstance(new, dict) and old.keys() == new.keys()
 
 
 def _diff(path: list[str], old: Any, new: Any, edits: list[Edit]) -> None:
