@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from statistics import mean
 
 from session_server.core import commands as c
 from session_server.core.decide import Actor, Rejection, create_room, decide
@@ -57,6 +58,10 @@ class Day:
     _speaker: int = 0
     _page: int = 1
     _posted: int = 0
+    frames: dict[str, dict[Role, list[int]]] = field(
+        default_factory=lambda: {"delta": {v: [] for v in VIEWS}, "whole": {v: [] for v in VIEWS}}
+    )
+    """Every measured frame's size, per way of making it and view."""
 
     def __post_init__(self) -> None:
         created = create_room("camau-2025", "Đại hội đại biểu Đảng bộ tỉnh Cà Mau lần thứ I")
@@ -105,11 +110,13 @@ class Day:
             changes, edits = view_delta(before, after)
             if changes or edits:
                 delta[view] = len(messages.event(seq, seq - 1, self.now, changes, edits))
+                self.frames["delta"][view].append(delta[view])
             old = changed_sections(before, after)
             if old:
                 # The frame as it was before edits existed: every changed section whole.
                 frame = {"type": "event", "seq": seq, "prev": seq - 1, "at": self.now, "set": old}
                 whole[view] = len(messages.encode(frame))
+                self.frames["whole"][view].append(whole[view])
             self.views[view] = after
         return Sizes(delta, whole)
 
@@ -167,10 +174,14 @@ class Day:
 
 
 def measure(
-    speeches: int = 300, announcements: int = 100, page_turns: int = 500, check_ins: int = 500
+    speeches: int = 300,
+    announcements: int = 100,
+    page_turns: int = 500,
+    check_ins: int = 500,
+    day: Day | None = None,
 ) -> dict[str, tuple[Sizes, Sizes]]:
     """Each action's frame sizes at the start of the day and after the day's records."""
-    day = Day(delegates=check_ins + 20)
+    day = day or Day(delegates=check_ins + 20)
     start = {name: day.action(name)() for name in ACTIONS}
     # The start's own records count in the day's.
     day.run(speeches - 1, announcements - 1, page_turns - 1, check_ins - 1)
@@ -185,7 +196,8 @@ def main() -> None:
     parser.add_argument("--page-turns", type=int, default=500)
     parser.add_argument("--check-ins", type=int, default=500)
     args = parser.parse_args()
-    figures = measure(args.speeches, args.announcements, args.page_turns, args.check_ins)
+    day = Day(delegates=args.check_ins + 20)
+    figures = measure(args.speeches, args.announcements, args.page_turns, args.check_ins, day)
     print(
         f"Event frame bytes after {args.speeches} speeches, {args.announcements} announcements,"
         f" {args.page_turns} page turns, {args.check_ins} check-ins"
@@ -204,6 +216,14 @@ def main() -> None:
                 f"{name:<16}{view.value:<11}{start.whole[view]:>13}{end.whole[view]:>8}"
                 f"{start.delta[view]:>15}{end.delta[view]:>6}"
             )
+    print()
+    print("Over the whole day, per event frame (bytes):")
+    for view in VIEWS:
+        whole, delta = day.frames["whole"][view], day.frames["delta"][view]
+        print(
+            f"  {view.value:<10} {len(whole)} frames: whole sections mean {mean(whole):,.0f}"
+            f" (total {sum(whole):,}); deltas mean {mean(delta):,.0f} (total {sum(delta):,})"
+        )
 
 
 if __name__ == "__main__":
