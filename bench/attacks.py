@@ -75,7 +75,7 @@ async def flooder(
 ) -> None:
     """Sends `kind` frames as fast as the socket takes them while `loaded` is set; cut off,
     it connects again at once, as a hostile client would."""
-    hello = msgpack.packb({"type": "hello", "v": 1, "token": token, "room": ROOM})
+    hello = msgpack.packb({"type": "hello", "v": 2, "token": token, "room": ROOM})
 
     async def drain(ws: ClientConnection) -> None:
         async for _ in ws:

@@ -21,7 +21,7 @@ BOARD_EVERY = 10
 
 
 def hello(token: str) -> bytes:
-    return msgpack.packb({"type": "hello", "v": 1, "token": token, "room": ROOM, "last_seq": None})
+    return msgpack.packb({"type": "hello", "v": 2, "token": token, "room": ROOM, "last_seq": None})
 
 
 def screen_hellos(n: int, boards: list[str], delegates: list[str]) -> list[bytes]:

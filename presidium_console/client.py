@@ -15,7 +15,7 @@ import msgpack
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 
 class CommandRefused(Exception):
@@ -43,9 +43,38 @@ class Ack:
     duplicate: bool
 
 
+def rebuild(sections: dict[str, Any], frame: dict[str, Any]) -> dict[str, Any]:
+    """The view after an event frame (docs/protocol.md, `event`): the sections in `set`
+    replaced whole, then each `edit` applied in order.
+
+    Every map and list an edit reaches is copied first, so no earlier frame (nor a view
+    handed out before) changes under its holder.
+    """
+    view = {**sections, **frame["set"]}
+    for edit in frame["edit"]:
+        *outer, last = edit["path"]
+        parent = view
+        for key in outer:
+            parent[key] = dict(parent[key])
+            parent = parent[key]
+        op = edit["op"]
+        if op == "set":
+            parent[last] = edit["value"]
+        elif op == "append":
+            parent[last] = [*parent[last], *edit["items"]]
+        elif op == "splice":
+            items = list(parent[last])
+            at = edit["at"]
+            items[at : at + edit["remove"]] = edit["insert"]
+            parent[last] = items
+        else:
+            raise ValueError(f"unknown edit op {op!r}")
+    return view
+
+
 @dataclass
 class View:
-    """The room as this client sees it: sections replaced whole by each event."""
+    """The room as this client sees it: rebuilt from the snapshot by each event."""
 
     seq: int = 0
     sections: dict[str, Any] = field(default_factory=dict)
@@ -255,7 +284,7 @@ class CongressClient:
                 self._syncing = True
                 await self.send({"type": "sync"})
                 return
+            self.view.sections = rebuild(self.view.sections, frame)
             self.view.seq = frame["seq"]
-            self.view.sections.update(frame["set"])
         elif kind == "you":
             self.view.you = frame["you"]

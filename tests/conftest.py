@@ -349,6 +349,6 @@ async def stuck_screen(hub: HubProcess, token: str) -> ClientConnection:
     raw.connect(("127.0.0.1", hub.port))
     raw.setblocking(False)
     stuck = await connect(hub.url, sock=raw, max_queue=1, ping_interval=None, compression=None)
-    hello = {"type": "hello", "v": 1, "token": token, "room": DEMO_ROOM}
+    hello = {"type": "hello", "v": 2, "token": token, "room": DEMO_ROOM}
     await stuck.send(msgpack.packb(hello))
     return stuck

@@ -181,7 +181,7 @@ async def test_a_screen_gets_its_snapshot_through_nginx(
         ping_interval=None,
         max_size=None,
     ) as ws:
-        hello = {"type": "hello", "v": 1, "token": board, "room": DEMO_ROOM}
+        hello = {"type": "hello", "v": 2, "token": board, "room": DEMO_ROOM}
         await ws.send(msgpack.packb(hello))
         welcome = msgpack.unpackb(await ws.recv(decode=False))
         assert (welcome["type"], welcome["role"]) == ("welcome", "board")

@@ -12,6 +12,7 @@ from session_server.auth import MAX_TOKEN
 from session_server.core import decide as decide_module
 from session_server.core.commands import COMMAND_TYPES
 from session_server.core.decide import DEFAULT_SECONDS, MAX_ANNOUNCEMENT, MAX_ID, MAX_TITLE
+from session_server.core.delta import GROWING, view_delta
 from session_server.core.errors import ErrorCode
 from session_server.core.plain import MAX_TEXT
 from session_server.core.projection import SECTIONS
@@ -159,6 +160,33 @@ def test_every_server_message_is_documented_with_its_fields(kind: str) -> None:
     body = heading_body(chapter(PROTOCOL, "5. Server messages"), kind)
     for field in SERVER_FRAMES[kind]:
         row(body, f"`{field}`")
+
+
+def test_every_edit_op_is_documented_with_its_fields() -> None:
+    before = {name: None for name in SECTIONS} | {
+        "speakers": {"floor": None, "done": [1, 2]},
+        "roll": [1, 2, 3],
+    }
+    after = before | {"speakers": {"floor": 7, "done": [1, 2, 3]}, "roll": [1, 4, 3]}
+    _, edits = view_delta(before, after)
+    assert {e["op"] for e in edits} == {"set", "append", "splice"}
+    body = heading_body(chapter(PROTOCOL, "5. Server messages"), "event")
+    for edit in edits:
+        cells = row(body, f'`"{edit["op"]}"`')
+        assert {f"`{field}`" for field in set(edit) - {"op", "path"}} <= set(
+            cells[1].replace("(", " ").replace(",", " ").split()
+        ), (edit["op"], cells[1])
+
+
+def test_the_sections_edited_inside_are_documented() -> None:
+    body = " ".join(heading_body(chapter(PROTOCOL, "5. Server messages"), "event").split())
+    growing = [f"`{name}`" for name in SECTIONS if name in GROWING]
+    small = [f"`{name}`" for name in SECTIONS if name not in GROWING]
+    assert (
+        f"The sections that grow through a day, {', '.join(growing[:-1])} and {growing[-1]},"
+        in body
+    )
+    assert f"The small sections {', '.join(small[:-1])} and {small[-1]} always come whole" in body
 
 
 def test_the_protocol_version_is_documented() -> None:

@@ -140,7 +140,7 @@ async def session(hub: HubProcess, clients: Clients) -> None:
 
     # A screen resuming from a seq this node cannot serve events from gets a snapshot.
     async with connect(hub.url) as ws:
-        hello = {"type": "hello", "v": 1, "token": tokens.boards[1], "room": DEMO_ROOM}
+        hello = {"type": "hello", "v": 2, "token": tokens.boards[1], "room": DEMO_ROOM}
         await ws.send(msgpack.packb({**hello, "last_seq": presidium.view.seq + 1000}))
         kinds = [msgpack.unpackb(await ws.recv(decode=False))["type"] for _ in range(2)]
     assert kinds == ["welcome", "snapshot"]

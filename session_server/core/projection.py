@@ -16,7 +16,8 @@ SECTIONS = (
     "attendance",
     "roll",
 )
-"""Top-level parts of a view; an update replaces whole sections, never merges inside one."""
+"""Top-level parts of a view; an event replaces small ones whole and edits inside the ones
+that grow through a day (`core/delta.py`)."""
 
 PRIVILEGED = frozenset({Role.PRESIDIUM, Role.SECRETARIAT})
 
@@ -168,7 +169,8 @@ def personal(state: RoomState, delegate_id: str) -> dict[str, Any] | None:
 
 
 def changed_sections(before: View | None, after: View) -> View:
-    """The sections of `after` that differ from `before` (all of them when there is none)."""
+    """The sections of `after` that differ from `before` (all of them when there is none);
+    `core.delta.view_delta` says how each travels."""
     if before is None:
         return dict(after)
     return {name: after[name] for name in SECTIONS if before.get(name) != after[name]}

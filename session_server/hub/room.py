@@ -13,7 +13,8 @@ from ..backends.base import Backend, BackendUnavailable, LogRecord
 from ..core import events as e
 from ..core.commands import Command
 from ..core.decide import Actor
-from ..core.projection import View, changed_sections, personal, project
+from ..core.delta import view_delta
+from ..core.projection import View, personal, project
 from ..core.replay import state_bytes
 from ..core.state import Role, RoomState
 from ..metrics import UNCOUNTED, Metrics
@@ -157,13 +158,13 @@ class Room:
         self._snapshots.clear()
         for view in VIEWS:
             after = project(self.state, view)
-            changes = changed_sections(self.views[view], after)
+            changes, edits = view_delta(self.views[view], after)
             self.views[view] = after
-            if not changes:
+            if not changes and not edits:
                 continue
             # Encoded once; the same bytes (and the same Outgoing) go to every screen.
             outgoing = Outgoing(
-                messages.event(record.seq, self.last_sent[view], record.at, changes)
+                messages.event(record.seq, self.last_sent[view], record.at, changes, edits)
             )
             self.last_sent[view] = record.seq
             self._remember(view, _Sent(record.seq, outgoing))

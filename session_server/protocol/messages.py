@@ -10,7 +10,8 @@ import msgpack
 from ..core.errors import ErrorCode
 from ..core.plain import PlainError, from_plain, shown
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
+"""2: event frames carry `edit`s inside sections besides whole sections in `set`."""
 
 MAX_COMMAND_ID = 64
 
@@ -124,8 +125,24 @@ def snapshot(seq: int, view: dict[str, Any]) -> bytes:
     return encode({"type": "snapshot", "seq": seq, "state": view})
 
 
-def event(seq: int, prev: int, at: int, changes: dict[str, Any]) -> bytes:
-    return encode({"type": "event", "seq": seq, "prev": prev, "at": at, "set": changes})
+def event(
+    seq: int,
+    prev: int,
+    at: int,
+    changes: dict[str, Any],
+    edits: list[dict[str, Any]] | None = None,
+) -> bytes:
+    """Sections replaced whole in `set`, then `edit`s inside the others (core/delta.py)."""
+    return encode(
+        {
+            "type": "event",
+            "seq": seq,
+            "prev": prev,
+            "at": at,
+            "set": changes,
+            "edit": edits or [],
+        }
+    )
 
 
 def you(seq: int, person: dict[str, Any] | None) -> bytes:

@@ -16,13 +16,15 @@ from hypothesis.stateful import (
     rule,
 )
 
+from presidium_console.client import rebuild
 from session_server.core import commands as c
 from session_server.core.commands import UnknownCommand, parse_command
 from session_server.core.decide import Actor, Rejection, create_room, decide
+from session_server.core.delta import view_delta
 from session_server.core.events import Event, FloorGranted, event_from_plain, event_to_plain
 from session_server.core.evolve import apply
 from session_server.core.plain import PlainError
-from session_server.core.projection import SECTIONS, View, changed_sections, project
+from session_server.core.projection import SECTIONS, View, project
 from session_server.core.replay import replay, state_bytes, state_from_bytes
 from session_server.core.state import (
     Access,
@@ -32,6 +34,7 @@ from session_server.core.state import (
     RoomState,
     audience_may_see,
 )
+from session_server.protocol import messages
 from session_server.protocol.codes import ERRORS
 
 T0 = 1_700_000_000_000
@@ -422,10 +425,20 @@ class CongressSession(RuleBasedStateMachine):
         for role, view in views.items():
             assert tuple(view) == SECTIONS
             before = self.views.get(role)
-            changes = changed_sections(before, view)
-            assert {**(before or {}), **changes} == view
+            changes, edits = view_delta(before, view)
+            # Through the wire and the reference client, the delta rebuilds the view exactly.
+            frame = msgpack.unpackb(messages.event(2, 1, 0, changes, edits), raw=False)
+            rebuilt = rebuild(before or {}, frame)
+            assert msgpack.packb(rebuilt) == msgpack.packb(view)
             if before is not None:
                 assert all(before[name] != view[name] for name in changes)
+                assert all(before[e["path"][0]] != view[e["path"][0]] for e in edits)
+                assert not set(changes) & {e["path"][0] for e in edits}
+            if role is Role.BOARD:
+                # A board's delta holds only what its view holds.
+                secrets = hidden_documents(state, Role.BOARD) | {DELEGATE_MARK}
+                assert_leaks_none(frame, secrets)
+                assert not {"delegate_id", "seat", "requested_at", "accepted"} & set(keys(frame))
         self.views = views
 
         board = views[Role.BOARD]

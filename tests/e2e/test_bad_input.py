@@ -98,7 +98,7 @@ BAD_FRAMES: list[tuple[str, bytes | str, str, str | None]] = [
     ),
     (
         "a second hello",
-        msgpack.packb({"type": "hello", "v": 1, "token": "x", "room": "camau-2025"}),
+        msgpack.packb({"type": "hello", "v": 2, "token": "x", "room": "camau-2025"}),
         "invalid_message",
         None,
     ),
@@ -177,7 +177,7 @@ async def test_too_many_refused_frames_close_the_connection(
     [
         b"\xc1",
         msgpack.packb({"type": "ping"}),
-        msgpack.packb({"type": "hello", "v": 1, "token": 7, "room": "camau-2025"}),
+        msgpack.packb({"type": "hello", "v": 2, "token": 7, "room": "camau-2025"}),
         "hello",
     ],
     ids=["garbage", "ping-first", "token-not-a-string", "text-frame"],

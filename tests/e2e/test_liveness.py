@@ -66,7 +66,7 @@ async def test_a_peer_that_stops_answering_heartbeats_is_dropped(quick_hub: HubP
     async with connect(quick_hub.url, ping_interval=None) as dead:
         await dead.send(
             msgpack.packb(
-                {"type": "hello", "v": 1, "token": tokens.boards[0], "room": "camau-2025"}
+                {"type": "hello", "v": 2, "token": tokens.boards[0], "room": "camau-2025"}
             )
         )
         assert msgpack.unpackb(await dead.recv(decode=False))["type"] == "welcome"
@@ -161,7 +161,7 @@ async def test_a_client_that_saw_nothing_gets_a_snapshot(
     presidium = await clients.connect(tokens.presidium)
     await presidium.command("show_page", document_id="chuong-trinh", page=2)
     async with connect(hub.url) as ws:
-        hello = {"type": "hello", "v": 1, "token": tokens.boards[0], "room": "camau-2025"}
+        hello = {"type": "hello", "v": 2, "token": tokens.boards[0], "room": "camau-2025"}
         await ws.send(msgpack.packb({**hello, "last_seq": 0}))
         welcome, first = (
             msgpack.unpackb(await ws.recv(decode=False)),

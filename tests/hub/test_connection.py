@@ -71,7 +71,7 @@ class Hall:
         self.issued.append(issued.secret)
         peer = Peer(self.hub)
         self.peers.append(peer)
-        peer.send({"type": "hello", "v": 1, "token": issued.secret, "room": ROOM})
+        peer.send({"type": "hello", "v": 2, "token": issued.secret, "room": ROOM})
         peer.greeting = 2 if delegate_id is None else 3
         greeting = await peer.wire.until(peer.greeting)
         assert [f["type"] for f in greeting] == ["welcome", "snapshot", "you"][: peer.greeting]
@@ -148,7 +148,7 @@ async def test_ping_gets_a_pong_and_sync_a_snapshot(hall: Hall) -> None:
         (STAFF, {"type": "launch"}, "unknown_type", None),
         (
             STAFF,
-            {"type": "hello", "v": 1, "token": "t", "room": ROOM},
+            {"type": "hello", "v": 2, "token": "t", "room": ROOM},
             "invalid_message",
             None,
         ),
@@ -228,7 +228,7 @@ async def test_a_screen_that_goes_on_sending_while_refused_is_closed_as_flooding
         again = Peer(hall.hub)
         hall.peers.append(again)
         secret = next(iter(hall.issued))
-        again.send({"type": "hello", "v": 1, "token": secret, "room": ROOM})
+        again.send({"type": "hello", "v": 2, "token": secret, "room": ROOM})
         assert await again.wire.closed() == Close.FLOODING
         assert again.wire.frames == []
     finally:

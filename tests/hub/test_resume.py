@@ -173,8 +173,8 @@ async def test_history_stays_within_its_byte_budget(rooms: Rooms, writer: LogWri
     everything = await rooms.follow()
     await writer.create()
     for n in range(12):
-        # Each frame holds the whole agenda, so frames grow until few fit in the budget.
-        head = await writer.do(c.AddAgendaItem(title=f"Mục {n} " + "dài " * 10))
+        # Each frame holds the new item, with a long title: only some fit in the budget.
+        head = await writer.do(c.AddAgendaItem(title=f"Mục {n} " + "dài " * 60))
     await applied(room, head)
     await applied(everything, head)
     # The same frames, byte for byte, in a room that keeps them all: the newest that fit.

@@ -73,7 +73,7 @@ def test_a_hello_for_another_version_still_parses() -> None:
     hello = parse(pack({**HELLO, "v": 99}))
     assert isinstance(hello, Hello)
     assert hello.v == 99
-    assert PROTOCOL_VERSION == 1
+    assert PROTOCOL_VERSION == 2
 
 
 def test_a_command() -> None:
@@ -441,7 +441,10 @@ def test_server_frames_are_maps_with_a_type() -> None:
         "prev": 3,
         "at": 9,
         "set": {"agenda": []},
+        "edit": [],
     }
+    append = {"op": "append", "path": ["announcements"], "items": [{"id": "a-2"}]}
+    assert unpack(messages.event(5, 4, 10, {}, [append]))["edit"] == [append]
     assert unpack(messages.you(4, None)) == {"type": "you", "seq": 4, "you": None}
     assert unpack(messages.ack("c1", 7)) == {
         "type": "ack",

@@ -43,7 +43,7 @@ async def flooder(
 ) -> int | None:
     """Send as fast as the socket takes, reading everything back; the close code, if any."""
     async with connect(hub.url, max_queue=None, ping_interval=None) as ws:
-        await ws.send(msgpack.packb({"type": "hello", "v": 1, "token": token, "room": DEMO_ROOM}))
+        await ws.send(msgpack.packb({"type": "hello", "v": 2, "token": token, "room": DEMO_ROOM}))
 
         async def drain(ws: ClientConnection) -> None:
             async for _ in ws:
@@ -117,7 +117,7 @@ async def test_a_token_holds_a_bounded_number_of_sockets(
     hub: HubProcess, tokens: DemoTokens
 ) -> None:
     secret = tokens.delegates[0][0]
-    hello = msgpack.packb({"type": "hello", "v": 1, "token": secret, "room": DEMO_ROOM})
+    hello = msgpack.packb({"type": "hello", "v": 2, "token": secret, "room": DEMO_ROOM})
     opened: list[ClientConnection] = []
     try:
         for _ in range(6):

@@ -59,7 +59,7 @@ async def test_the_hub_serves_https_and_wss_with_a_secure_cookie(secure: HubProc
     assert "samesite=strict" in cookie
     assert headers["strict-transport-security"].startswith("max-age=")
     async with connect(secure.url, ssl=secure.tls, ping_interval=None) as ws:
-        hello = {"type": "hello", "v": 1, "token": tokens.boards[0], "room": DEMO_ROOM}
+        hello = {"type": "hello", "v": 2, "token": tokens.boards[0], "room": DEMO_ROOM}
         await ws.send(msgpack.packb(hello))
         welcome = msgpack.unpackb(await ws.recv(decode=False))
         assert (welcome["type"], welcome["role"]) == ("welcome", "board")

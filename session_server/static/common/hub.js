@@ -5,7 +5,7 @@ import { decode, encode } from "../vendor/msgpack/index.mjs";
 // Close codes after which reconnecting cannot help (docs/protocol.md §9); kept on one line,
 // tests/protocol/test_stop_codes.py checks it against the registry's.
 export const STOP_CODES = [1000, 1002, 1007, 1009, 4001, 4002, 4003, 4004, 4009, 4010, 4011, 4012];
-const PROTOCOL_VERSION = 1;
+const PROTOCOL_VERSION = 2;
 
 export class Hub {
   constructor({ token, onChange = () => {}, onStatus = () => {}, maxBackoffMs = 10000 }) {
@@ -115,7 +115,7 @@ export class Hub {
           this.send({ type: "sync" });
           return;
         }
-        Object.assign(this.view, frame.set);
+        this.view = rebuild(this.view, frame);
         this.seq = frame.seq;
         this.onChange(this);
         break;
@@ -164,6 +164,34 @@ export class Hub {
       }
     });
   }
+}
+
+// The view after an event frame (protocol §5, event): the sections in `set` replaced
+// whole, then each `edit` applied in order. Every map and list an edit reaches is copied
+// first, so a screen holding an earlier part of the view never sees it change under it.
+export function rebuild(view, frame) {
+  const next = { ...view, ...frame.set };
+  for (const edit of frame.edit) {
+    const path = edit.path;
+    let parent = next;
+    for (const key of path.slice(0, -1)) {
+      parent[key] = { ...parent[key] };
+      parent = parent[key];
+    }
+    const last = path[path.length - 1];
+    if (edit.op === "set") {
+      parent[last] = edit.value;
+    } else if (edit.op === "append") {
+      parent[last] = [...parent[last], ...edit.items];
+    } else if (edit.op === "splice") {
+      const items = [...parent[last]];
+      items.splice(edit.at, edit.remove, ...edit.insert);
+      parent[last] = items;
+    } else {
+      throw new Error(`unknown edit op ${edit.op}`);
+    }
+  }
+  return next;
 }
 
 // Every request that changes something carries this header: a page of another site (or of
