@@ -76,6 +76,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="N",
         help="connections one delegate or board token may hold at once (%(default)s)",
     )
+    parser.add_argument(
+        "--max-queue",
+        type=int,
+        default=defaults.max_queue,
+        metavar="N",
+        help="frames waiting for one slow screen before a snapshot replaces them (%(default)s)",
+    )
     documents = DocumentLimits()
     parser.add_argument(
         "--max-document-mb",
@@ -159,6 +166,7 @@ def run(args: argparse.Namespace) -> int:
     limits = Limits(
         **_chosen(args, _TIMING_FLAGS),
         sockets_per_token=args.sockets_per_token,
+        max_queue=args.max_queue,
     )
     extra = [o for o in os.environ.get("CONGRESS_ALLOWED_ORIGINS", "").split(",") if o]
     public = public_address(args)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from session_server.core.state import Role
 from session_server.hub.screen import Outgoing, Screen, State, framed
+from session_server.metrics import Metrics
 from session_server.protocol.codes import Close
 from tests.hub.fakes import Wire, unframe
 
@@ -366,3 +367,35 @@ async def test_a_closing_screen_takes_no_broadcast(state: State) -> None:
     s.offer(broadcast(b"e1"))
     s.resync()
     assert s.queued == (1 if state is State.CLOSING else 0)
+
+
+async def test_a_backlog_replaced_and_unread_answers_are_counted_in_the_metrics() -> None:
+    metrics = Metrics()
+    wire = Wire()
+    wire.stall()
+    s = Screen(
+        wire,
+        audience=Role.DELEGATE,
+        token_id="t",
+        secret_hash="h",
+        delegate_id=None,
+        snapshot=lambda: framed(b"SNAPSHOT"),
+        max_queue=2,
+        max_queue_bytes=1000,
+        send_timeout=30,
+        clock=Clock(),
+        metrics=metrics,
+    )
+    for n in range(4):
+        s.offer(broadcast(b"e%d" % n))
+    for n in range(4):
+        s.answer(b"a%d" % n)
+
+    def sample(name: str, **labels: str) -> float:
+        value = metrics.registry.get_sample_value(name, labels)
+        assert value is not None, name
+        return value
+
+    assert sample("congress_snapshots_total", reason="queue_full") == s.resyncs >= 1
+    assert sample("congress_slow_closes_total", cause="answers") == 1
+    assert s.closed.result() == Close.SLOW
