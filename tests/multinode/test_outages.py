@@ -30,38 +30,48 @@ async def logged(hub: HubProcess, text: str, seconds: float) -> str:
         await asyncio.sleep(0.1)
 
 
-async def test_a_node_started_before_redis_waits_then_serves(
+async def test_nodes_started_before_redis_wait_then_all_serve_the_same_demo(
     tmp_path: Path, redis_server: RedisServer
 ) -> None:
     redis_server.stop()
-    hub = HubProcess(tmp_path / "data")
-    hub.launch("--backend", redis_server.url)
+    nodes = [HubProcess(tmp_path / f"node{n}") for n in range(2)]
+    for node in nodes:
+        node.launch("--backend", redis_server.url)
     try:
-        printed = await logged(hub, WAITING, 20 * UNIT)
-        assert WAITING in printed, printed
+        for node in nodes:
+            printed = await logged(node, WAITING, 20 * UNIT)
+            assert WAITING in printed, printed
         # Tried again every second meanwhile, and said once: no line per attempt.
         await asyncio.sleep(3 * UNIT)
-        assert hub.process is not None
-        assert hub.process.poll() is None, "the node stays up"
-        printed = hub.log_path.read_text()
-        assert printed.count(WAITING) == 1, printed
-        assert "Still waiting" not in printed
-        assert redis_server.url.removesuffix("/0") in printed
+        for node in nodes:
+            assert node.process is not None
+            assert node.process.poll() is None, "the node stays up"
+            printed = node.log_path.read_text()
+            assert printed.count(WAITING) == 1, printed
+            assert "Still waiting" not in printed
+            assert redis_server.url.removesuffix("/0") in printed
         redis_server.start()
-        hub.wait_ready()
-        assert (await health(hub))["status"] == "ok"
-        # It loaded the demo as a fresh start does, and a screen gets its snapshot.
-        printed = hub.log_path.read_text()
-        assert "Redis answers after" in printed
-        assert "Loaded the demo congress" in printed
-        board = hub.client(hub.tokens().boards[0])
-        await board.connect(timeout=10 * UNIT)
-        await board.wait_for(lambda view: view.seq > 0, timeout=10 * UNIT)
-        assert any(frame["type"] == "snapshot" for frame in board.frames)
-        await board.close()
+        for node in nodes:
+            node.wait_ready()
+            assert (await health(node))["status"] == "ok"
+            assert "Redis answers after" in node.log_path.read_text()
+        # Both tried at once when Redis came back: one loaded the demo, the other follows it.
+        loaded = [n for n in nodes if "Loaded the demo congress" in n.log_path.read_text()]
+        assert len(loaded) == 1
+        board_token = loaded[0].tokens().boards[0]
+        for node in nodes:
+            board = node.client(board_token)
+            await board.connect(timeout=10 * UNIT)
+            await board.wait_for(lambda view: view.seq > 0, timeout=10 * UNIT)
+            assert any(frame["type"] == "snapshot" for frame in board.frames)
+            assert board.view["session"]["room"] == DEMO_ROOM
+            await board.close()
     finally:
-        hub.stop()
-    assert "Traceback" not in hub.log_path.read_text()
+        for node in nodes:
+            node.stop()
+    for node in nodes:
+        printed = node.log_path.read_text()
+        assert "Traceback" not in printed, printed
 
 
 async def test_ctrl_c_while_waiting_for_redis_exits_quietly(
