@@ -12,6 +12,7 @@ import pytest
 
 from presidium_console.client import CommandRefused
 from session_server.backends.redis import RedisBackend
+from session_server.cli.startup import shown_url
 from session_server.demo import DEMO_ROOM
 from session_server.hub.node import Limits
 from tests.conftest import UNIT, HubProcess, health
@@ -28,6 +29,15 @@ async def logged(hub: HubProcess, text: str, seconds: float) -> str:
         if text in printed or time.monotonic() > deadline:
             return printed
         await asyncio.sleep(0.1)
+
+
+def test_the_waiting_line_shows_the_url_without_its_password() -> None:
+    assert shown_url("redis://hub:s3cret@10.0.0.5:6379/0") == "redis://hub:***@10.0.0.5:6379/0"
+    assert shown_url("redis://:s3cret@10.0.0.5:6379/0?durability=none") == (
+        "redis://:***@10.0.0.5:6379/0?durability=none"
+    )
+    assert shown_url("redis://10.0.0.5:6379/0") == "redis://10.0.0.5:6379/0"
+    assert shown_url(None) == "the SQLite file in the data directory"
 
 
 async def test_nodes_started_before_redis_wait_then_all_serve_the_same_demo(
