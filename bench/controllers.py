@@ -12,6 +12,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from bench.screens import CLOSE_WAIT
 from presidium_console.client import CongressClient
+from session_server.protocol.messages import PROTOCOL_VERSION
 
 ROOM = "camau-2025"
 DOCUMENT = "chuong-trinh"
@@ -21,7 +22,9 @@ BOARD_EVERY = 10
 
 
 def hello(token: str) -> bytes:
-    return msgpack.packb({"type": "hello", "v": 2, "token": token, "room": ROOM, "last_seq": None})
+    return msgpack.packb(
+        {"type": "hello", "v": PROTOCOL_VERSION, "token": token, "room": ROOM, "last_seq": None}
+    )
 
 
 def screen_hellos(n: int, boards: list[str], delegates: list[str]) -> list[bytes]:

@@ -17,6 +17,10 @@ from .core.state import RoomState
 from .metrics import UNCOUNTED, Metrics
 
 _READ_BATCH = 1000
+RECENT_ORIGINS = 4096
+"""Origins (token and command id) of the latest records, kept to answer a client's retry
+without asking the log. Older ones stay in the log, which every append checks anyway: keeping
+them all here grew the hub by about 170 bytes per record for as long as it ran."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +75,10 @@ class RoomWriter:
         self.failure: str | None = None
         """Set when the state stopped following the log: deciding on it could fork the room."""
         self._origins: dict[str, int] = {}
+        """The origins of the latest `RECENT_ORIGINS` records, oldest first."""
         self._origins_complete = True
+        """Whether `_origins` holds every origin in the log (nothing loaded from a snapshot,
+        nothing forgotten yet)."""
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._lock = asyncio.Lock()
 
@@ -108,6 +115,10 @@ class RoomWriter:
         self.state = apply(self.state, record.seq, record.events)
         if record.origin is not None:
             self._origins[record.origin] = record.seq
+            if len(self._origins) > RECENT_ORIGINS:
+                # Dicts keep insertion order: the first key is the oldest record's.
+                del self._origins[next(iter(self._origins))]
+                self._origins_complete = False
         waiting = []
         for target, future in self._waiters:
             if target <= record.seq:
@@ -156,16 +167,21 @@ class RoomWriter:
             return Refused("internal", "this node stopped following the room")
         async with self._lock:
             for _ in range(self.append_attempts):
-                try:
-                    seen = await self._seen(origin)
-                except BackendUnavailable:
-                    # A room loaded from a snapshot looks its older origins up in the log,
-                    # which may be the part that is down: the same answer as a failed append.
-                    return Refused("not_durable", "the log cannot be read now")
+                seen = self._origins.get(origin)
                 if seen is not None:
                     return Accepted(seen, duplicate=True)
                 now = self.clock()
                 decision = decide(self.state, command, actor, now)
+                if isinstance(decision, Rejection) or not decision:
+                    # A retry of a command applied before the recent origins may now decide
+                    # otherwise: the log says whether it was (an append would tell too, so a
+                    # command that changes something is not looked up twice).
+                    try:
+                        seen = await self._seen_long_ago(origin)
+                    except BackendUnavailable:
+                        return Refused("not_durable", "the log cannot be read now")
+                    if seen is not None:
+                        return Accepted(seen, duplicate=True)
                 if isinstance(decision, Rejection):
                     return Refused(decision.code, decision.message)
                 if not decision:
@@ -210,8 +226,7 @@ class RoomWriter:
         finally:
             self.metrics.append_seconds.observe(time.perf_counter() - started)
 
-    async def _seen(self, origin: str) -> int | None:
-        seq = self._origins.get(origin)
-        if seq is None and not self._origins_complete:
-            seq = await self.backend.find_origin(self.name, origin)
-        return seq
+    async def _seen_long_ago(self, origin: str) -> int | None:
+        if self._origins_complete:
+            return None
+        return await self.backend.find_origin(self.name, origin)

@@ -17,8 +17,8 @@ from ..http_guard import HttpLimits, protocol_with_header_deadline
 from ..hub.node import Limits
 from ..hub.websocket_protocol import HubWebSocketProtocol
 from ..logs import FORMATS, log_config
-from . import demo
-from .common import public_address, with_backend
+from . import demo, startup
+from .common import public_address
 
 Flags = tuple[tuple[str, str, str], ...]
 """(flag, the limit's field, what it means) for limits given in seconds."""
@@ -161,8 +161,12 @@ def run(args: argparse.Namespace) -> int:
     # Before anything may log (the demo's loading included), in the form chosen.
     logging_setup = log_config(args.log_format, args.log_level)
     logging.config.dictConfig(logging_setup)
-    if not args.no_demo:
-        asyncio.run(with_backend(args, demo.run))
+    try:
+        # Also with --no-demo: a node started before its Redis waits here for it.
+        asyncio.run(startup.when_log_answers(args, None if args.no_demo else demo.run))
+    except KeyboardInterrupt:
+        print("Stopped before the log answered.", file=sys.stderr)
+        return 130
     limits = Limits(
         **_chosen(args, _TIMING_FLAGS),
         sockets_per_token=args.sockets_per_token,

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from ..backends.base import Backend
+from ..backends.base import Backend, BackendUnavailable
 from ..core.state import Role
 from ..metrics import Metrics
 from ..protocol.codes import Close
@@ -124,6 +124,9 @@ class Hub:
                 next_revocation_check = now + self.limits.revocation_check
                 try:
                     await self._close_revoked()
+                except BackendUnavailable as error:
+                    # An outage is reported by the room's tail already: one line, no traceback.
+                    log.warning("tokens of connected screens not checked: %s", error)
                 except Exception:
                     log.exception("checking tokens of connected screens failed")
 
