@@ -6,8 +6,6 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
-import segno
-
 from .private_files import write_private
 
 
@@ -28,6 +26,9 @@ def link(base_url: str, card: Card) -> str:
 
 
 def render(title: str, base_url: str, cards: list[Card]) -> str:
+    # Imported here: the hub's process makes cards once, and need not hold the QR maker.
+    import segno
+
     items = []
     for card in cards:
         url = link(base_url, card)

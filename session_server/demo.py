@@ -7,7 +7,6 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import demo_pdfs as demo_pdfs_module
 from .auth import IssuedToken, issue_token
 from .backends.base import Backend, SeqConflict
 from .cards import Card
@@ -45,6 +44,10 @@ DOCUMENTS: tuple[tuple[str, str, Access], ...] = (
 
 def demo_pdfs() -> dict[str, bytes]:
     """The demo documents' files, by document id, written from the demo's own text."""
+    # Imported here: the PDF maker and its fonts are memory the hub's process would
+    # otherwise hold all day, for files it makes once.
+    from . import demo_pdfs as demo_pdfs_module
+
     candidates = [(d.name, d.unit) for d in demo_delegates()[:12]]
     return {
         "chuong-trinh": demo_pdfs_module.programme(DEMO_TITLE, AGENDA),

@@ -6,8 +6,10 @@ import argparse
 import asyncio
 import contextlib
 import logging.config
+import multiprocessing
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +152,37 @@ def _public_url(text: str) -> str:
     return text.rstrip("/")
 
 
+def _load_demo(args: argparse.Namespace) -> int:
+    logging.config.dictConfig(log_config(args.log_format, args.log_level))
+    try:
+        return asyncio.run(startup.when_log_answers(args, demo.run))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _apart(work: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run `work` in a process of its own and return its exit code.
+
+    The demo's PDFs and cards take some 20 MB of fonts and images to make: made in the
+    hub's own process, that memory would stay there all day.
+    """
+    sys.stdout.flush()
+    child = multiprocessing.get_context("spawn").Process(target=_exit_with, args=(work, args))
+    child.start()
+    try:
+        child.join()
+    except KeyboardInterrupt:
+        child.join()  # it had the same Ctrl-C, and stops on its own
+        raise
+    return child.exitcode if child.exitcode is not None else 1
+
+
+def _exit_with(work: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> None:
+    code = work(args)
+    sys.stdout.flush()
+    sys.exit(code)
+
+
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -163,7 +196,12 @@ def run(args: argparse.Namespace) -> int:
     logging.config.dictConfig(logging_setup)
     try:
         # Also with --no-demo: a node started before its Redis waits here for it.
-        asyncio.run(startup.when_log_answers(args, None if args.no_demo else demo.run))
+        if args.no_demo:
+            asyncio.run(startup.when_log_answers(args, None))
+        else:
+            loaded = _apart(_load_demo, args)
+            if loaded != 0:
+                return loaded
     except KeyboardInterrupt:
         print("Stopped before the log answered.", file=sys.stderr)
         return 130
