@@ -164,27 +164,14 @@ class InProcessHub:
     def __init__(self, data: Path, history: int) -> None:
         import uvicorn
 
-        from session_server.app import Settings, create_app
-        from session_server.http_guard import protocol_with_header_deadline
+        from session_server.app import Settings
+        from session_server.cli.serve import server_config
         from session_server.hub.node import Limits
-        from session_server.hub.websocket_protocol import HubWebSocketProtocol
 
         self.port = free_port()
         limits = Limits(sockets_per_token=1_000_000, history=history)
         settings = Settings(data_dir=data, limits=limits, prerender=False)
-        config = uvicorn.Config(
-            create_app(settings),
-            host="127.0.0.1",
-            port=self.port,
-            http=protocol_with_header_deadline(settings.http.header_seconds),
-            ws=HubWebSocketProtocol,
-            ws_max_size=limits.max_frame,
-            ws_ping_interval=limits.heartbeat_interval,
-            ws_ping_timeout=limits.heartbeat_timeout,
-            ws_per_message_deflate=False,
-            log_level="warning",
-            lifespan="on",
-        )
+        config = server_config(settings, host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
         self.task: asyncio.Task[None] | None = None
 

@@ -97,6 +97,12 @@ def create_app(settings: Settings) -> ASGIApp:
             except BackendUnavailable as error:
                 problems.append(f"log refuses writes: {error}")
         documents: Documents = request.app.state.documents
+        pool = documents.store.pool
+        if pool.failing():
+            problems.append(
+                f"render workers keep dying: {pool.limits.failing_replacements} replaced"
+                f" within {pool.limits.failing_seconds:g} s"
+            )
         body: dict[str, object] = {
             "status": "degraded" if problems else "ok",
             "node": hub.node_id,

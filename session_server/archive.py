@@ -12,7 +12,6 @@ from typing import Any
 import msgpack
 
 from .backends.base import TokenRecord
-from .core.state import Role
 
 FORMAT = "paperless-congress-export"
 VERSION = 1
@@ -75,7 +74,7 @@ def pack(congress: Congress) -> bytes:
             }
         )
     parts["tokens.msgpack"] = msgpack.packb(
-        [_token_to_plain(t) for t in congress.tokens], use_bin_type=True
+        [t.to_plain() for t in congress.tokens], use_bin_type=True
     )
     for sha256, data in sorted(congress.blobs.items()):
         parts[f"blobs/{sha256}.pdf"] = data
@@ -151,7 +150,7 @@ def unpack(data: bytes) -> Congress:
             for room in _field(manifest, "rooms", list)
         )
         tokens = tuple(
-            _token_from_plain(t) for t in msgpack.unpackb(parts["tokens.msgpack"], raw=False)
+            TokenRecord.from_plain(t) for t in msgpack.unpackb(parts["tokens.msgpack"], raw=False)
         )
     except (KeyError, TypeError, ValueError) as error:
         raise DamagedArchive(f"a part does not hold what the manifest says ({error})") from None
@@ -195,29 +194,3 @@ def _field(manifest: dict[str, Any], name: str, kind: type) -> Any:
     if not isinstance(value, kind):
         raise DamagedArchive(f"manifest.json has no {name}")
     return value
-
-
-def _token_to_plain(token: TokenRecord) -> dict[str, Any]:
-    return {
-        "token_id": token.token_id,
-        "secret_hash": token.secret_hash,
-        "room": token.room,
-        "role": token.role.value,
-        "delegate_id": token.delegate_id,
-        "label": token.label,
-        "created_at": token.created_at,
-        "revoked_at": token.revoked_at,
-    }
-
-
-def _token_from_plain(data: dict[str, Any]) -> TokenRecord:
-    return TokenRecord(
-        token_id=str(data["token_id"]),
-        secret_hash=str(data["secret_hash"]),
-        room=str(data["room"]),
-        role=Role(data["role"]),
-        delegate_id=None if data["delegate_id"] is None else str(data["delegate_id"]),
-        label=str(data["label"]),
-        created_at=int(data["created_at"]),
-        revoked_at=None if data["revoked_at"] is None else int(data["revoked_at"]),
-    )

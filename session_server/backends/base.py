@@ -31,6 +31,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import msgpack
 
@@ -88,6 +89,32 @@ class TokenRecord:
     label: str
     created_at: int
     revoked_at: int | None = None
+
+    def to_plain(self) -> dict[str, Any]:
+        """The record as plain data (msgpack, an export)."""
+        return {
+            "token_id": self.token_id,
+            "secret_hash": self.secret_hash,
+            "room": self.room,
+            "role": self.role.value,
+            "delegate_id": self.delegate_id,
+            "label": self.label,
+            "created_at": self.created_at,
+            "revoked_at": self.revoked_at,
+        }
+
+    @classmethod
+    def from_plain(cls, data: dict[str, Any]) -> TokenRecord:
+        return cls(
+            token_id=str(data["token_id"]),
+            secret_hash=str(data["secret_hash"]),
+            room=str(data["room"]),
+            role=Role(data["role"]),
+            delegate_id=None if data["delegate_id"] is None else str(data["delegate_id"]),
+            label=str(data["label"]),
+            created_at=int(data["created_at"]),
+            revoked_at=None if data.get("revoked_at") is None else int(data["revoked_at"]),
+        )
 
 
 class Bell:

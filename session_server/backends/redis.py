@@ -46,7 +46,6 @@ from redis.exceptions import (
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from ..core.state import Role
 from .base import (
     Backend,
     BackendUnavailable,
@@ -383,17 +382,7 @@ class RedisBackend(Backend):
     # ---- tokens
 
     async def add_token(self, token: TokenRecord) -> None:
-        body = msgpack.packb(
-            {
-                "token_id": token.token_id,
-                "secret_hash": token.secret_hash,
-                "room": token.room,
-                "role": token.role.value,
-                "delegate_id": token.delegate_id,
-                "label": token.label,
-                "created_at": token.created_at,
-            }
-        )
+        body = msgpack.packb(token.to_plain())
         async with self.client.pipeline(transaction=True) as pipe:
             pipe.hset(_TOKENS, token.token_id, body)
             pipe.hset(_TOKEN_BY_HASH, token.secret_hash, token.token_id)
@@ -405,16 +394,9 @@ class RedisBackend(Backend):
     @staticmethod
     def _token(body: bytes, revoked_at: bytes | None) -> TokenRecord:
         data = msgpack.unpackb(body)
-        return TokenRecord(
-            token_id=data["token_id"],
-            secret_hash=data["secret_hash"],
-            room=data["room"],
-            role=Role(data["role"]),
-            delegate_id=data["delegate_id"],
-            label=data["label"],
-            created_at=data["created_at"],
-            revoked_at=None if revoked_at is None else int(revoked_at),
-        )
+        # Revocation is kept apart, so that revoking writes one field.
+        data["revoked_at"] = None if revoked_at is None else int(revoked_at)
+        return TokenRecord.from_plain(data)
 
     async def find_token(self, secret_hash: str) -> TokenRecord | None:
         token_id = await self._call(self.client.hget(_TOKEN_BY_HASH, secret_hash))

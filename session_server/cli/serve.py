@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..documents.render import RenderLimits
 from ..documents.store import DocumentLimits
@@ -21,6 +21,11 @@ from ..hub.websocket_protocol import HubWebSocketProtocol
 from ..logs import FORMATS, log_config
 from . import demo, startup
 from .common import public_address
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from ..app import Settings
 
 Flags = tuple[tuple[str, str, str], ...]
 """(flag, the limit's field, what it means) for limits given in seconds."""
@@ -183,10 +188,32 @@ def _exit_with(work: Callable[[argparse.Namespace], int], args: argparse.Namespa
     sys.exit(code)
 
 
+def server_config(settings: Settings, *, host: str, port: int, **more: Any) -> uvicorn.Config:
+    """uvicorn serving the hub: its own HTTP and WebSocket protocols, with its limits."""
+    import uvicorn
+
+    from ..app import create_app
+
+    limits = settings.limits
+    return uvicorn.Config(
+        create_app(settings),
+        host=host,
+        port=port,
+        http=protocol_with_header_deadline(settings.http.header_seconds),
+        ws=HubWebSocketProtocol,
+        ws_max_size=limits.max_frame,
+        ws_ping_interval=limits.heartbeat_interval,
+        ws_ping_timeout=limits.heartbeat_timeout,
+        ws_per_message_deflate=False,
+        lifespan="on",
+        **more,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from ..app import Settings, create_app
+    from ..app import Settings
 
     if (args.certfile is None) != (args.keyfile is None):
         print("congress: --certfile and --keyfile go together", file=sys.stderr)
@@ -236,19 +263,12 @@ def run(args: argparse.Namespace) -> int:
             " tablets use, so the printed links and the cards' QR codes reach it"
         )
     sys.stdout.flush()
-    config = uvicorn.Config(
-        create_app(settings),
+    config = server_config(
+        settings,
         host=args.host,
         port=args.port,
-        http=protocol_with_header_deadline(settings.http.header_seconds),
-        ws=HubWebSocketProtocol,
-        ws_max_size=limits.max_frame,
-        ws_ping_interval=limits.heartbeat_interval,
-        ws_ping_timeout=limits.heartbeat_timeout,
-        ws_per_message_deflate=False,
         log_config=logging_setup,
         log_level=args.log_level,
-        lifespan="on",
         ssl_certfile=args.certfile,
         ssl_keyfile=args.keyfile,
     )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import multiprocessing
 import os
+import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -36,6 +38,10 @@ class RenderLimits:
     worker_memory: int = 1 << 30
     """Address space of a worker process, bytes (RLIMIT_AS)."""
     workers: int = 2
+    failing_replacements: int = 3
+    """Workers replaced within `failing_seconds` that make /healthz say degraded ..."""
+    failing_seconds: float = 60.0
+    """... a node whose workers keep dying serves no new page images."""
 
 
 class RenderError(Exception):
@@ -80,12 +86,16 @@ class _Worker:
         child.close()
         self.answered: asyncio.Future[None] | None = None
         """Set while a message waits for its answer, so that closing the pool can end the wait."""
+        self._killing = threading.Lock()
 
     def kill(self) -> None:
-        with contextlib.suppress(Exception):
-            self.process.kill()
-        self.process.join(timeout=5)
-        self.connection.close()
+        # Closing the pool and replacing a worker that failed mid-job may both kill it, each
+        # in a thread: the pipe's descriptor must be closed once (twice raised EBADF).
+        with self._killing:
+            with contextlib.suppress(Exception):
+                self.process.kill()
+            self.process.join(timeout=5)
+            self.connection.close()
 
 
 class RenderPool:
@@ -107,6 +117,9 @@ class RenderPool:
         self._closing = asyncio.Event()
         self.renders = 0
         self.replaced = 0
+        self._replaced_at: collections.deque[float] = collections.deque(
+            maxlen=self.limits.failing_replacements
+        )
         self.waiting = 0
         """Jobs waiting for a worker (or for the workers to start): the render queue."""
         self.running = 0
@@ -179,6 +192,12 @@ class RenderPool:
         os.set_blocking(descriptor, True)
         return chosen.connection.recv()
 
+    def failing(self, now: float | None = None) -> bool:
+        """Whether `failing_replacements` workers were replaced within `failing_seconds`."""
+        now = time.monotonic() if now is None else now
+        recent = self._replaced_at
+        return len(recent) == recent.maxlen and now - recent[0] <= self.limits.failing_seconds
+
     def _replace(self, broken: _Worker) -> None:
         """Kill a worker that overran, died or was abandoned mid-job; another takes its place."""
         self._workers.discard(broken)
@@ -186,6 +205,7 @@ class RenderPool:
         with contextlib.suppress(Exception):
             broken.process.kill()
         self.replaced += 1
+        self._replaced_at.append(time.monotonic())
         task = asyncio.create_task(self._restock(broken), name="render-worker-replace")
         self._replacing.add(task)
         task.add_done_callback(self._replacing.discard)

@@ -346,3 +346,21 @@ async def test_close_ends_jobs_under_way_and_waiting_at_once(tmp_path: Path) -> 
     assert all(gone(pid) for pid in pids)
     with pytest.raises(RenderError):
         await single.text(heavy, 1)
+
+
+async def test_workers_replaced_again_and_again_mark_the_pool_failing(tmp_path: Path) -> None:
+    hasty = RenderPool(RenderLimits(workers=1, render_seconds=0.05, failing_replacements=2))
+    await hasty.start()
+    try:
+        heavy = write(tmp_path, "heavy.pdf", heavy_pdf())
+        assert not hasty.failing()
+        with pytest.raises(RenderError):
+            await hasty.render(heavy, 1, 2048, tmp_path / "heavy.webp")
+        assert not hasty.failing(), "one replacement is an accident"
+        with pytest.raises(RenderError):
+            await hasty.render(heavy, 1, 2048, tmp_path / "heavy.webp")
+        assert hasty.failing()
+        later = time.monotonic() + hasty.limits.failing_seconds + 1
+        assert not hasty.failing(later), "old replacements stop counting"
+    finally:
+        await hasty.close()
