@@ -100,3 +100,17 @@ def test_scripts_run_twice_the_second_time_with_no_registry(demo_data: Path) -> 
     printed = _run_until_healthy(demo_data, offline)
     assert "continues" in printed, printed
     assert "Traceback" not in printed, printed
+
+
+def test_a_failed_install_of_the_screens_assets_leaves_the_working_ones() -> None:
+    # A venue with no registry, and something made the install run again: the lint and the
+    # screens' libraries already there must survive the failed download.
+    lint = ROOT / "delegate_display" / "node_modules" / ".bin" / "eslint"
+    assert lint.exists()
+    env = {**os.environ, "npm_config_registry": NOWHERE, "npm_config_prefer_online": "true"}
+    done = subprocess.run(
+        ["scripts/web-assets"], cwd=ROOT, env=env, capture_output=True, timeout=120 * UNIT
+    )
+    assert done.returncode != 0, "no registry: the install cannot have succeeded"
+    assert lint.exists()
+    assert not list((ROOT / "delegate_display").glob(".staging-*"))
