@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -212,16 +213,21 @@ async def stall_a_screen(hub: HubProcess, presidium: CongressClient, token: str)
     for _ in range(300):
         await stuck.send(msgpack.packb({"type": "sync"}))
     try:
-        for n in range(2000):
+        # Changes go on until the watchdog has had its send timeout (4 s) and a round after
+        # the buffers filled: by time, not by count, as a loaded machine is slower.
+        deadline = time.monotonic() + 30 * UNIT
+        n = 0
+        while True:
             await presidium.command(
                 "edit_agenda_item", item_id=f"item-{7 + n % 60}", title=f"{n} {LONG_TITLE}"[:300]
             )
+            n += 1
             if n % 25 == 0:
                 samples = await scrape(hub)
                 if value(samples, "congress_slow_closes_total", cause="stalled") > 0:
                     break
-        else:
-            pytest.fail("the stuck screen was never closed")
+                if time.monotonic() > deadline:
+                    pytest.fail("the stuck screen was never closed")
     finally:
         stuck.transport.abort()
 
