@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,13 +20,17 @@ from . import metrics, pages
 from .auth import authenticate
 from .backends import open_backend
 from .backends.base import BackendUnavailable
+from .core.state import RoomState
 from .documents.http import UPLOADERS, Documents, secret_of
 from .documents.http import routes as document_routes
+from .documents.preparation import Preparer
+from .documents.preparation import routes as preparation_routes
 from .documents.render import RenderPool
 from .documents.store import DocumentLimits, DocumentStore, StoredFile
 from .http_guard import HttpLimits, RequestGuard
 from .hub.connection import serve_screen
 from .hub.node import Hub, Limits
+from .hub.room import Room
 from .hub.websocket_protocol import FRAMES_EXTENSION
 from .protocol.codes import Close
 
@@ -44,6 +48,10 @@ class Settings:
     prerender: bool = True
 
 
+def _state_of(room: Room) -> Callable[[], RoomState]:
+    return lambda: room.state
+
+
 def create_app(settings: Settings) -> ASGIApp:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -56,6 +64,8 @@ def create_app(settings: Settings) -> ASGIApp:
         hub.metrics.documents = store
         app.state.documents = Documents(hub, store)
         hub.start()
+        preparer = app.state.preparer = Preparer(store, backend)
+        store.preparation = preparer.progress
         for name in await backend.rooms():
             room = await hub.room(name)
             if room is not None and settings.prerender:
@@ -64,6 +74,8 @@ def create_app(settings: Settings) -> ASGIApp:
                 for doc in room.state.documents:
                     if doc.current is not None:
                         store.prerender(StoredFile(doc.current.sha256, doc.current.page_sizes))
+                # Then every reader's marked copy of every confidential page.
+                room.listeners.append(preparer.follow(name, _state_of(room)))
         # What is loaded now lives as long as the process: frozen, the collector stops
         # walking it. Young collections made rarer: a page turn to thousands of screens
         # allocates a coroutine per screen, and with the default threshold the collector
@@ -73,6 +85,7 @@ def create_app(settings: Settings) -> ASGIApp:
         try:
             yield
         finally:
+            await preparer.close()
             await hub.close()
             await store.close()
             await pool.close()
@@ -111,6 +124,10 @@ def create_app(settings: Settings) -> ASGIApp:
                 "renders": documents.store.pool.renders,
                 "served_from_cache": documents.store.served_from_cache,
                 "workers_replaced": documents.store.pool.replaced,
+                "marked_pages_prepared": {
+                    room: {"prepared": p.prepared, "total": p.total}
+                    for room, p in documents.store.preparation.items()
+                },
             },
         }
         if problems:
@@ -124,6 +141,7 @@ def create_app(settings: Settings) -> ASGIApp:
             # safe method through, and the endpoint checks who asks.
             Route("/metrics", metrics.endpoint, methods=["GET"]),
             *document_routes(),
+            *preparation_routes(),
             *pages.routes(),
         ],
         lifespan=lifespan,

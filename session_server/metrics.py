@@ -245,6 +245,12 @@ class _Live(Collector):
                 "congress_render_workers_replaced",
                 "Render workers killed and replaced (a job overran, crashed, or was abandoned).",
             ),
+            marked=GaugeMetricFamily(
+                "congress_marked_pages",
+                "Readers' marked copies of confidential pages this node has prepared ahead, "
+                "and how many there are to prepare, by room.",
+                labels=["room", "state"],
+            ),
             images=CounterMetricFamily(
                 "congress_page_images",
                 "Page images served over HTTP: from this node's cache, or rendered for the "
@@ -281,10 +287,13 @@ class _Live(Collector):
         families.replaced.add_metric([], pool.replaced)
         families.images.add_metric(["cache"], store.served_from_cache)
         families.images.add_metric(["render"], store.served_rendered)
+        for room, progress in store.preparation.items():
+            families.marked.add_metric([room, "prepared"], progress.prepared)
+            families.marked.add_metric([room, "total"], progress.total)
 
 
 class _Families:
-    __slots__ = ("images", "lag", "node", "render_jobs", "replaced", "screens", "seq")
+    __slots__ = ("images", "lag", "marked", "node", "render_jobs", "replaced", "screens", "seq")
 
     def __init__(
         self,
@@ -295,6 +304,7 @@ class _Families:
         lag: GaugeMetricFamily,
         render_jobs: GaugeMetricFamily,
         replaced: CounterMetricFamily,
+        marked: GaugeMetricFamily,
         images: CounterMetricFamily,
     ) -> None:
         self.node = node
@@ -303,6 +313,7 @@ class _Families:
         self.lag = lag
         self.render_jobs = render_jobs
         self.replaced = replaced
+        self.marked = marked
         self.images = images
 
     def __iter__(self) -> Iterator[Metric]:
@@ -313,6 +324,7 @@ class _Families:
             self.lag,
             self.render_jobs,
             self.replaced,
+            self.marked,
             self.images,
         )
 

@@ -17,6 +17,7 @@ from ..core.state import Access, DocumentInfo, DocumentVersion, Role, audience_m
 from ..protocol.codes import HttpErrorCode
 from ..writer import RoomWriter
 from .importing import import_document
+from .marks import watermark_for
 from .render import RenderError
 from .search_index import retry_after
 from .store import WIDTHS, DocumentStore, UploadError
@@ -182,13 +183,6 @@ async def describe_document(request: Request) -> Response:
     return JSONResponse(_describe(allowed.doc, allowed.token.role))
 
 
-def _watermark(token: TokenRecord, version: DocumentVersion) -> str | None:
-    """The name marked across a confidential page: the delegate's own, so a photo is traced."""
-    if version.access is Access.PUBLIC or token.role is not Role.DELEGATE:
-        return None
-    return f"{token.label} · {token.delegate_id}"
-
-
 def _page_address(request: Request, access: _Access) -> tuple[DocumentVersion, int] | Response:
     """The version and page the path names, if the caller may read that version."""
     number = _number(request.path_params["version"])
@@ -223,7 +217,7 @@ async def page_image(request: Request) -> Response:
     width = _number(request.query_params.get("width", str(WIDTHS[1])))
     if width not in WIDTHS:
         return error(400, "bad_request", f"width is one of {', '.join(map(str, WIDTHS))}")
-    watermark = _watermark(allowed.token, version)
+    watermark = watermark_for(allowed.token, version)
     # The same version, page, width and mark are the same bytes for good: a strong tag.
     mark = "-m" + hashlib.sha256(watermark.encode()).hexdigest()[:12] if watermark else ""
     tag = f'"{sha256[:32]}-{page}-{width}{mark}"'

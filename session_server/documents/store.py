@@ -7,9 +7,10 @@ import contextlib
 import hashlib
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..backends.base import Backend
 from ..core.errors import ErrorCode
@@ -17,6 +18,9 @@ from ..core.state import PageSize
 from ..protocol.codes import RenderErrorCode
 from .render import PdfInfo, RenderError, RenderLimits, RenderPool
 from .search_index import SearchIndex, SearchRate
+
+if TYPE_CHECKING:
+    from .preparation import Progress
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +85,8 @@ class DocumentStore:
         self._background: set[asyncio.Task[None]] = set()
         self.served_from_cache = 0
         self.served_rendered = 0
+        self.preparation: Mapping[str, Progress] = {}
+        """Marked pages prepared ahead, by room (set by the preparer)."""
         """Page images asked for (over HTTP) and rendered for it, or for a request beside it."""
         self.search_index = SearchIndex(
             self.root / "index", self._page_texts, limits.concurrent_searches
@@ -149,6 +155,15 @@ class DocumentStore:
         await self._rendered(sha256, page, width, watermark, path)
         self.served_rendered += 1
         return path
+
+    def has_image(self, sha256: str, page: int, width: int, watermark: str | None) -> bool:
+        return self._image(sha256, page, width, watermark).exists()
+
+    async def prepare(self, sha256: str, page: int, width: int, watermark: str | None) -> None:
+        """Make the page image ahead of its readers; not counted as one served."""
+        path = self._image(sha256, page, width, watermark)
+        if not path.exists():
+            await self._rendered(sha256, page, width, watermark, path)
 
     async def _rendered(
         self, sha256: str, page: int, width: int, watermark: str | None, path: Path

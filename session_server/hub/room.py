@@ -87,6 +87,8 @@ class Room:
         self.delegate_screens: dict[str, set[Screen]] = {}
         self._snapshots: dict[Role, bytes] = {}
         """Each view's snapshot at the current seq, as a whole frame, made when first asked."""
+        self.listeners: list[Callable[[], None]] = []
+        """Called after each record is applied (the page preparer, which plans again)."""
         self._tail_task: asyncio.Task[None] | None = None
         self._snapshot_saves: set[asyncio.Task[None]] = set()
 
@@ -180,6 +182,8 @@ class Room:
             task = asyncio.get_running_loop().create_task(self._save_snapshot())
             self._snapshot_saves.add(task)
             task.add_done_callback(self._snapshot_saves.discard)
+        for listener in self.listeners:
+            listener()
 
     def _remember(self, view: Role, sent: _Sent) -> None:
         """Keep the frame for resumes, within both the count and the byte budget."""
