@@ -5,11 +5,13 @@ import {
   $, countdownState, currentItem, formatSeconds, h, kindLabel, liveAnnouncements, replace,
   secondsLeft, statusBadge, toast,
 } from "/static/common/ui.js";
+import { PageZoom, clearOfBar, textSizeToggle } from "/static/display/comfort.js";
 
 const WIDTH = 2048;
 let hub = null;
 // null: following the presidium; else the page the delegate chose: {id, page}.
 let browsing = null;
+let zoom = null;
 
 async function act(name, args = {}) {
   try {
@@ -50,7 +52,10 @@ function renderViewer() {
   }
   $("doc-title").textContent = shown.doc.title;
   $("page-label").textContent = `${t("document.page")} ${shown.page} / ${shown.doc.pages}`;
+  // Zoomed or not, the tablet's width: the widest the hub serves (docs/limits.md), and the
+  // copy prepared for every delegate.
   const source = pageUrl(hub.session.room, shown.doc, shown.page, WIDTH);
+  zoom.showing(source, shown.live);
   const current = frame.querySelector("img");
   // Already shown, or already on its way: a re-render must not start a second download.
   if ((current && current.dataset.source === source) || frame.dataset.loading === source) return;
@@ -154,6 +159,11 @@ async function search(event) {
 
 async function main() {
   translate(document);
+  textSizeToggle($("text-size"));
+  clearOfBar(document.querySelector(".topbar"));
+  zoom = new PageZoom($("page"), {
+    zoomIn: $("zoom-in"), zoomOut: $("zoom-out"), fit: $("zoom-fit"), level: $("zoom-level"),
+  });
   $("lang").addEventListener("click", () => { switchLanguage(); if (hub && hub.view.session) render(); });
   const token = takeToken("congress.delegate.token");
   if (!token) {
