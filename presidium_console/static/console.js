@@ -7,6 +7,7 @@ import {
 } from "/static/common/ui.js";
 
 const TOKEN_KEY = "congress.console.token";
+const PREPARATION_POLL_MS = 5000;
 let hub = null;
 let chosenDocument = null;
 
@@ -173,6 +174,27 @@ async function start(token) {
   $("session-buttons").hidden = false;
   $("sign-out").hidden = false;
   setInterval(() => { if (hub.view.session) renderSpeakers(hub.now()); }, 250);
+  followPreparation(session.room);
+}
+
+// How many of the delegates' marked copies this node has made ahead, while it makes them.
+async function followPreparation(room) {
+  const line = $("prepared");
+  for (;;) {
+    try {
+      const answer = await fetch(`/api/rooms/${encodeURIComponent(room)}/preparation`, { credentials: "same-origin" });
+      const progress = answer.ok ? await answer.json() : null;
+      line.hidden = !progress || !progress.following || progress.total === 0;
+      if (!line.hidden) {
+        const done = progress.prepared >= progress.total;
+        const count = done ? `${t("prepared.all")} ${progress.total}` : `${progress.prepared} / ${progress.total}`;
+        line.textContent = `${t("prepared")}: ${count} ${t("prepared.pages")}`;
+      }
+    } catch {
+      // The hub unreachable: the connection badge says so; try again later.
+    }
+    await new Promise((resume) => setTimeout(resume, PREPARATION_POLL_MS));
+  }
 }
 
 async function main() {

@@ -38,6 +38,10 @@ const STRINGS = {
     "document.hide": "Ngừng trình chiếu",
     "document.pick": "Chọn tài liệu",
     "document.delegatesSee": "Đại biểu đang thấy",
+    // The console: delegates' marked copies made ahead.
+    "prepared": "Bản có tên đại biểu đã chuẩn bị sẵn",
+    "prepared.all": "đủ cả",
+    "prepared.pages": "trang",
     "document.search": "Tìm trong tài liệu",
     "document.noResults": "Không tìm thấy",
     "document.live": "Theo dõi trực tiếp",
@@ -151,6 +155,10 @@ const STRINGS = {
     "document.hide": "Stop showing",
     "document.pick": "Choose a document",
     "document.delegatesSee": "Delegates see",
+    // The console: delegates' marked copies made ahead.
+    "prepared": "Delegates' marked copies made ahead",
+    "prepared.all": "all",
+    "prepared.pages": "pages",
     "document.search": "Search this document",
     "document.noResults": "Nothing found",
     "document.live": "Following live",
