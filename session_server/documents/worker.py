@@ -178,15 +178,26 @@ def _mark(image: Any, text: str) -> Any:
                 # earlier copies drew where this one is empty.
                 mask.paste(tile, (x, y), tile)
     grey = Image.new("RGB", (width, height), _GREY)
-    return Image.composite(grey, image.convert("RGB"), mask)
+    page = image if image.mode == "RGB" else image.convert("RGB")
+    return Image.composite(grey, page, mask)
+
+
+_decoded: dict[str, Any] = {}
+"""The page last marked in this worker, decoded: copies are made page by page, every
+reader's copy of a page in a row, and decoding the page was a third of each copy's cost."""
 
 
 def mark(base: str, out: str, watermark: str) -> None:
     """A marked copy of an already rendered page: PDFium is not needed a second time."""
     from PIL import Image
 
-    with Image.open(base) as opened:
-        image = opened.convert("RGB")
+    image = _decoded.get(base)
+    if image is None:
+        with Image.open(base) as opened:
+            image = opened.convert("RGB")
+        # One page only: a page image is some 18 MB decoded at the widest width.
+        _decoded.clear()
+        _decoded[base] = image
     _save(_mark(image, watermark), out)
 
 

@@ -364,3 +364,24 @@ async def test_workers_replaced_again_and_again_mark_the_pool_failing(tmp_path: 
         assert not hasty.failing(later), "old replacements stop counting"
     finally:
         await hasty.close()
+
+
+def test_a_worker_marks_each_page_from_that_page_though_it_keeps_the_last_one_decoded(
+    tmp_path: Path,
+) -> None:
+    pdf = write(tmp_path, "two.pdf", a4_pdf(2, "Trang"))
+    bases = [str(tmp_path / f"base-{n}.webp") for n in (1, 2)]
+    for n, base in enumerate(bases, start=1):
+        worker.render(str(pdf), n, 320, base, None, 40_000_000)
+
+    def marked(base: str, name: str) -> bytes:
+        out = str(tmp_path / name)
+        worker.mark(base, out, "Nguyễn Văn An · DB001")
+        with Image.open(out) as image:
+            return image.convert("RGB").tobytes()
+
+    kept = [marked(bases[0], "a1"), marked(bases[1], "b1"), marked(bases[0], "a2")]
+    worker._decoded.clear()
+    fresh = [marked(bases[0], "a3"), marked(bases[1], "b2")]
+    assert kept == [fresh[0], fresh[1], fresh[0]]
+    assert fresh[0] != fresh[1]
