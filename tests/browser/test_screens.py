@@ -277,7 +277,11 @@ def test_the_hall_band_is_read_from_the_back_in_both_languages(
     hall.wait_for_selector("#countdown:not([hidden])", timeout=SECOND)
     assert hall.inner_text("#speaker-name") == name
     assert hall.inner_text("#item") == "Khai mạc Đại hội"
-    assert 400 <= seconds_shown(hall) <= 420, "a speech has 420 s"
+    # One countdown in the hall and at the presidium's desk, each on its estimate of the
+    # hub's clock (to a second); a speech has 420 s.
+    shown = [seconds_shown(page) for page in (console, hall)]
+    assert max(shown) - min(shown) <= 1, shown
+    assert 395 <= shown[1] <= 421, shown
 
     # The band's changes are spoken; the countdown, a timer, is not read out every second.
     for region in ("#item", "#speaker", "#document"):
