@@ -121,6 +121,8 @@ class DemoTokens:
     presidium: IssuedToken
     secretariat: IssuedToken
     boards: tuple[IssuedToken, ...]
+    hall: IssuedToken
+    """The hall's big screens share one token: they all show the same thing."""
     delegates: tuple[IssuedToken, ...]
 
 
@@ -193,6 +195,7 @@ async def load_demo(
             await token(Role.BOARD, "Bảng cổng chính"),
             await token(Role.BOARD, "Bảng hội trường"),
         ),
+        hall=await token(Role.HALL, "Màn hình hội trường"),
         delegates=tuple([await token(Role.DELEGATE, d.name, d.id) for d in delegates]),
     )
 
@@ -204,6 +207,7 @@ def write_token_file(path: Path, tokens: DemoTokens) -> None:
         f"presidium\t{tokens.presidium.secret}",
         f"secretariat\t{tokens.secretariat.secret}",
         *(f"board\t{t.secret}\t{t.record.label}" for t in tokens.boards),
+        f"hall\t{tokens.hall.secret}\t{tokens.hall.record.label}",
         *(
             f"delegate\t{t.secret}\t{t.record.delegate_id}\t{t.record.label}"
             for t in tokens.delegates
@@ -213,7 +217,7 @@ def write_token_file(path: Path, tokens: DemoTokens) -> None:
 
 
 def demo_cards(tokens: DemoTokens) -> list[Card]:
-    """The demo's sign-in cards: every delegate, then the boards."""
+    """The demo's sign-in cards: every delegate, then the boards, then the hall's screens."""
     people = {d.id: d for d in demo_delegates()}
     cards = []
     for token in tokens.delegates:
@@ -222,4 +226,6 @@ def demo_cards(tokens: DemoTokens) -> list[Card]:
         cards.append(Card(token.record.label, detail, token.secret, "delegate"))
     for board in tokens.boards:
         cards.append(Card(board.record.label, "Bảng điện tử", board.secret, "board"))
+    hall = tokens.hall
+    cards.append(Card(hall.record.label, "Màn hình lớn trong hội trường", hall.secret, "hall"))
     return cards

@@ -42,7 +42,7 @@ HEAD_SECONDS = 2.0
 # `_created` series would double every counter's lines for a start time Prometheus knows.
 disable_created_metrics()  # type: ignore[no-untyped-call]
 
-_VIEWS = ("presidium", "delegate", "board")
+_VIEWS = ("presidium", "delegate", "board", "hall")
 _SECONDS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _RENDER_SECONDS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0)
 
@@ -272,6 +272,7 @@ class _Live(Collector):
                 **staff,
                 Role.DELEGATE: len(room.screens[Role.DELEGATE]),
                 Role.BOARD: len(room.screens[Role.BOARD]),
+                Role.HALL: len(room.screens[Role.HALL]),
             }
             for audience, count in counts.items():
                 families.screens.add_metric([hub.node_id, name, audience.value], count)

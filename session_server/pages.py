@@ -1,4 +1,4 @@
-"""The web pages the hub serves: its front page, the console, the delegate display, the board."""
+"""The web pages the hub serves: the front page, console, delegate display, board and hall."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import presidium_console
 
 CONSOLE = Path(presidium_console.__file__).parent / "static"
 DISPLAY = Path(delegate_display.__file__).parent / "static"
-# What all three pages load: the connection, strings, helpers, look, and the browser
+# What all the pages load: the connection, strings, helpers, look, and the browser
 # libraries scripts/web-assets installs into vendor/.
 SHARED = Path(__file__).parent / "static"
 
@@ -30,7 +30,7 @@ def _page(address: str, path: Path) -> Route:
 
 
 def routes() -> list[BaseRoute]:
-    """The pages at /, /console/, /delegate/ and /board/, their assets under /static/."""
+    """The pages at /, /console/, /delegate/, /board/ and /hall/, their assets under /static/."""
 
     return [
         # The hub's own address: where the technical team and a lost tablet start.
@@ -38,6 +38,7 @@ def routes() -> list[BaseRoute]:
         _page("/console/", CONSOLE / "index.html"),
         _page("/delegate/", DISPLAY / "delegate.html"),
         _page("/board/", DISPLAY / "board.html"),
+        _page("/hall/", DISPLAY / "hall.html"),
         Mount("/static/console", StaticFiles(directory=CONSOLE), name="console"),
         Mount("/static/display", StaticFiles(directory=DISPLAY), name="display"),
         Mount("/static/common", StaticFiles(directory=SHARED / "common"), name="common"),

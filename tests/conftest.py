@@ -45,6 +45,7 @@ SHARED_BY_MODULE = {
     "tests/documents/test_http.py",
     "tests/security/test_document_versions.py",
     "tests/security/test_forgery.py",
+    "tests/security/test_hall.py",
     "tests/security/test_page_policy.py",
     "tests/security/test_requests.py",
 }
@@ -71,6 +72,7 @@ class DemoTokens:
     boards: list[str]
     delegates: list[tuple[str, str]]
     """(secret, delegate id) for each demo delegate."""
+    hall: str = ""
 
 
 class HubProcess:
@@ -170,7 +172,7 @@ class HubProcess:
         self.process = None
 
     def tokens(self) -> DemoTokens:
-        presidium = secretariat = ""
+        presidium = secretariat = hall = ""
         boards: list[str] = []
         delegates: list[tuple[str, str]] = []
         for line in (self.data_dir / "demo-tokens.txt").read_text().splitlines():
@@ -183,9 +185,11 @@ class HubProcess:
                 secretariat = fields[1]
             elif fields[0] == "board":
                 boards.append(fields[1])
+            elif fields[0] == "hall":
+                hall = fields[1]
             elif fields[0] == "delegate":
                 delegates.append((fields[1], fields[2]))
-        return DemoTokens(presidium, secretariat, boards, delegates)
+        return DemoTokens(presidium, secretariat, boards, delegates, hall)
 
     async def issue(self, role: Role, delegate_id: str | None = None) -> str:
         """A new token, written into the hub's own SQLite file from this process."""

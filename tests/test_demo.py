@@ -1,7 +1,9 @@
-"""The demo loader on a log another node fills at the same instant: it steps aside, never fails."""
+"""The demo loader: steps aside when another node loads it first; issues the hall's token."""
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from session_server.demo import DEMO_ROOM, load_demo
 from session_server.documents.render import RenderPool
 from session_server.documents.store import DocumentLimits, DocumentStore
 from session_server.writer import RoomWriter
+from tests.conftest import UNIT, HubProcess
 
 
 async def test_a_node_that_loses_the_race_to_create_the_demo_steps_aside(
@@ -35,3 +38,34 @@ async def test_a_node_that_loses_the_race_to_create_the_demo_steps_aside(
         await store.close()
         await pool.close()
         await log.close()
+
+
+def test_the_demo_issues_one_hall_token_and_prints_its_link_and_card(tmp_path: Path) -> None:
+    hub = HubProcess(tmp_path / "data")
+    hub.start()
+    try:
+        printed = hub.log_path.read_text(encoding="utf-8")
+        cards = (hub.data_dir / "demo-cards.html").read_text(encoding="utf-8")
+        lines = (hub.data_dir / "demo-tokens.txt").read_text(encoding="utf-8").splitlines()
+        (hall,) = [line.split("\t") for line in lines if line.startswith("hall\t")]
+        secret = hall[1]
+        signed_in = urllib.request.Request(
+            f"{hub.http}/api/session",
+            data=json.dumps({"token": secret}).encode(),
+            headers={"Content-Type": "application/json", "X-Congress-Request": "1"},
+            method="POST",
+        )
+        with urllib.request.urlopen(signed_in, timeout=10 * UNIT) as answer:
+            who = json.loads(answer.read())
+    finally:
+        hub.stop()
+    assert hall[2] == "Màn hình hội trường"
+    assert f"  hall         {secret}  (Màn hình hội trường)" in printed
+    assert f"/hall/#token={secret}" in printed
+    assert f"/hall/#token={secret}" in cards
+    assert who == {
+        "role": "hall",
+        "room": DEMO_ROOM,
+        "delegate_id": None,
+        "label": "Màn hình hội trường",
+    }

@@ -16,8 +16,10 @@ from session_server.core.delta import GROWING, view_delta
 from session_server.core.errors import ErrorCode
 from session_server.core.plain import MAX_TEXT
 from session_server.core.projection import SECTIONS
+from session_server.core.state import Role
 from session_server.http_guard import HttpLimits
 from session_server.hub.node import Limits
+from session_server.hub.room import VIEW_OF, VIEWS
 from session_server.protocol import messages
 from session_server.protocol.codes import CLOSE_CODES, ERRORS
 
@@ -231,3 +233,14 @@ def test_every_fixed_limit_is_documented_with_its_value(name: str, value: int) -
     lines = [line for line in LIMITS.splitlines() if f"`{name}`" in line and line.startswith("|")]
     assert lines, name
     assert any(str(value) in line for line in lines), (name, value)
+
+
+def test_every_role_and_every_view_is_documented() -> None:
+    welcome = row(heading_body(PROTOCOL, "welcome"), "`role`")
+    for role in Role:
+        assert f'`"{role.value}"`' in welcome[2], role
+    columns = row(chapter(PROTOCOL, "6. The view"), "Section")[1:]
+    # One column per view, headed by the roles whose screens share it.
+    assert columns == [
+        ", ".join(role.value for role in Role if VIEW_OF[role] is view) for view in VIEWS
+    ]

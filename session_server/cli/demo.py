@@ -34,11 +34,13 @@ async def run(args: argparse.Namespace, backend: Backend) -> int:
     print(f"  secretariat  {tokens.secretariat.secret}")
     for board in tokens.boards:
         print(f"  board        {board.secret}  ({board.record.label})")
+    print(f"  hall         {tokens.hall.secret}  ({tokens.hall.record.label})")
     first, *others = tokens.delegates
     print(f"  delegate     {first.secret}  ({first.record.label}; {len(others)} more in the file)")
     print("Screens:")
     print(f"  console      {base_url}/console/  (sign in with the presidium token)")
     print(f"  delegate     {base_url}/delegate/#token={first.secret}")
     print(f"  board        {base_url}/board/#token={tokens.boards[0].secret}")
-    print(f"  QR cards     {args.data / CARDS_FILE}  (every delegate's and board's link)")
+    print(f"  hall         {base_url}/hall/#token={tokens.hall.secret}")
+    print(f"  QR cards     {args.data / CARDS_FILE}  (every screen's link and QR code)")
     return 0

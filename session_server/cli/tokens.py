@@ -21,7 +21,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     issue = actions.add_parser("issue", help="make a token; its secret is shown once")
     issue.add_argument("--role", required=True, choices=[r.value for r in Role])
     issue.add_argument("--delegate", help="the delegate id a delegate token speaks for")
-    issue.add_argument("--label", default="", help="who or what holds it, e.g. 'Gate 2 board'")
+    issue.add_argument(
+        "--label", default="", help="who or what holds it, e.g. 'Gate 2 board', 'Hall screens'"
+    )
     actions.add_parser("list", help="list the room's tokens (never their secrets)")
     revoke = actions.add_parser("revoke", help="revoke a token by its id")
     revoke.add_argument("token_id")

@@ -21,11 +21,16 @@ that grow through a day (`core/delta.py`)."""
 
 PRIVILEGED = frozenset({Role.PRESIDIUM, Role.SECRETARIAT})
 
+IN_PUBLIC = frozenset({Role.BOARD, Role.HALL})
+"""Screens anyone in the room or at the gate can read: people on them are shown by name and
+unit only, and a request to speak only once the presidium has accepted it."""
+
 View = dict[str, Any]
 
 
 def project(state: RoomState, audience: Role) -> View:
-    """The view of `state` for one audience. A board's view holds only public data."""
+    """The view of `state` for one audience. A board's view holds only public data; the
+    hall's, the delegates' documents too, and of people no more than a board's."""
     view: View = {
         "session": {
             "room": state.room,
@@ -110,7 +115,7 @@ def _file(doc: DocumentInfo) -> dict[str, Any]:
 def _person(state: RoomState, delegate_id: str, audience: Role) -> dict[str, Any]:
     delegate = state.delegates.get(delegate_id) or Delegate(delegate_id, delegate_id, "", "")
     person: dict[str, Any] = {"name": delegate.name, "unit": delegate.unit}
-    if audience is not Role.BOARD:
+    if audience not in IN_PUBLIC:
         person["delegate_id"] = delegate.id
     return person
 
@@ -130,10 +135,10 @@ def _speakers(state: RoomState, audience: Role) -> dict[str, Any] | None:
     queue = []
     for request in speakers.requests:
         # Who asked to speak is private until the presidium accepts the request.
-        if audience is Role.BOARD and not request.accepted:
+        if audience in IN_PUBLIC and not request.accepted:
             continue
         entry = {**_person(state, request.delegate_id, audience), "kind": request.kind.value}
-        if audience is not Role.BOARD:
+        if audience not in IN_PUBLIC:
             entry["requested_at"] = request.requested_at
             entry["accepted"] = request.accepted
         queue.append(entry)

@@ -14,6 +14,8 @@ class Role(StrEnum):
     SECRETARIAT = "secretariat"
     DELEGATE = "delegate"
     BOARD = "board"
+    HALL = "hall"
+    """The big screens inside the congress hall: the live page, the item, the speaker."""
 
 
 class SessionStatus(StrEnum):
@@ -207,10 +209,17 @@ class RoomState:
         return None if current is None else current.floor
 
 
+_READERS: Mapping[Access, frozenset[Role]] = {
+    Access.PUBLIC: frozenset(Role),
+    # The hall's screens show what is presented to the delegates seated before them; a
+    # welcome-gate board stands where anyone passes.
+    Access.DELEGATES: frozenset({Role.PRESIDIUM, Role.SECRETARIAT, Role.DELEGATE, Role.HALL}),
+    Access.PRESIDIUM: frozenset({Role.PRESIDIUM, Role.SECRETARIAT}),
+}
+"""Who reads each level, named role by role: a role added later reads public documents
+only, until it is named here."""
+
+
 def audience_may_see(audience: Role, access: Access) -> bool:
     """A document's access level against an audience; presidium and secretariat see all."""
-    if access is Access.PUBLIC:
-        return True
-    if access is Access.DELEGATES:
-        return audience is not Role.BOARD
-    return audience in (Role.PRESIDIUM, Role.SECRETARIAT)
+    return audience in _READERS[access]

@@ -215,8 +215,8 @@ async def _read(
     refusals = _TokenBucket(limits.frame_rate, limits.frame_burst, now)
     actor = actor_of(token)
     # Staff tokens are few and trusted, and scripts drive them fast (imports, rehearsals);
-    # the many delegate and board screens are the ones that could flood a room.
-    limited = token.role in (Role.DELEGATE, Role.BOARD)
+    # the many delegate, board and hall screens are the ones that could flood a room.
+    limited = token.role in (Role.DELEGATE, Role.BOARD, Role.HALL)
     errors = 0
     while True:
         frame = await _receive(websocket)

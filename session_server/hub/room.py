@@ -26,13 +26,17 @@ from .screen import Outgoing, Screen, framed
 log = logging.getLogger(__name__)
 
 # Presidium and secretariat see the same view, so it is projected and encoded once for both.
+# The hall's screens get a view of their own: they show the delegates' documents, which the
+# boards' view leaves out, and of people only what a board shows, where the delegates' view
+# holds every pending request with its delegate id (core/projection.py).
 VIEW_OF: dict[Role, Role] = {
     Role.PRESIDIUM: Role.PRESIDIUM,
     Role.SECRETARIAT: Role.PRESIDIUM,
     Role.DELEGATE: Role.DELEGATE,
     Role.BOARD: Role.BOARD,
+    Role.HALL: Role.HALL,
 }
-VIEWS = (Role.PRESIDIUM, Role.DELEGATE, Role.BOARD)
+VIEWS = (Role.PRESIDIUM, Role.DELEGATE, Role.BOARD, Role.HALL)
 
 _PERSONAL_EVENTS = (e.DelegateRegistered, e.DelegateCheckedIn)
 

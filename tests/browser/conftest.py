@@ -111,6 +111,11 @@ class Screens:
         wait_live(page)
         return page
 
+    def hall(self, token: str, width: int = 1920, height: int = 1080) -> Page:
+        page = self.open(f"/hall/#token={token}", width, height)
+        wait_live(page)
+        return page
+
     def close(self) -> None:
         for context in self.contexts:
             context.close()

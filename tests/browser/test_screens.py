@@ -1,8 +1,9 @@
-"""The three screens in a real Chromium against a real hub: what people see, and when."""
+"""The screens in a real Chromium against a real hub: what people see, and when."""
 
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 from playwright.sync_api import Page, Request
@@ -171,6 +172,144 @@ def test_a_board_never_asks_for_a_confidential_page_nor_shows_its_title(
     assert delegate.inner_text("#page") == "Đang trình chiếu trên màn hình đại biểu"
 
 
+HALL_IMAGE = """(page) => {
+    const image = document.querySelector("#page img");
+    return image !== null && image.complete && image.naturalWidth > 0
+        && image.dataset.page === String(page);
+}"""
+"""The hall shows the live page's image itself, loaded, not a placeholder."""
+
+
+def finished(requests: list[Request], part: str) -> bool:
+    return any(part in request.url for request in requests)
+
+
+def test_the_hall_follows_the_live_page_within_a_second_and_asks_for_no_presidium_paper(
+    screens: Screens, demo: DemoTokens
+) -> None:
+    console = screens.console(demo.presidium)
+    hall = screens.hall(demo.hall)
+    asked: list[Request] = []
+    loaded: list[Request] = []
+    hall.on("request", lambda request: asked.append(request))
+    hall.on("requestfinished", lambda request: loaded.append(request))
+
+    open_item(console, "Báo cáo chính trị của Ban Chấp hành")
+    hall.wait_for_function(
+        "document.querySelector('#item').textContent.startsWith('Báo cáo chính trị')",
+        timeout=SECOND,
+    )
+    console.select_option("#doc-pick", "bao-cao-chinh-tri")
+    # The first page is made for the hall on demand (marked), so it may take a while; the
+    # page after it is fetched once the first is up, and a page turn then shows at once.
+    hall.wait_for_function(HALL_IMAGE, arg=1, timeout=60 * SECOND)
+    deadline = time.monotonic() + 60
+    while not finished(loaded, "/bao-cao-chinh-tri/versions/1/pages/2.webp"):
+        assert time.monotonic() < deadline, [r.url for r in asked]
+        hall.wait_for_timeout(100)
+
+    console.locator("body").press("ArrowRight")
+    turned = time.monotonic()
+    hall.wait_for_function(HALL_IMAGE, arg=2, timeout=SECOND)
+    print(f"hall: page 2 on screen {time.monotonic() - turned:.3f} s after the turn was sent")
+    hall.wait_for_function(
+        "document.querySelector('#document').textContent.includes('2/')", timeout=SECOND
+    )
+    source = hall.get_attribute("#page img", "src") or ""
+    assert "/documents/bao-cao-chinh-tri/versions/1/pages/2.webp?width=" in source
+
+    # The presidium's paper: the hall goes to the congress's title, and asks for nothing.
+    console.select_option("#doc-pick", "de-an-nhan-su")
+    hall.wait_for_selector('#stage[data-state="hidden"]', state="attached", timeout=SECOND)
+    console.locator("body").press("ArrowRight")
+    console.wait_for_function(
+        "document.querySelector('#page-label').textContent.includes('2')", timeout=5 * SECOND
+    )
+    hall.wait_for_load_state("networkidle", timeout=10 * SECOND)
+    assert hall.is_visible("#slide")
+    assert not hall.is_visible("#page")
+    html = hall.content()
+    assert "Đề án nhân sự Ban Chấp hành" not in html
+    assert "de-an-nhan-su" not in html
+    documents = [r.url for r in asked if "/documents/" in r.url]
+    assert documents, "the hall did ask for the delegates' report"
+    assert not [url for url in documents if "de-an-nhan-su" in url], documents
+
+
+def luminance(colour: str) -> float:
+    channels = [int(c) / 255 for c in re.findall(r"[\d.]+", colour)[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+BAND_TEXT = """() => [...document.querySelectorAll(".band *")]
+    .filter((e) => e.offsetParent !== null && [...e.childNodes].some(
+        (n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim()))
+    .map((e) => {
+        let back = e;
+        while (getComputedStyle(back).backgroundColor === "rgba(0, 0, 0, 0)") {
+            back = back.parentElement;
+        }
+        const style = getComputedStyle(e);
+        return {id: e.id || e.className, text: e.textContent.trim(), color: style.color,
+                background: getComputedStyle(back).backgroundColor,
+                size: parseFloat(style.fontSize)};
+    })"""
+"""Every text in the band as drawn: its colour, the colour behind it, its size in pixels."""
+
+
+def test_the_hall_band_is_read_from_the_back_in_both_languages(
+    screens: Screens, demo: DemoTokens
+) -> None:
+    console = screens.console(demo.presidium)
+    delegate = screens.delegate(demo.delegates[6][0])
+    hall = screens.hall(demo.hall)
+    open_item(console, "Khai mạc Đại hội")
+    delegate.wait_for_function(
+        "!document.querySelector('[data-kind=speech]').disabled", timeout=5 * SECOND
+    )
+    delegate.click("[data-kind=speech]")
+    entry = console.locator(".queue-entry", has_text="Phát biểu")
+    entry.wait_for(timeout=5 * SECOND)
+    name = entry.locator("strong").inner_text()
+    assert name not in hall.inner_text("body"), "a pending request is not for the hall"
+    entry.get_by_role("button", name="Mời phát biểu").click()
+    hall.wait_for_selector("#countdown:not([hidden])", timeout=SECOND)
+    assert hall.inner_text("#speaker-name") == name
+    assert hall.inner_text("#item") == "Khai mạc Đại hội"
+    # One countdown in the hall and at the presidium's desk, each on its estimate of the
+    # hub's clock (to a second); a speech has 420 s.
+    shown = [seconds_shown(page) for page in (console, hall)]
+    assert max(shown) - min(shown) <= 1, shown
+    assert 395 <= shown[1] <= 421, shown
+
+    # The band's changes are spoken; the countdown, a timer, is not read out every second.
+    for region in ("#item", "#speaker", "#document"):
+        assert hall.get_attribute(region, "aria-live") == "polite", region
+    assert hall.get_attribute("#countdown", "role") == "timer"
+    texts = hall.evaluate(BAND_TEXT)
+    assert {t["id"] for t in texts} >= {"item", "speaker-name", "speaker-unit", "countdown"}
+    for text in texts:
+        ink, paper = luminance(text["color"]), luminance(text["background"])
+        contrast = (max(ink, paper) + 0.05) / (min(ink, paper) + 0.05)
+        assert contrast >= 4.5, text  # WCAG AA for text of any size
+        assert text["size"] >= 20, text
+    sizes = {t["id"]: t["size"] for t in texts}
+    assert min(sizes["item"], sizes["speaker-name"]) >= 36, sizes
+    assert sizes["countdown"] >= 72, sizes
+
+    # English, complete: every string of the screen has its translation.
+    hall.locator("body").press("l")
+    hall.wait_for_function(
+        "document.querySelector('.band-label').textContent === 'Current item'", timeout=SECOND
+    )
+    assert hall.evaluate("document.documentElement.lang") == "en"
+    band = hall.text_content(".band") or ""
+    assert "Has the floor" in band
+    assert "In session" in band or "Not started" in band
+    assert not re.search(r"\b(hall|agenda|speakers|session|document)\.[a-z]", band), band
+
+
 def test_screenshots_of_the_demo_congress(screens: Screens, demo: DemoTokens) -> None:
     """Written to docs/screenshots/ for the README; look at them after a change to the UI."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -195,17 +334,31 @@ def test_screenshots_of_the_demo_congress(screens: Screens, demo: DemoTokens) ->
     tablet = screens.delegate(demo.delegates[1][0], 1280, 800)
     board = screens.board(demo.boards[0], 1920, 1080)
     portrait = screens.board(demo.boards[1], 1080, 1920)
+    hall = screens.hall(demo.hall, 1920, 1080)
     for page in (console, tablet):
         page.wait_for_function(
             "[...document.images].every(i => i.complete && i.naturalWidth > 0)",
             timeout=15 * SECOND,
         )
     board.wait_for_selector("#countdown")
+    # Four tablets' marked pages and the hall's share two render workers on a busy machine.
+    hall.wait_for_function(
+        """() => {
+            const frame = document.querySelector("#page");
+            const image = frame.querySelector("img");
+            return image !== null && image.complete && image.naturalWidth > 0
+                && !frame.dataset.loading;
+        }""",
+        timeout=90 * SECOND,
+    )
+    hall.wait_for_selector("#countdown:not([hidden])")
     console.screenshot(path=str(SCREENSHOTS / "console.png"))
     tablet.screenshot(path=str(SCREENSHOTS / "delegate-tablet.png"))
     board.screenshot(path=str(SCREENSHOTS / "board-1920x1080.png"))
     portrait.screenshot(path=str(SCREENSHOTS / "board-1080x1920.png"))
-    for name in ("console", "delegate-tablet", "board-1920x1080", "board-1080x1920"):
+    hall.screenshot(path=str(SCREENSHOTS / "hall-1920x1080.png"))
+    names = ("console", "delegate-tablet", "board-1920x1080", "board-1080x1920", "hall-1920x1080")
+    for name in names:
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 20_000
 
 

@@ -1,4 +1,5 @@
-"""What each audience sees: the board only public data, delegates no presidium papers."""
+"""What each audience sees: the board only public data, delegates and the hall no presidium
+papers, the hall of people no more than the board."""
 
 from __future__ import annotations
 
@@ -77,6 +78,9 @@ def mentions(view: dict[str, Any], secret: str) -> bool:
         (Role.DELEGATE, Access.PUBLIC, True),
         (Role.DELEGATE, Access.DELEGATES, True),
         (Role.DELEGATE, Access.PRESIDIUM, False),
+        (Role.HALL, Access.PUBLIC, True),
+        (Role.HALL, Access.DELEGATES, True),
+        (Role.HALL, Access.PRESIDIUM, False),
         (Role.SECRETARIAT, Access.PRESIDIUM, True),
         (Role.SECRETARIAT, Access.DELEGATES, True),
         (Role.PRESIDIUM, Access.PRESIDIUM, True),
@@ -131,7 +135,7 @@ def test_each_audience_lists_only_the_documents_it_may_see() -> None:
     room = congress()
     listed = {role: [d["id"] for d in room.view(role)["documents"]] for role in Role}
     assert listed[Role.BOARD] == ["programme"]
-    assert listed[Role.DELEGATE] == ["programme", "draft"]
+    assert listed[Role.DELEGATE] == listed[Role.HALL] == ["programme", "draft"]
     assert listed[Role.SECRETARIAT] == listed[Role.PRESIDIUM] == ["programme", "draft", "personnel"]
     assert room.view(Role.PRESIDIUM)["documents"][2] == {
         "id": "personnel",
@@ -148,7 +152,7 @@ def test_each_audience_lists_only_the_documents_it_may_see() -> None:
     [
         ("programme", "Programme", set()),
         ("draft", "Draft resolution", {Role.BOARD}),
-        ("personnel", "Personnel list", {Role.BOARD, Role.DELEGATE}),
+        ("personnel", "Personnel list", {Role.BOARD, Role.DELEGATE, Role.HALL}),
     ],
 )
 def test_a_shown_page_reaches_only_those_who_may_see_it(
@@ -210,6 +214,50 @@ def test_the_board_sees_accepted_requests_only_and_no_personal_data() -> None:
     }
     for secret in (ANH, BINH, CHI, "dlg-", "seat-", "Anh Nguyen", "Chi Le"):
         assert not mentions(board, secret), secret
+
+
+def test_the_hall_shows_people_as_the_board_does_and_the_delegates_papers() -> None:
+    room = congress()
+    room.do(c.ShowPage("draft", 3))
+    room.do(c.RequestFloor(RequestKind.SPEECH), Actor(Role.DELEGATE, ANH))
+    room.do(c.RequestFloor(RequestKind.POINT_OF_ORDER), Actor(Role.DELEGATE, CHI))
+    hall = room.view(Role.HALL)
+    assert hall["document"] == {
+        "id": "draft",
+        "title": "Draft resolution",
+        "page": 3,
+        "pages": 5,
+        "version": 0,
+    }
+    # Who asked to speak stays private on the big screens until the presidium accepts it.
+    assert hall["speakers"]["queue"] == []
+    for secret in ("Anh Nguyen", "Chi Le"):
+        assert not mentions(hall, secret), secret
+    room.do(c.AcceptRequest(CHI))
+    room.do(c.GrantFloor(ANH))
+    hall = room.view(Role.HALL)
+    assert hall["speakers"] == room.view(Role.BOARD)["speakers"]
+    assert hall["speakers"]["floor"] == {
+        "name": "Anh Nguyen",
+        "unit": "Unit North",
+        "kind": "speech",
+        "granted_at": room.now,
+        "allowed_seconds": 420,
+    }
+    assert hall["speakers"]["queue"] == [
+        {"name": "Chi Le", "unit": "Unit North", "kind": "point_of_order"}
+    ]
+    for secret in (ANH, BINH, CHI, "dlg-", "seat-", "personnel", "Personnel"):
+        assert not mentions(hall, secret), secret
+    # Everything else is what the delegates see.
+    delegate = room.view(Role.DELEGATE)
+    for section in ("session", "agenda", "documents", "document", "announcements", "attendance"):
+        assert hall[section] == delegate[section], section
+    room.do(c.ShowPage("personnel", 1))
+    hall = room.view(Role.HALL)
+    assert hall["document"] == {"hidden": True}
+    assert not mentions(hall, "personnel")
+    assert not mentions(hall, "Personnel")
 
 
 def test_delegates_and_staff_see_the_whole_queue_with_ids() -> None:
@@ -279,7 +327,7 @@ def test_no_open_item_means_no_speakers_section() -> None:
 def test_the_roll_is_for_presidium_and_secretariat_only() -> None:
     room = congress()
     assert frozenset({Role.PRESIDIUM, Role.SECRETARIAT}) == PRIVILEGED
-    for role in (Role.BOARD, Role.DELEGATE):
+    for role in (Role.BOARD, Role.DELEGATE, Role.HALL):
         view = room.view(role)
         assert view["roll"] is None
         assert not mentions(view, "seat-")

@@ -53,6 +53,7 @@ ACTORS = (
     Actor(Role.PRESIDIUM),
     Actor(Role.SECRETARIAT),
     Actor(Role.BOARD),
+    Actor(Role.HALL),
     *(Actor(Role.DELEGATE, d) for d in (*DELEGATES, GHOST)),
     Actor(Role.DELEGATE, None),
 )
@@ -229,6 +230,13 @@ def hidden_documents(state: RoomState, audience: Role) -> set[str]:
         for d in state.documents
         if not audience_may_see(audience, d.access)
         for text in (d.id, d.title)
+    }
+
+
+def confidential_documents(state: RoomState) -> set[str]:
+    """The ids and titles of the presidium's documents, which no screen in the hall shows."""
+    return {
+        text for d in state.documents if d.access is Access.PRESIDIUM for text in (d.id, d.title)
     }
 
 
@@ -434,6 +442,9 @@ class CongressSession(RuleBasedStateMachine):
                 assert all(before[name] != view[name] for name in changes)
                 assert all(before[e["path"][0]] != view[e["path"][0]] for e in edits)
                 assert not set(changes) & {e["path"][0] for e in edits}
+            if role is Role.HALL:
+                assert_leaks_none(frame, confidential_documents(state) | {DELEGATE_MARK})
+                assert not {"delegate_id", "seat", "requested_at", "accepted"} & set(keys(frame))
             if role is Role.BOARD:
                 # A board's delta holds only what its view holds.
                 secrets = hidden_documents(state, Role.BOARD) | {DELEGATE_MARK}
@@ -461,7 +472,27 @@ class CongressSession(RuleBasedStateMachine):
                 if r.accepted
             ]
 
-        for role in (Role.DELEGATE, Role.BOARD):
+        # The hall: the delegates' documents, never a presidium one, and of people and
+        # requests what the board shows; named from the levels, not from audience_may_see.
+        hall = views[Role.HALL]
+        assert hall["roll"] is None
+        assert not {"delegate_id", "seat", "requested_at", "accepted"} & set(keys(hall))
+        secrets = confidential_documents(state) | {DELEGATE_MARK}
+        secrets |= {d.seat for d in state.delegates.values() if d.seat}
+        assert_leaks_none(hall, secrets)
+        assert hall["speakers"] == board["speakers"]
+        assert [d["id"] for d in hall["documents"]] == [
+            d.id for d in state.documents if d.access is not Access.PRESIDIUM
+        ]
+        if state.showing is not None:
+            shown = state.document(state.showing.document_id)
+            assert shown is not None
+            if shown.access is Access.PRESIDIUM:
+                assert hall["document"] == {"hidden": True}
+            else:
+                assert hall["document"]["id"] == shown.id
+
+        for role in (Role.DELEGATE, Role.BOARD, Role.HALL):
             assert views[role]["roll"] is None
             assert_leaks_none(views[role], hidden_documents(state, role))
         assert views[Role.DELEGATE]["speakers"] == views[Role.PRESIDIUM]["speakers"]

@@ -24,6 +24,7 @@ from session_server.core.state import (
     RoomState,
 )
 from session_server.demo import DEMO_ROOM
+from session_server.documents.marks import HALL_MARK
 from session_server.documents.preparation import PREPARED_WIDTH, Job, plan
 from tests.conftest import UNIT, HubProcess
 
@@ -155,3 +156,15 @@ async def test_a_hub_prepares_the_delegates_copies_and_serves_them_from_its_cach
         )
     finally:
         hub.stop()
+
+
+def test_the_hall_screens_share_one_copy_of_each_delegates_page() -> None:
+    halls = [token("h1", Role.HALL), token("h2", Role.HALL)]
+    jobs = plan(ROOM, [*READERS, *halls])
+    hall_jobs = [j for j in jobs if j.watermark == HALL_MARK]
+    assert [(j.sha256, j.page) for j in hall_jobs] == [
+        ("draft" * 4, 1),
+        ("draft" * 4, 2),
+        ("draft" * 4, 3),
+        ("resolution" * 4, 1),
+    ], "one copy a page for every hall screen, never of the presidium's plan"

@@ -7,7 +7,7 @@ from playwright.sync_api import Browser, ConsoleMessage
 from tests.conftest import UNIT, DemoTokens, HubProcess
 
 
-def test_the_three_screens_go_live_with_nothing_refused_by_their_policy(
+def test_every_screen_goes_live_with_nothing_refused_by_its_policy(
     target: HubProcess, demo: DemoTokens, browser: Browser
 ) -> None:
     refused: list[str] = []
@@ -23,7 +23,11 @@ def test_the_three_screens_go_live_with_nothing_refused_by_their_policy(
         console.goto(f"{target.http}/console/")
         console.fill("#token", demo.presidium)
         console.click("#sign-in button")
-        for path in (f"/delegate/#token={demo.delegates[0][0]}", f"/board/#token={demo.boards[0]}"):
+        for path in (
+            f"/delegate/#token={demo.delegates[0][0]}",
+            f"/board/#token={demo.boards[0]}",
+            f"/hall/#token={demo.hall}",
+        ):
             page = context.new_page()
             page.on("console", watch)
             page.goto(f"{target.http}{path}")

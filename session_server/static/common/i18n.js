@@ -1,4 +1,4 @@
-// Every string of the three screens, Vietnamese first, English as the switch.
+// Every string of the screens, Vietnamese first, English as the switch.
 const STRINGS = {
   vi: {
     "app.name": "Đại hội không giấy",
@@ -109,6 +109,7 @@ const STRINGS = {
     "lang.switch": "English",
     "board.welcome": "Chào mừng Đại hội",
     "board.present": "Đại biểu có mặt",
+    "hall.loading": "Đang tải trang…",
     "upload.title": "Thêm tài liệu (PDF)",
     "upload.name": "Tên tài liệu",
     "upload.send": "Tải lên",
@@ -226,6 +227,7 @@ const STRINGS = {
     "lang.switch": "Tiếng Việt",
     "board.welcome": "Welcome to the Congress",
     "board.present": "Delegates present",
+    "hall.loading": "Loading the page…",
     "upload.title": "Add a document (PDF)",
     "upload.name": "Document title",
     "upload.send": "Upload",
