@@ -159,3 +159,15 @@ def test_a_quick_run_reaches_every_screen_with_a_day_and_laggards(tmp_path: Path
     targets = {row["figure"]: row for row in document["targets"]}
     assert targets["screens that missed a frame, every N and server"]["met"] is True
     assert targets["N=1000 last-screen p50, hub / relay"]["met"] is None
+
+
+def test_the_marking_benchmark_reports_each_step(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.marking import main
+
+    assert main(["--repeat", "1"]) == 0
+    printed = capsys.readouterr().out
+    for width in ("1280", "2048"):
+        assert f"width {width}" in printed
+    figures = [float(line.split()[-1]) for line in printed.splitlines() if line.startswith("  ")]
+    assert len(figures) == 2 * 6, printed
+    assert all(ms > 0 for ms in figures)
