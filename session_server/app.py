@@ -66,16 +66,21 @@ def create_app(settings: Settings) -> ASGIApp:
         hub.start()
         preparer = app.state.preparer = Preparer(store, backend)
         store.preparation = preparer.progress
+
+        def prepare(room: Room) -> None:
+            # Pages missing from this node's cache (a new node, a demo just loaded) are
+            # rendered in the background; cached ones are skipped at once.
+            for doc in room.state.documents:
+                if doc.current is not None:
+                    store.prerender(StoredFile(doc.current.sha256, doc.current.page_sizes))
+            # Then every reader's marked copy of every confidential page.
+            room.listeners.append(preparer.follow(room.name, _state_of(room)))
+
+        if settings.prerender:
+            # Rooms loaded later too (created after the start, asked for by a screen).
+            hub.on_room_loaded.append(prepare)
         for name in await backend.rooms():
-            room = await hub.room(name)
-            if room is not None and settings.prerender:
-                # Pages missing from this node's cache (a new node, a demo just loaded)
-                # are rendered in the background; cached ones are skipped at once.
-                for doc in room.state.documents:
-                    if doc.current is not None:
-                        store.prerender(StoredFile(doc.current.sha256, doc.current.page_sizes))
-                # Then every reader's marked copy of every confidential page.
-                room.listeners.append(preparer.follow(name, _state_of(room)))
+            await hub.room(name)
         # What is loaded now lives as long as the process: frozen, the collector stops
         # walking it. Young collections made rarer: a page turn to thousands of screens
         # allocates a coroutine per screen, and with the default threshold the collector

@@ -97,6 +97,8 @@ class Hub:
         """What this node counts, read at /metrics; its rooms and screens count into it."""
         self.metrics.hub = self
         self.rooms: dict[str, Room] = {}
+        self.on_room_loaded: list[Callable[[Room], None]] = []
+        """Called once for each room this node loads, at start or when a screen first asks."""
         self._loading: dict[str, asyncio.Lock] = {}
         self._watchdog: asyncio.Task[None] | None = None
         self._sockets: dict[str, list[Screen]] = {}
@@ -197,6 +199,8 @@ class Hub:
             room.metrics = room.writer.metrics = self.metrics
             await room.load()
             self.rooms[name] = room
+            for loaded in self.on_room_loaded:
+                loaded(room)
             return room
 
     async def writer(self, name: str) -> RoomWriter | None:

@@ -16,9 +16,11 @@ from session_server.core.decide import Actor
 from session_server.core.projection import project
 from session_server.core.replay import replay, state_bytes
 from session_server.core.state import Role
+from session_server.hub.node import Hub
 from session_server.hub.room import Room
 from session_server.writer import Accepted, Refused, RoomWriter
 from tests.conftest import UNIT
+from tests.hub.fakes import LogWriter
 
 PRESIDIUM = Actor(Role.PRESIDIUM)
 
@@ -178,3 +180,27 @@ async def test_a_room_started_from_a_snapshot_answers_not_durable_when_the_log_i
         assert outcome.code == "not_durable"
     finally:
         await cold.close()
+
+
+async def test_a_room_loaded_on_demand_is_announced_once_and_tells_of_each_record(
+    log: SQLiteBackend,
+) -> None:
+    hub = Hub(log)
+    loaded: list[Room] = []
+    hub.on_room_loaded.append(loaded.append)
+    try:
+        assert await hub.room("r") is None
+        assert loaded == [], "no room, nothing announced"
+        other = LogWriter(log, "r")
+        await other.create()
+        room = await hub.room("r")
+        assert room is not None
+        assert await hub.room("r") is room
+        assert loaded == [room], "once, however often it is asked for"
+        changes: list[int] = []
+        room.listeners.append(lambda: changes.append(room.state.seq))
+        seq = await other.do(c.AddAgendaItem(title="Khai mạc"))
+        assert await room.caught_up(seq, 5 * UNIT)
+        assert changes == [seq], "after the record is applied, with the state it made"
+    finally:
+        await hub.close()
