@@ -236,22 +236,25 @@ async def test_only_the_local_host_or_a_staff_token_reads_metrics(open_hub: HubP
     hub = open_hub
     tokens = hub.tokens()
     address = outward_address()
-    if address is None:
-        # The check itself is covered below with scopes; here the network is what is missing.
-        pytest.skip("this machine has no address but loopback to send a request from")
-    remote = f"http://{address}:{hub.port}/metrics"
-    nowhere = await asyncio.to_thread(get, f"http://{address}:{hub.port}/no-such-page")
+    # From elsewhere: this machine's own outward address if it has one, else as through a
+    # proxy on this machine (loopback, forwarded for someone else), which is just as remote.
+    base = f"http://{address or '127.0.0.1'}:{hub.port}"
+    elsewhere = {} if address else {"X-Forwarded-For": "203.0.113.9"}
+    remote = f"{base}/metrics"
+    nowhere = await asyncio.to_thread(get, f"{base}/no-such-page", elsewhere)
     assert nowhere[0] == 404
 
     def bearer(token: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {token}"}
+        return {**elsewhere, "Authorization": f"Bearer {token}"}
 
     refused = [
-        await asyncio.to_thread(get, remote),
+        await asyncio.to_thread(get, remote, elsewhere),
         await asyncio.to_thread(get, remote, bearer(tokens.boards[0])),
         await asyncio.to_thread(get, remote, bearer(tokens.delegates[0][0])),
         await asyncio.to_thread(get, remote, bearer("not-a-token")),
-        await asyncio.to_thread(get, remote, {"Cookie": f"congress_token={tokens.presidium}"}),
+        await asyncio.to_thread(
+            get, remote, {**elsewhere, "Cookie": f"congress_token={tokens.presidium}"}
+        ),
         # Through a proxy on this machine: loopback, but forwarded for someone else.
         await asyncio.to_thread(get, f"{hub.http}/metrics", {"X-Forwarded-For": "203.0.113.9"}),
     ]
