@@ -150,16 +150,21 @@ class SQLiteBackend(Backend):
             (node, time.time_ns() // 1_000_000),
         )
 
+    def _refuse_seen_origin(self, room: str, record: LogRecord) -> None:
+        """`DuplicateOrigin` if the room's log already holds a record of this origin."""
+        if record.origin is None:
+            return
+        row = self.db.execute(
+            "SELECT seq FROM log WHERE room = ? AND origin = ?", (room, record.origin)
+        ).fetchone()
+        if row is not None:
+            raise DuplicateOrigin(record.origin, row[0])
+
     def _append(self, room: str, expected_seq: int, record: LogRecord) -> None:
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
-            if record.origin is not None:
-                row = db.execute(
-                    "SELECT seq FROM log WHERE room = ? AND origin = ?", (room, record.origin)
-                ).fetchone()
-                if row is not None:
-                    raise DuplicateOrigin(record.origin, row[0])
+            self._refuse_seen_origin(room, record)
             head = self._head(room)
             if head != expected_seq - 1:
                 raise SeqConflict(room, head)
@@ -337,12 +342,7 @@ class SQLiteBackend(Backend):
             for record in records:
                 if record.seq != head + 1:
                     raise SeqConflict(room, head)
-                if record.origin is not None:
-                    row = db.execute(
-                        "SELECT seq FROM log WHERE room = ? AND origin = ?", (room, record.origin)
-                    ).fetchone()
-                    if row is not None:
-                        raise DuplicateOrigin(record.origin, row[0])
+                self._refuse_seen_origin(room, record)
                 db.execute(
                     "INSERT INTO log (room, seq, at, origin, body) VALUES (?, ?, ?, ?, ?)",
                     (room, record.seq, record.at, record.origin, encode_record(record)),
