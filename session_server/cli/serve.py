@@ -81,7 +81,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=int,
         default=defaults.sockets_per_token,
         metavar="N",
-        help="connections one delegate or board token may hold at once (%(default)s)",
+        help="connections one delegate, board or hall token may hold at once (%(default)s)",
     )
     parser.add_argument(
         "--max-queue",

@@ -53,15 +53,15 @@ class Limits:
     max_errors: int = 50
     """Refused frames a connection may send before it is closed (4009)."""
     frame_rate: float = 10.0
-    """Frames (commands, pings, syncs) per second a delegate's or board's connection may
-    send on average ..."""
+    """Frames (commands, pings, syncs) per second a delegate's, board's or hall screen's
+    connection may send on average ..."""
     frame_burst: int = 30
     """... and in a burst, before `rate_limited` errors; as many refused again and it is
     closed (4011)."""
     flood_cooldown: float = 10.0
     """Seconds a token closed for flooding (4011) is refused at hello, with 4011 again."""
     sockets_per_token: int = 3
-    """Connections one delegate or board token may hold at once (a tablet, a phone, one
+    """Connections one delegate, board or hall token may hold at once (a tablet, a phone, one
     being replaced); a new one beyond this closes the oldest (4012)."""
     staff_sockets_per_token: int = 16
     """The same for a presidium or secretariat token, which several consoles may share."""
