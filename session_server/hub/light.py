@@ -31,9 +31,6 @@ class Inbox(Generic[T]):
     def empty(self) -> bool:
         return not self._items
 
-    def qsize(self) -> int:
-        return len(self._items)
-
     async def get(self) -> T:
         while not self._items:
             waiter = asyncio.get_running_loop().create_future()
