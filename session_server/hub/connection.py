@@ -286,4 +286,4 @@ def _frame(outcome: Outcome, command_id: str) -> bytes:
     """The ack or error frame telling the client what became of its command."""
     if isinstance(outcome, Accepted):
         return messages.ack(command_id, outcome.seq, duplicate=outcome.duplicate)
-    return messages.error(outcome.code, outcome.message, command_id)
+    return messages.error(outcome.code, outcome.message, command_id, reason=outcome.reason)

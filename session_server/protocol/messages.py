@@ -7,7 +7,7 @@ from typing import Any
 
 import msgpack
 
-from ..core.errors import ErrorCode
+from ..core.errors import ErrorCode, RuleReason
 from ..core.plain import PlainError, from_plain, shown
 
 PROTOCOL_VERSION = 2
@@ -153,8 +153,17 @@ def ack(command_id: str, seq: int, *, duplicate: bool = False) -> bytes:
     return encode({"type": "ack", "id": command_id, "seq": seq, "duplicate": duplicate})
 
 
-def error(code: ErrorCode, message: str, command_id: str | None = None) -> bytes:
-    return encode({"type": "error", "code": code, "message": message, "id": command_id})
+def error(
+    code: ErrorCode,
+    message: str,
+    command_id: str | None = None,
+    *,
+    reason: RuleReason | None = None,
+) -> bytes:
+    """An error frame; `reason` (null unless the room's rules refused) is what screens show."""
+    return encode(
+        {"type": "error", "code": code, "message": message, "id": command_id, "reason": reason}
+    )
 
 
 def pong(t: int | None, server_time: int) -> bytes:
