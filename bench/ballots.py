@@ -57,14 +57,54 @@ def measure(candidates: int, seats: int, repeat: int) -> dict[str, float]:
     }
 
 
+def in_browser(candidates: int, seats: int, repeat: int) -> dict[str, float]:
+    """The tablet's code making the same ballot in Chromium, at full speed and slowed 4x.
+
+    Chromium's CPU throttling (DevTools' Emulation.setCPUThrottlingRate) stands in for a
+    tablet's slower cores; the figure is an estimate of a tablet, not a measurement of one.
+    """
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.ballot_page import MAKE, open_ballot_page
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    key = group.base_times(group.random_scalar())
+    kept = [i < seats - 3 for i in range(candidates)]
+    figures: dict[str, float] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            context, page = open_ballot_page(browser)
+            devtools = context.new_cdp_session(page)
+            for rate in (1, 4):
+                devtools.send("Emulation.setCPUThrottlingRate", {"rate": rate})
+                times = [
+                    page.evaluate(MAKE, [list(key), kept, seats, "vote", "delegate"])["ms"]
+                    for _ in range(repeat + 1)  # the first loads and compiles the code
+                ]
+                figures[f"make a ballot in Chromium, CPU slowed {rate}x"] = min(times[1:])
+            context.close()
+        finally:
+            browser.close()
+    return figures
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.ballots", description=__doc__)
     parser.add_argument("--candidates", type=int, default=60, help="(%(default)s)")
     parser.add_argument("--seats", type=int, default=53, help="(%(default)s)")
     parser.add_argument("--repeat", type=int, default=5, help="calls per round (%(default)s)")
+    parser.add_argument(
+        "--browser", action="store_true", help="also time the tablet's code in Chromium"
+    )
     args = parser.parse_args(argv)
     print(f"a ballot of {args.candidates} candidates for {args.seats} seats, ms:")
-    for step, figure in measure(args.candidates, args.seats, args.repeat).items():
+    figures = measure(args.candidates, args.seats, args.repeat)
+    if args.browser:
+        figures |= in_browser(args.candidates, args.seats, args.repeat)
+    for step, figure in figures.items():
         print(f"  {step:38} {figure:8.2f}")
     return 0
 
