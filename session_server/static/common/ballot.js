@@ -1,59 +1,23 @@
 // A secret ballot made on the tablet: the same scheme as session_server/ballots (docs/voting.md).
 // The group and hashes come from @noble/curves and @noble/hashes; nothing here does curve math.
+import { sha256 } from "../vendor/noble/noble.mjs";
 import {
-  bytesToNumberLE,
-  numberToBytesLE,
-  randomBytes,
-  ristretto255,
-  sha256,
-  sha512,
-} from "../vendor/noble/noble.mjs";
+  Point,
+  baseTimes,
+  concat,
+  contextOf,
+  encodeText,
+  hashToScalar,
+  lengthLE,
+  mod,
+  randomScalar,
+  scalarBytes,
+  times,
+} from "./group.js";
 
-const Point = ristretto255.Point;
-const L = Point.Fn.ORDER;
-const RANGE = new TextEncoder().encode("paperless-congress/v1/range");
-const encoder = new TextEncoder();
+export { contextOf, hashToScalar };
 
-const mod = (n) => ((n % L) + L) % L;
-const scalarBytes = (n) => numberToBytesLE(mod(n), 32);
-// Uniform enough: 512 random bits reduced modulo a 253-bit order.
-const randomScalar = () => mod(bytesToNumberLE(randomBytes(64)));
-// s·P, with 0·P the identity (noble's constant-time multiply refuses 0).
-const times = (s, p) => (mod(s) === 0n ? Point.ZERO : p.multiply(mod(s)));
-const baseTimes = (s) => times(s, Point.BASE);
-
-function concat(parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
-function lengthLE(n, bytes) {
-  const out = new Uint8Array(bytes);
-  new DataView(out.buffer).setUint32(0, n, true); // lengths fit 32 bits; the rest stays zero
-  return out;
-}
-
-// SHA-512 over each part (the domain first) prefixed by its length, 8 bytes little-endian.
-export function hashToScalar(domain, ...parts) {
-  const input = [];
-  for (const part of [domain, ...parts]) input.push(lengthLE(part.length, 8), part);
-  return mod(bytesToNumberLE(sha512(concat(input))));
-}
-
-// context_of(p1, p2, ...): each part's UTF-8 text prefixed by its length, 4 bytes LE.
-export function contextOf(...parts) {
-  const out = [];
-  for (const part of parts) {
-    const raw = encoder.encode(String(part));
-    out.push(lengthLE(raw.length, 4), raw);
-  }
-  return concat(out);
-}
+const RANGE = encodeText("paperless-congress/v1/range");
 
 function encrypt(count, key) {
   const r = randomScalar();
