@@ -274,6 +274,10 @@ class RevokeToken(Command):
     token_id: str
 
 
+# The votes' commands live in a module of their own; importing it here, once Command exists,
+# registers them with the rest.
+from . import vote_commands  # noqa: E402, F401
+
 COMMAND_TYPES: dict[str, type[Command]] = {cls.name: cls for cls in Command.__subclasses__()}
 
 

@@ -115,6 +115,10 @@ def _decide(command: c.Command, state: RoomState, actor: Actor, now: int) -> Dec
     return Rejection("unknown_command", f"no rule for {command.name}", "no_rule")
 
 
+rule = _decide.register
+"""Registers the rule of one command class: how the votes' module adds its own."""
+
+
 @_decide.register
 def _(command: c.OpenSession, state: RoomState, actor: Actor, now: int) -> Decision:
     out: list[e.Event] = []
@@ -678,3 +682,7 @@ def _(command: c.CancelCheckIn, state: RoomState, actor: Actor, now: int) -> Dec
     if command.delegate_id not in state.present:
         return ()
     return (e.CheckInCancelled(delegate_id=command.delegate_id, at=now),)
+
+
+# The votes' rules live in a module of their own, registered once everything above exists.
+from . import vote_rules  # noqa: E402, F401

@@ -57,6 +57,24 @@ ALLOWED: Mapping[str, frozenset[SessionStatus]] = {
     "cancel_check_in": PREPARING,
     # A revoked token must be shut out whatever the session does.
     "revoke_token": ALWAYS,
+    # Votes are prepared, and the committee makes its key, while the session is prepared;
+    # the presence check, the opening and the casting only in session; a vote open when a
+    # break begins can still be closed, and counting and publishing finish whatever follows.
+    "prepare_vote": PREPARING,
+    "withdraw_vote": PREPARING,
+    "set_committee": PREPARING,
+    "join_committee": PREPARING,
+    "deliver_shares": PREPARING,
+    "confirm_shares": PREPARING,
+    "start_presence_check": frozenset({IN_SESSION}),
+    "confirm_presence": frozenset({IN_SESSION}),
+    "open_vote": frozenset({IN_SESSION}),
+    "cast_vote": frozenset({IN_SESSION}),
+    "cast_ballot": frozenset({IN_SESSION}),
+    "record_ballot": frozenset({IN_SESSION}),
+    "close_vote": STEERING_THE_LIST,
+    "submit_decryption": ALWAYS,
+    "publish_result": ALWAYS,
 }
 """For each command, the session statuses in which it is considered at all."""
 
