@@ -389,6 +389,23 @@ def parse_ballot(state: RoomState, vote_id: str, plain: object) -> ballots.Ballo
         return _bad("ballot_invalid", str(bad))
 
 
+def ballot_to_check(
+    state: RoomState, vote_id: str, plain: object, actor: Actor
+) -> tuple[ballots.Ballot, bytes, int, bytes] | None:
+    """What the hub must check before `record_ballot`: the ballot, the key, the seats and the
+    context; None when the room would refuse the cast whatever its proofs say."""
+    vote = _vote(state, vote_id, VoteKind.ELECTION)
+    if isinstance(vote, Rejection) or vote.committee is None:
+        return None
+    voter = _voter(vote, actor)
+    if isinstance(voter, Rejection) or voter in vote.receipts:
+        return None
+    made = parse_ballot(state, vote_id, plain)
+    if isinstance(made, Rejection):
+        return None
+    return made, vote.committee.key, vote.seats, ballot_context(state, vote.id, voter)
+
+
 @rule
 def _(command: vc.CastBallot, state: RoomState, actor: Actor, now: int) -> Decision:
     made = parse_ballot(state, command.vote_id, command.ballot)
