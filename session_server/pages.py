@@ -30,7 +30,8 @@ def _page(address: str, path: Path) -> Route:
 
 
 def routes() -> list[BaseRoute]:
-    """The pages at /, /console/, /delegate/, /board/ and /hall/, their assets under /static/."""
+    """The pages at /, /console/, /delegate/, /board/, /hall/ and /committee/, their assets
+    under /static/."""
 
     return [
         # The hub's own address: where the technical team and a lost tablet start.
@@ -39,6 +40,8 @@ def routes() -> list[BaseRoute]:
         _page("/delegate/", DISPLAY / "delegate.html"),
         _page("/board/", DISPLAY / "board.html"),
         _page("/hall/", DISPLAY / "hall.html"),
+        # The counting committee's members sign in here with their delegate tokens.
+        _page("/committee/", DISPLAY / "committee.html"),
         Mount("/static/console", StaticFiles(directory=CONSOLE), name="console"),
         Mount("/static/display", StaticFiles(directory=DISPLAY), name="display"),
         Mount("/static/common", StaticFiles(directory=SHARED / "common"), name="common"),
