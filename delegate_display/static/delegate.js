@@ -6,12 +6,14 @@ import {
   secondsLeft, statusBadge, toast,
 } from "/static/common/ui.js";
 import { PageZoom, clearOfBar, textSizeToggle } from "/static/display/comfort.js";
+import { Voting } from "/static/display/voting.js";
 
 const WIDTH = 2048;
 let hub = null;
 // null: following the presidium; else the page the delegate chose: {id, page}.
 let browsing = null;
 let zoom = null;
+let voting = null;
 
 async function act(name, args = {}) {
   try {
@@ -126,6 +128,7 @@ function render() {
   renderPicker();
   renderViewer();
   renderSpeakers(now);
+  voting.render();
   const attendance = view.attendance || { present: 0, total: 0 };
   $("attendance").textContent = `${t("attendance.present")}: ${attendance.present} / ${attendance.total}`;
   $("check-in").hidden = Boolean(you && you.present);
@@ -179,6 +182,7 @@ async function main() {
       $("offline").hidden = status === "live" || status === "connecting";
     },
   });
+  voting = new Voting(hub, $("voting"));
   for (const button of document.querySelectorAll("[data-kind]")) {
     button.addEventListener("click", () => act("request_floor", { kind: button.dataset.kind }));
   }
