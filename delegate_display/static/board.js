@@ -52,24 +52,29 @@ function render() {
   document.body.dataset.mode = idle ? "idle" : "live";
   $("live").hidden = idle;
   $("idle").hidden = !idle;
+  renderDocument(view, $("document"));
+  renderDocument(view, $("idle-document"));
   if (idle) renderIdle(view);
   else renderLive(view);
   tick();
 }
 
-function renderLive(view) {
-  const item = currentItem(view);
-  setText($("item"), item.title);
+function renderDocument(view, element) {
   const shown = view.document;
   // A board never builds an image address: confidential pages stay off public screens.
   replace(
-    $("document"),
+    element,
     shown === null || shown === undefined
       ? null
       : shown.hidden
         ? h("span", { class: "hidden-doc" }, t("document.hidden"))
         : h("span", {}, `${t("document")}: ${shown.title} — ${t("document.page")} ${shown.page}/${shown.pages}`),
   );
+}
+
+function renderLive(view) {
+  const item = currentItem(view);
+  setText($("item"), item.title);
   const speakers = view.speakers;
   const floor = speakers && speakers.floor;
   replace(
