@@ -16,6 +16,13 @@ TABLET = (1280, 800)
 PHONE = (390, 844)
 
 
+BAND_SIZES = """() => [...document.querySelectorAll(".band *, #status")]
+    .filter((e) => e.getClientRects().length && [...e.childNodes].some(
+        (n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim()))
+    .map((e) => ({id: e.id || e.className, size: parseFloat(getComputedStyle(e).fontSize)}))"""
+"""The font size of every text drawn in the hall's band."""
+
+
 def board_in_each_shape(screens: Screens, demo: DemoTokens) -> list[Page]:
     return [
         screens.board(demo.boards[0], 1920, 1080),
@@ -75,6 +82,11 @@ def test_the_hall_screen(screens: Screens, demo: DemoTokens) -> None:
     hub.send(screens.hub, *hub.grant(demo, 0))
     hall.wait_for_selector("#countdown:not([hidden])", timeout=5 * SECOND)
     assert_accessible(hall, "hall, a speaker")
+    # Read from the back of the hall: as on the gate board, no text under 36 px at 1080.
+    sizes = hall.evaluate(BAND_SIZES)
+    assert {entry["id"] for entry in sizes} >= {"item", "speaker-name", "speaker-unit"}, sizes
+    for entry in sizes:
+        assert entry["size"] >= 36, entry
     hub.send(screens.hub, (demo.presidium, "suspend_session", {}))
     hall.wait_for_selector('#stage[data-session="suspended"]', state="attached", timeout=5 * SECOND)
     assert_accessible(hall, "hall, a break")

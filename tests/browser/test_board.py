@@ -298,7 +298,9 @@ def test_an_idle_board_shows_the_programme_the_clock_and_the_session(
     assert board.evaluate(CUT) == []
 
 
-def test_a_break_with_a_resume_time_shows_it(screens: Screens, demo: DemoTokens) -> None:
+def test_a_break_with_a_resume_time_shows_it_on_the_board_and_in_the_hall(
+    screens: Screens, demo: DemoTokens
+) -> None:
     hub.send(screens.hub, *hub.open_item(demo, "item-2"), (demo.presidium, "suspend_session", {}))
     # 14:30 on the board's clock (the page's own time zone), whatever the day.
     board = screens.open(f"/board/#token={demo.boards[0]}", *LANDSCAPE)
@@ -308,6 +310,10 @@ def test_a_break_with_a_resume_time_shows_it(screens: Screens, demo: DemoTokens)
     wait_shows(board, "#idle-resume", "Tiếp tục lúc 14:30")
     assert board.inner_text("#idle-status") == "Tạm nghỉ"
     assert board.evaluate(CUT) == []
+    # The hall's title slide says it too.
+    hall = screens.open(f"/hall/#token={demo.hall}", *LANDSCAPE, socket=resumes_at(instant))
+    wait_shows(hall, "#slide-status", "Tạm nghỉ · Tiếp tục lúc 14:30")
+    assert hall.is_visible("#slide-status")
 
 
 COVERAGE = """() => {
