@@ -78,7 +78,8 @@ QUEUE = """() => {
     const entries = [...document.querySelectorAll("#queue li")].map((li) => {
         const box = li.getBoundingClientRect();
         return {name: li.querySelector(".q-name").textContent, top: box.top, bottom: box.bottom,
-                left: box.left, right: box.right};
+                left: box.left, right: box.right,
+                margin: parseFloat(getComputedStyle(li).marginBottom)};
     });
     const moreBox = more.getBoundingClientRect();
     return {entries, list: {top: list.top, bottom: list.bottom, left: list.left, right: list.right},
@@ -162,6 +163,11 @@ def queue_is_whole(page: Page, accepted: list[str]) -> int:
         assert queue["more"]["text"] == f"và {hidden} đồng chí khác", where
         assert queue["more"]["bottom"] <= queue["panel"]["bottom"] + 0.5, where
         assert queue["more"]["top"] >= entries[-1]["bottom"], where
+        # As many as fit: the room left under the last one is less than one more (the
+        # entries here are alike: a name and a delegation, a line each).
+        last = entries[-1]
+        room = queue["list"]["bottom"] - last["bottom"]
+        assert room < last["margin"] + min(e["bottom"] - e["top"] for e in entries), (where, room)
     else:
         assert queue["more"] is None, where
     assert page.evaluate(CUT) == [], where
