@@ -1,63 +1,165 @@
-// The welcome-gate board: public data only, large, never asks anything, reconnects forever.
+// The welcome-gate board: public data only, read from 5 m, never asks anything, reconnects forever.
 import { Hub, startWhenReachable, takeToken } from "/static/common/hub.js";
-import { t, translate } from "/static/common/i18n.js";
+import { lang, switchLanguage, t, translate } from "/static/common/i18n.js";
 import {
-  $, clockText, countdownState, currentItem, formatSeconds, h, kindLabel, liveAnnouncements,
-  replace, secondsLeft, statusBadge,
+  $, countdownState, currentItem, formatSeconds, h, kindLabel, liveAnnouncements, replace,
+  secondsLeft, statusBadge,
 } from "/static/common/ui.js";
+import { fitList, fillTicker } from "/static/display/board-fit.js";
 
-function render(hub) {
+let hub = null;
+
+function locale() {
+  return lang() === "en" ? "en-GB" : "vi-VN";
+}
+
+function timeText(instant) {
+  return new Date(instant).toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" });
+}
+
+function dateText(instant) {
+  return new Date(instant).toLocaleDateString(locale(), {
+    weekday: "long", day: "numeric", month: "long", year: "numeric",
+  });
+}
+
+// "{n}" in a string replaced by the count.
+function counted(key, count) {
+  return t(key).replace("{n}", String(count));
+}
+
+function setText(element, text) {
+  if (element.textContent !== text) element.textContent = text;
+}
+
+// Idle: nothing is being discussed, or the congress is on a break or over. The board then
+// shows the day's programme and the time instead of empty panels (and, adjourned or on a
+// break, no speaker: the floor of a closed sitting is not news for the gate).
+function isIdle(view) {
+  const status = (view.session || {}).status;
+  return !currentItem(view) || status === "suspended" || status === "adjourned";
+}
+
+function render() {
   const view = hub.view;
-  const now = hub.now();
   const session = view.session || {};
-  $("title").textContent = session.title || "";
-  $("session-status").textContent = session.status ? t(`session.${session.status}`) : "";
+  setText($("title"), session.title || "");
+  setText($("session-status"), session.status ? t(`session.${session.status}`) : "");
   $("session-status").dataset.status = session.status || "";
-  const item = currentItem(view);
-  $("item").textContent = item ? item.title : t("agenda.none");
+  // First what changes the room the panels get: the ticker band, shown or not.
+  renderTicker();
+  const idle = isIdle(view);
+  document.body.dataset.mode = idle ? "idle" : "live";
+  $("live").hidden = idle;
+  $("idle").hidden = !idle;
+  renderDocument(view, $("document"));
+  renderDocument(view, $("idle-document"));
+  if (idle) renderIdle(view);
+  else renderLive(view);
+  tick();
+}
+
+function renderDocument(view, element) {
   const shown = view.document;
   // A board never builds an image address: confidential pages stay off public screens.
   replace(
-    $("document"),
+    element,
     shown === null || shown === undefined
       ? null
       : shown.hidden
         ? h("span", { class: "hidden-doc" }, t("document.hidden"))
         : h("span", {}, `${t("document")}: ${shown.title} — ${t("document.page")} ${shown.page}/${shown.pages}`),
   );
+}
+
+function renderLive(view) {
+  const item = currentItem(view);
+  setText($("item"), item.title);
   const speakers = view.speakers;
   const floor = speakers && speakers.floor;
-  if (floor) {
-    const left = secondsLeft(floor, now);
-    replace(
-      $("floor"),
-      h("div", { class: "speaker-name" }, floor.name),
-      h("div", { class: "speaker-unit" }, floor.unit),
-      h("div", { class: "countdown huge", "data-state": countdownState(left), id: "countdown" }, formatSeconds(left)),
-    );
-  } else {
-    replace($("floor"), h("div", { class: "muted big-muted" }, t("speakers.nobody")));
-  }
-  const queue = (speakers && speakers.queue) || [];
   replace(
+    $("floor"),
+    floor
+      ? [
+          h("div", { class: "key speaker-name" }, floor.name),
+          h("div", { class: "speaker-unit" }, floor.unit,
+            floor.kind !== "speech" ? h("span", { class: "pill order" }, kindLabel(floor.kind)) : null),
+        ]
+      : h("div", { class: "empty" }, t("speakers.nobody")),
+  );
+  $("time").hidden = !floor;
+  // Its text set now: what fits around it is measured below.
+  if (floor) setText($("countdown"), formatSeconds(secondsLeft(floor, hub.now())));
+  const queue = (speakers && speakers.queue) || [];
+  fitList(
     $("queue"),
+    $("queue-more"),
     queue.length
-      ? queue.slice(0, 5).map((entry) =>
-          h("li", {}, h("span", { class: "q-name" }, entry.name), h("span", { class: "q-unit" }, entry.unit),
-            entry.kind !== "speech" ? h("span", { class: "pill order" }, kindLabel(entry.kind)) : null))
-      : [h("li", { class: "muted" }, t("speakers.empty"))],
+      ? queue.map((entry) =>
+          h("li", {},
+            h("span", { class: "q-name" }, entry.name),
+            h("span", { class: "q-unit" }, entry.unit,
+              entry.kind !== "speech" ? h("span", { class: "pill order" }, kindLabel(entry.kind)) : null)))
+      : [h("li", { class: "empty" }, t("speakers.empty"))],
+    (hidden, shownCount) => counted(shownCount ? "board.moreSpeakers" : "board.waiting", hidden),
+    queue.length ? 0 : 1,
   );
   const attendance = view.attendance || { present: 0, total: 0 };
   replace($("attendance"), h("span", {}, String(attendance.present)), h("small", {}, ` / ${attendance.total}`));
-  const notices = liveAnnouncements(view, now);
-  const text = notices.map((a) => a.text).join("   •   ");
-  if ($("ticker").textContent !== text) $("ticker").textContent = text;
-  $("ticker").dataset.empty = notices.length ? "no" : "yes";
 }
 
-function tick(hub) {
-  $("clock").textContent = clockText(hub.now());
-  if (hub.view.session) render(hub);
+function renderIdle(view) {
+  const session = view.session || {};
+  setText($("idle-status"), t(`session.${session.status || "not_started"}`));
+  // Set by the presidium with the break (docs/protocol.md, session); absent on older hubs.
+  const resumes = session.status === "suspended" ? session.resumes_at : null;
+  $("idle-resume").hidden = typeof resumes !== "number";
+  setText($("idle-resume"), typeof resumes === "number" ? `${t("board.resumesAt")} ${timeText(resumes)}` : "");
+  const attendance = view.attendance || { present: 0, total: 0 };
+  setText($("idle-present"), `${attendance.present} / ${attendance.total}`);
+  const items = (view.agenda && view.agenda.items) || [];
+  // The programme from the last item done before the first one still to come: what is
+  // over matters less at the gate than what comes next.
+  const next = items.findIndex((item) => item.status !== "done");
+  const start = next <= 0 ? 0 : next - 1;
+  $("programme").start = start + 1;
+  fitList(
+    $("programme"),
+    $("programme-more"),
+    items.length
+      ? items.slice(start).map((item) =>
+          h("li", { dataset: { status: item.status } },
+            h("div", { class: "p-line" },
+              h("span", { class: "p-title" }, item.title),
+              h("span", { class: "p-status" }, t(`item.${item.status}`)))))
+      : [h("li", { class: "empty" }, t("board.noProgramme"))],
+    (hidden) => counted("board.moreItems", hidden),
+    items.length ? 0 : 1,
+  );
+}
+
+// True when the band appeared or went: the panels' room changed.
+function renderTicker() {
+  const band = $("ticker-band");
+  const was = band.hidden;
+  const notices = liveAnnouncements(hub.view, hub.now());
+  fillTicker(band, $("ticker"), notices.map((a) => a.text));
+  return band.hidden !== was;
+}
+
+// Every quarter second: the clocks, the countdown, announcements that just expired.
+function tick() {
+  const now = hub.now();
+  setText($("clock"), timeText(now));
+  setText($("idle-clock"), timeText(now));
+  setText($("idle-date"), dateText(now));
+  const countdown = $("countdown");
+  const floor = hub.view.speakers && hub.view.speakers.floor;
+  if (floor) {
+    const left = secondsLeft(floor, now);
+    setText(countdown, formatSeconds(left));
+    countdown.dataset.state = countdownState(left);
+  }
 }
 
 async function main() {
@@ -68,19 +170,33 @@ async function main() {
     statusBadge(status, "stopped");
     return;
   }
-  const hub = new Hub({
+  hub = new Hub({
     token,
     onChange: render,
     onStatus: (value) => statusBadge(status, value),
     maxBackoffMs: 15000,
   });
+  // The board's own keyboard, if it has one: L switches the language.
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "l" || event.key === "L") {
+      switchLanguage();
+      if (hub.view.session) render();
+    }
+  });
+  // What fits depends on the screen: measured again when it turns or its fonts arrive.
+  window.addEventListener("resize", () => { if (hub.view.session) render(); });
+  document.fonts.ready.then(() => { if (hub.view.session) render(); });
+  setInterval(() => {
+    if (!hub.view.session) return;
+    if (renderTicker()) render();
+    else tick();
+  }, 250);
   // The hub may be restarting; a gate board waits and tries again, for ever.
   await startWhenReachable(() => hub.start(), {
     onWait: () => statusBadge(status, "reconnecting"),
     waitMs: 3000,
     retryRefused: true,
   });
-  setInterval(() => tick(hub), 250);
 }
 
 main();

@@ -1,8 +1,8 @@
 // The hall's big screens: the live page full screen, the item and the speaker in a band.
 import { Hub, pageUrl, startWhenReachable, takeToken } from "/static/common/hub.js";
-import { switchLanguage, t, translate } from "/static/common/i18n.js";
+import { lang, switchLanguage, t, translate } from "/static/common/i18n.js";
 import {
-  $, clockText, countdownState, currentItem, formatSeconds, h, replace, secondsLeft, statusBadge,
+  $, countdownState, currentItem, formatSeconds, h, replace, secondsLeft, statusBadge,
 } from "/static/common/ui.js";
 
 // Page images come at these widths (docs/protocol.md §14): the smallest that fills the screen.
@@ -98,12 +98,29 @@ function renderBand(view) {
   setText($("document"), doc ? `${doc.title} · ${t("document.page")} ${doc.page}/${doc.pages}` : "");
   const session = view.session || {};
   setText($("title"), session.title || "");
+  // On a break or after the close, the title slide says so (and when the sitting resumes,
+  // when the view carries it): the hall is not left guessing.
+  $("stage").dataset.session = session.status || "";
+  setText($("slide-status"), sessionLine(session));
   setText($("session-status"), session.status ? t(`session.${session.status}`) : "");
   $("session-status").dataset.status = session.status || "";
   const floor = view.speakers && view.speakers.floor;
   setText($("speaker-name"), floor ? floor.name : t("speakers.nobody"));
   setText($("speaker-unit"), floor ? floor.unit : "");
   renderCountdown(view);
+}
+
+function sessionLine(session) {
+  if (session.status !== "suspended" && session.status !== "adjourned") return "";
+  const resumes = session.status === "suspended" ? session.resumes_at : null;
+  if (typeof resumes !== "number") return t(`session.${session.status}`);
+  return `${t(`session.${session.status}`)} · ${t("board.resumesAt")} ${timeText(resumes)}`;
+}
+
+function timeText(instant) {
+  return new Date(instant).toLocaleTimeString(lang() === "en" ? "en-GB" : "vi-VN", {
+    hour: "2-digit", minute: "2-digit",
+  });
 }
 
 function renderCountdown(view) {
@@ -122,7 +139,7 @@ function render() {
 }
 
 function tick() {
-  setText($("clock"), clockText(hub.now()));
+  setText($("clock"), timeText(hub.now()));
   if (hub.view.session) renderCountdown(hub.view);
 }
 

@@ -148,8 +148,9 @@ def test_a_board_never_asks_for_a_confidential_page_nor_shows_its_title(
             timeout=SECOND,
         )
         html = board.content()
-        assert "Báo cáo chính trị" not in html
-        assert "Đề án nhân sự" not in html
+        # The documents' titles; the agenda's items (the idle board's programme) are public.
+        assert "Dự thảo Báo cáo chính trị" not in html
+        assert "Đề án nhân sự Ban Chấp hành (MẬT)" not in html
         assert document not in html
 
     # Each change is seen on the tablet first (it asks for the page; it says the page is
