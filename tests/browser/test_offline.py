@@ -17,7 +17,7 @@ from playwright.sync_api import BrowserContext, Page, Request, Response, Route
 
 from session_server.demo import DEMO_ROOM
 from tests.browser.accessibility import assert_accessible
-from tests.browser.conftest import Screens, wait_live
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Screens, wait_live
 from tests.browser.test_screens import SECOND, open_item
 from tests.conftest import DemoTokens, HubProcess
 
@@ -82,9 +82,8 @@ def open_tablet(screens: Screens, context: BrowserContext, token: str | None) ->
 
 def wait_held(page: Page) -> None:
     """Every page of every document the delegate reads is on the tablet."""
-    page.wait_for_function(
-        "document.documentElement.dataset.offline === 'ready'", timeout=90 * SECOND
-    )
+    # A selector, not a script: it works under the pages' policy too (no eval).
+    page.wait_for_selector('html[data-offline="ready"]', state="attached", timeout=90 * SECOND)
     assert page.evaluate("document.documentElement.dataset.offlinePages") == f"{HELD}/{HELD}"
 
 
@@ -418,3 +417,59 @@ def test_the_background_fetching_follows_the_live_page_one_request_at_a_time_and
     held = delegate_caches(tablet)[f"congress-delegate-{delegate_key(demo.delegates[4][1])}"]
     assert len(held) == HELD + 1  # and the last view
     assert all(entry["status"] == 200 for entry in held), held
+
+
+def test_the_worker_is_served_for_the_display_and_runs_under_the_pages_policy(
+    screens: Screens, demo: DemoTokens
+) -> None:
+    with urllib.request.urlopen(f"{screens.hub.http}/delegate/sw.js", timeout=10) as answer:
+        assert answer.headers["Content-Type"].startswith("text/javascript")
+        assert answer.headers["Cache-Control"] == "no-cache"
+        # Its scope is /delegate/, where it is served: no wider scope is asked for.
+        assert answer.headers["Service-Worker-Allowed"] is None
+        assert "worker-src 'self'" in answer.headers["Content-Security-Policy"]
+    # The pages' own policy, not bypassed: the worker installs, serves, and nothing is refused.
+    context = screens.browser.new_context(viewport={"width": 1280, "height": 800})
+    screens.contexts.append(context)
+    refused: list[str] = []
+    tablet = context.new_page()
+    tablet.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    tablet.goto(f"{screens.hub.http}/delegate/#token={demo.delegates[5][0]}")
+    wait_live(tablet)
+    wait_held(tablet)
+    # Held means kept by the worker, which serves the page.
+    assert tablet.evaluate("navigator.serviceWorker.controller.scriptURL").endswith(
+        "/delegate/sw.js"
+    )
+    assert refused == []
+
+
+def test_over_plain_http_to_a_lan_address_the_display_keeps_nothing_and_works_as_before(
+    screens: Screens, demo: DemoTokens
+) -> None:
+    """A name that is not localhost makes http:// an insecure context, as 10.x.x.x is."""
+    lan = screens.browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP congress.lan 127.0.0.1"],
+    )
+    try:
+        context = lan.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+        tablet = context.new_page()
+        errors: list[str] = []
+        tablet.on("pageerror", lambda error: errors.append(str(error)))
+        show_report(screens, demo)
+        tablet.goto(
+            f"http://congress.lan:{screens.hub.port}/delegate/#token={demo.delegates[6][0]}"
+        )
+        wait_live(tablet)
+        tablet.wait_for_function(IMAGE_SHOWN, arg=page_path(REPORT, 1), timeout=30 * SECOND)
+        assert tablet.evaluate("window.isSecureContext") is False
+        assert tablet.evaluate("'caches' in window") is False
+        assert tablet.evaluate("document.documentElement.dataset.offline") == "off"
+        tablet.click("#next")
+        tablet.wait_for_function(IMAGE_SHOWN, arg=page_path(REPORT, 2), timeout=30 * SECOND)
+        assert search(tablet, QUERY)[0].startswith("Trang ")
+        assert errors == []
+    finally:
+        lan.close()
