@@ -6,12 +6,14 @@ import {
   secondsLeft, statusBadge, toast,
 } from "/static/common/ui.js";
 import { PageZoom, clearOfBar, textSizeToggle } from "/static/display/comfort.js";
+import { OfflineTablet, preparing } from "/static/display/offline.js";
 
 const WIDTH = 2048;
 let hub = null;
 // null: following the presidium; else the page the delegate chose: {id, page}.
 let browsing = null;
 let zoom = null;
+let offline = null;
 
 async function act(name, args = {}) {
   try {
@@ -68,7 +70,9 @@ function renderViewer() {
   image.addEventListener("load", () => {
     if (frame.dataset.loading === source) replace(frame, image);
   });
-  image.addEventListener("error", () => {
+  image.addEventListener("error", async () => {
+    // A page the hub is still preparing (503): "preparing" shown, the image once it can be had.
+    if (frame.dataset.loading === source && await preparing(frame, source, renderViewer)) return;
     if (frame.dataset.loading === source) delete frame.dataset.loading;
     if (!frame.querySelector("img")) replace(frame, h("div", { class: "placeholder" }, t("document.imageFailed")));
   });
@@ -146,9 +150,8 @@ async function search(event) {
   const shown = target();
   const query = $("search-q").value.trim();
   if (!shown.doc || !query) return;
-  const url = `/api/rooms/${encodeURIComponent(hub.session.room)}/documents/${encodeURIComponent(shown.doc.id)}/search?q=${encodeURIComponent(query)}`;
-  const answer = await fetch(url, { credentials: "same-origin" });
-  const results = answer.ok ? (await answer.json()).results : [];
+  // The hub's search, or with the hub away the same search over the texts on the tablet.
+  const results = await offline.search(shown.doc, query);
   replace($("search-results"), results.length
     ? results.map((r) => h("button", { type: "button", class: "result", onclick: () => {
         browsing = { id: shown.doc.id, page: r.page };
@@ -173,12 +176,16 @@ async function main() {
   }
   hub = new Hub({
     token,
-    onChange: render,
-    onStatus: (status) => {
+    onChange: () => { render(); offline.remember(); },
+    onStatus: (status, detail) => {
       statusBadge($("status"), status);
       $("offline").hidden = status === "live" || status === "connecting";
+      offline.status(status, detail);
     },
   });
+  offline = new OfflineTablet(hub, token);
+  $("sign-out").hidden = false;
+  $("sign-out").addEventListener("click", () => { if (confirm(t("offline.signOutConfirm"))) offline.signOut(); });
   for (const button of document.querySelectorAll("[data-kind]")) {
     button.addEventListener("click", () => act("request_floor", { kind: button.dataset.kind }));
   }
@@ -198,13 +205,16 @@ async function main() {
     if (event.key === "ArrowRight" || event.key === "PageDown") turn(1);
     if (event.key === "ArrowLeft" || event.key === "PageUp") turn(-1);
   });
-  const started = await startWhenReachable(() => hub.start(), {
+  const started = await startWhenReachable(() => offline.start(), {
     onWait: () => {
       statusBadge($("status"), "reconnecting");
       $("offline").hidden = false;
+      // No hub to start with: the last view kept on the tablet, its pages from the tablet.
+      offline.restore().then((restored) => { if (restored) render(); });
     },
   });
   if (!started) {
+    if (hub.session) render();
     replace($("page"), h("div", { class: "placeholder" }, t("signIn.failed")));
     statusBadge($("status"), "stopped");
     return;

@@ -125,6 +125,9 @@ const STRINGS = {
     "access.public": "Công khai",
     "access.delegates": "Đại biểu",
     "access.presidium": "Đoàn Chủ tịch (mật)",
+    // The tablet that holds its documents (offline.js).
+    "offline.preparing": "Đang chuẩn bị trang…",
+    "offline.signOutConfirm": "Đăng xuất khỏi máy tính bảng này? Tài liệu và trạng thái đã lưu trên máy sẽ bị xóa. Để đăng nhập lại, đồng chí mở đường dẫn hoặc quét mã QR được cấp.",
   },
   en: {
     "app.name": "Paperless Congress",
@@ -251,6 +254,9 @@ const STRINGS = {
     "access.public": "Public",
     "access.delegates": "Delegates",
     "access.presidium": "Presidium (confidential)",
+    // The tablet that holds its documents (offline.js).
+    "offline.preparing": "Preparing the page…",
+    "offline.signOutConfirm": "Sign out of this tablet? The documents and state kept on it will be deleted. To sign in again, open the link or scan the QR code you were given.",
   },
 };
 
