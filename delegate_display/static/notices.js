@@ -95,7 +95,7 @@ export class Notices {
   say(region, text) {
     const element = $(region);
     element.textContent = "";
-    requestAnimationFrame(() => { element.textContent = text; });
+    setTimeout(() => { element.textContent = text; }, 100);
   }
 
   dismiss() {
@@ -162,7 +162,7 @@ export class Unread {
         const region = $("say-polite");
         region.textContent = "";
         const text = `${t("notice.newAnnouncement")}: ${fresh.map((a) => a.text).join(". ")}`;
-        requestAnimationFrame(() => { region.textContent = text; });
+        setTimeout(() => { region.textContent = text; }, 100);
       }
     }
     this.known = new Set(ids);
