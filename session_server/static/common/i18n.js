@@ -59,7 +59,7 @@ const STRINGS = {
     "speakers.nobody": "Chưa có đại biểu phát biểu",
     "speakers.queue": "Đăng ký phát biểu",
     "speakers.next": "Tiếp theo",
-    "speakers.empty": "Chưa có đăng ký",
+    "speakers.empty": "Chưa có đại biểu đăng ký",
     "speakers.closed": "Đã khóa danh sách",
     "speakers.grantNext": "Mời đại biểu tiếp theo",
     "speakers.grant": "Mời phát biểu",
