@@ -145,9 +145,9 @@ def test_the_last_thirty_seconds_are_told_once(screens: Screens, demo: DemoToken
     token, me = demo.delegates[3]
     chair = presidium(screens, demo)
     phone = touch_tablet(screens, token, 390, 844)
-    chair("grant_floor", delegate_id=me, seconds=33)
+    chair("grant_floor", delegate_id=me, seconds=36)
     wait_notice(phone, "Mời đồng chí phát biểu")
-    assert phone.inner_text("#notice-detail") == "Thời gian phát biểu: 0:33"
+    assert phone.inner_text("#notice-detail") == "Thời gian phát biểu: 0:36"
     phone.wait_for_function(
         "document.querySelector('#notice-title').textContent === 'Còn 30 giây phát biểu'",
         timeout=15 * SECOND,
