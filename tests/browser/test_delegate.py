@@ -355,3 +355,35 @@ def test_a_phone_screenshot(screens: Screens, demo: DemoTokens) -> None:
     path = SCREENSHOTS / "delegate-phone.png"
     phone.screenshot(path=str(path))
     assert path.stat().st_size > 20_000
+
+
+REFUSALS = """async () => {
+    const { describeRefusal } = await import("/static/common/ui.js");
+    return [
+        describeRefusal({ code: "invalid_state", message: "no agenda item is open" }),
+        describeRefusal({ error: "not_a_pdf", message: "not a PDF file" }),
+        describeRefusal({ code: "offline" }),
+        describeRefusal({ code: "invalid_state", reason: "no_such_reason_yet" }),
+        describeRefusal({ code: "a_code_of_tomorrow", message: "what the hub said" }),
+        describeRefusal(null),
+    ];
+}"""
+
+
+def test_a_refusal_is_told_by_its_code_and_the_message_only_as_a_last_resort(
+    screens: Screens, demo: DemoTokens
+) -> None:
+    tablet = screens.delegate(demo.delegates[8][0])
+    state = "Thao tác không phù hợp với diễn biến phiên họp lúc này"
+    assert tablet.evaluate(REFUSALS) == [
+        state,
+        "Tệp không phải là PDF",
+        "Mất kết nối: thao tác chưa được gửi",
+        state,
+        "what the hub said",
+        "Không thực hiện được",
+    ]
+    tablet.click("#lang")
+    told = tablet.evaluate(REFUSALS)
+    assert told[0] == "This does not apply to the session as it is now"
+    assert told[-1] == "This could not be done"
