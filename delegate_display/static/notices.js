@@ -49,6 +49,11 @@ export class Notices {
     this.timeState = null;
     this.shown = null;
     $("notice-dismiss").addEventListener("click", () => this.dismiss());
+    // What the keyboard focuses, or a link scrolls to, lands below the banner too.
+    const banner = $("notice");
+    new ResizeObserver(() => {
+      document.documentElement.style.setProperty("--notice-height", `${banner.offsetHeight}px`);
+    }).observe(banner);
   }
 
   // Each time the view changed (an event, a snapshot after a reconnect, a `you` frame).
