@@ -179,10 +179,19 @@ export class Unread {
     return this.live.filter((a) => !this.seen.has(a.id)).length;
   }
 
+  // A timer already running goes on: the views that change every second (check-ins by the
+  // hundred) must not keep putting the reading off.
   wait() {
-    clearTimeout(this.timer);
     if (this.inView && document.visibilityState === "visible" && this.count()) {
-      this.timer = setTimeout(() => this.markSeen(), DWELL_MS);
+      if (this.timer === null) {
+        this.timer = setTimeout(() => {
+          this.timer = null;
+          this.markSeen();
+        }, DWELL_MS);
+      }
+    } else {
+      clearTimeout(this.timer);
+      this.timer = null;
     }
   }
 

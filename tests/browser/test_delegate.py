@@ -199,6 +199,13 @@ def test_new_announcements_are_counted_until_seen(screens: Screens, demo: DemoTo
     phone.wait_for_selector("#announcements li:has-text('Nghỉ giải lao')", timeout=5 * SECOND)
     assert phone.is_hidden("#unread")
 
+    # One that arrives while the list is in view is read after a moment there.
+    phone.locator("#announcements-card").scroll_into_view_if_needed()
+    chair("post_announcement", text="Đoàn Thư ký thu phiếu góp ý", minutes=30)
+    phone.wait_for_selector("#announcements li:has-text('thu phiếu')", timeout=5 * SECOND)
+    phone.wait_for_selector("#unread", state="hidden", timeout=10 * SECOND)
+    assert phone.is_hidden("#announcements-count")
+
 
 NO_SIDEWAYS = """() => ({
     scroll: document.documentElement.scrollWidth, width: document.documentElement.clientWidth,
