@@ -190,7 +190,7 @@ async def load_demo(
 
     return DemoTokens(
         presidium=await token(Role.PRESIDIUM, "Đoàn Chủ tịch"),
-        secretariat=await token(Role.SECRETARIAT, "Ban Tổ chức"),
+        secretariat=await token(Role.SECRETARIAT, "Đoàn Thư ký"),
         boards=(
             await token(Role.BOARD, "Bảng cổng chính"),
             await token(Role.BOARD, "Bảng hội trường"),

@@ -337,14 +337,19 @@ export class OfflineTablet {
     const url = `/api/rooms/${encodeURIComponent(room)}/documents/${encodeURIComponent(doc.id)}/search?q=${encodeURIComponent(query)}`;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), SEARCH_WAIT_MS);
+    let answer = null;
     try {
-      const answer = await fetch(url, { credentials: "same-origin", signal: controller.signal });
-      // 502-504: a proxy in front of a hub that is down.
-      if (answer.status < 502 || answer.status > 504) return answer.ok ? (await answer.json()).results : [];
+      answer = await fetch(url, { credentials: "same-origin", signal: controller.signal });
     } catch {
       // Unreachable: searched on the tablet below.
     } finally {
       clearTimeout(timer);
+    }
+    // 502-504: a proxy in front of a hub that is down; searched on the tablet too.
+    if (answer && (answer.status < 502 || answer.status > 504)) {
+      if (answer.ok) return (await answer.json()).results;
+      // A refusal (a search too many, a document gone): the screen says why.
+      throw Object.assign(new Error("refused"), { refusal: await answer.json().catch(() => ({})) });
     }
     return this.searchKept(room, doc, query);
   }

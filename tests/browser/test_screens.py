@@ -95,7 +95,7 @@ def test_a_request_granted_shows_one_countdown_on_all_three_screens(
     shown = [seconds_shown(page) for page in (console, delegate, board)]
     assert max(shown) - min(shown) <= 1, shown
     assert 100 <= shown[0] <= 120, "a point of order has 120 s"
-    assert delegate.inner_text("#mine") == "Bạn đang phát biểu"
+    assert delegate.inner_text("#mine") == "Đồng chí đang phát biểu"
 
 
 def test_the_screens_reconnect_after_a_hub_restart_without_a_reload(
@@ -324,10 +324,10 @@ def test_screenshots_of_the_demo_congress(screens: Screens, demo: DemoTokens) ->
     tablets[2].click("[data-kind=point_of_order]")
     tablets[0].click("[data-kind=speech]")
     console.locator(".queue-entry").nth(2).wait_for(timeout=5 * SECOND)
-    console.locator(".queue-entry").first.get_by_role("button", name="Công bố").click()
-    console.get_by_role("button", name="Mời người tiếp theo").click()
+    console.locator(".queue-entry").first.get_by_role("button", name="Duyệt").click()
+    console.get_by_role("button", name="Mời đại biểu tiếp theo").click()
     for entry in range(2):
-        accept = console.locator(".queue-entry").nth(entry).get_by_role("button", name="Công bố")
+        accept = console.locator(".queue-entry").nth(entry).get_by_role("button", name="Duyệt")
         if accept.count():
             accept.click()
     for tablet in tablets:
