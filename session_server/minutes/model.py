@@ -149,6 +149,11 @@ class AnnouncementEntry:
     posted_at: int
     expires_at: int
     withdrawn_at: int | None = None
+    """Set when the presidium took it down before its time."""
+
+    @property
+    def shown_until(self) -> int:
+        return self.expires_at if self.withdrawn_at is None else self.withdrawn_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -447,7 +452,9 @@ class _Folder:
 
     def withdrawn(self, announcement_id: str, at: int) -> None:
         known = self.announcements.get(announcement_id)
-        if known is not None:
+        # One already past its time is only tidied away (by the next one posted): it was
+        # not withdrawn, it ran its course.
+        if known is not None and at < known.expires_at:
             self.announcements[announcement_id] = replace(known, withdrawn_at=at)
 
     def checkpoint(self, plain: dict[str, Any], record: LogRecord) -> None:

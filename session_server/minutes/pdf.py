@@ -205,7 +205,9 @@ def _showing_name(showing: Showing, minutes: Minutes, lang: Lang) -> str:
         return word("not_public", lang)
     name = showing.title
     if minutes.copy == "full":
-        name += f" [{showing.document_id}, {word('version', lang, v=showing.version)}]"
+        # Version 0: registered by its page count alone, with no file.
+        version = f", {word('version', lang, v=showing.version)}" if showing.version else ""
+        name += f" [{showing.document_id}{version}]"
     return name
 
 
@@ -273,12 +275,12 @@ def _announcements(pdf: _Paper, minutes: Minutes, lang: Lang, tz: ZoneInfo) -> N
         [
             f"{day(a.posted_at, tz)} {clock(a.posted_at, tz)}",
             a.text,
-            clock(a.withdrawn_at, tz),
+            clock(a.shown_until, tz) + (f" ({word('withdrawn', lang)})" if a.withdrawn_at else ""),
         ]
         for a in minutes.announcements
     ]
-    heads = (word("posted", lang), word("text", lang), word("withdrawn", lang))
-    pdf.grid((34, 118, 22), heads, rows)
+    heads = (word("posted", lang), word("text", lang), word("shown_until", lang))
+    pdf.grid((34, 108, 32), heads, rows)
 
 
 def _attendance(pdf: _Paper, minutes: Minutes, lang: Lang, tz: ZoneInfo) -> None:
