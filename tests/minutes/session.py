@@ -30,6 +30,8 @@ CONFIDENTIAL = ("de-an-nhan-su", "Đề án nhân sự Ban Chấp hành (MẬT)"
 FOR_DELEGATES = ("bao-cao-chinh-tri", "Dự thảo Báo cáo chính trị")
 PUBLIC_DOCUMENT = ("chuong-trinh", "Chương trình Đại hội")
 ANNOUNCEMENT = "Mời các đồng chí đại biểu nghỉ giải lao 15 phút."
+SHORT_NOTICE = "Xe đón đại biểu chờ ở cổng số 2."
+LATE_NOTICE = "Phiên họp thứ hai bắt đầu."
 
 
 def at(seconds: float) -> int:
@@ -113,15 +115,18 @@ async def play(data_dir: Path) -> list[str]:
         await do(490, PRESIDIUM, c.AcceptRequest(delegate_id="DB011"))
         await do(500, PRESIDIUM, c.GrantFloor(delegate_id="DB011", seconds=180))
         await do(623.4, PRESIDIUM, c.SetCurrentItem(item_id=items[1]))
-        await do(700, PRESIDIUM, c.PostAnnouncement(text=ANNOUNCEMENT, minutes=20))
+        await do(700, PRESIDIUM, c.PostAnnouncement(text=ANNOUNCEMENT, minutes=30))
+        await do(760, PRESIDIUM, c.PostAnnouncement(text=SHORT_NOTICE, minutes=1))
         for n in range(26, 31):
             await do(715 + n, SECRETARIAT, c.CheckIn(delegate_id=f"DB{n:03d}"))
         await do(900, PRESIDIUM, c.SuspendSession())
         await do(1800, PRESIDIUM, c.OpenSession())
         await do(1810, SECRETARIAT, c.CheckIn(delegate_id="DB031"))
+        # Posting tidies away the short notice, past its time: not a withdrawal.
+        await do(1815, PRESIDIUM, c.PostAnnouncement(text=LATE_NOTICE, minutes=60))
         await do(1820, PRESIDIUM, c.GrantFloor(delegate_id="DB015", seconds=240))
         await do(2000, PRESIDIUM, c.EndSpeech())
-        announcement = writer.state.announcements[-1].id
+        announcement = next(a.id for a in writer.state.announcements if a.text == ANNOUNCEMENT)
         await do(2100, PRESIDIUM, c.WithdrawAnnouncement(announcement_id=announcement))
         await do(2150, PRESIDIUM, c.SetCurrentItem(item_id=None))
         await do(2200, PRESIDIUM, c.AdjournSession())

@@ -18,8 +18,10 @@ from tests.minutes.session import (
     CONFIDENTIAL,
     FOR_DELEGATES,
     ITEMS,
+    LATE_NOTICE,
     PENDING,
     PUBLIC_DOCUMENT,
+    SHORT_NOTICE,
     SILENT,
     SITTINGS,
     SPEECHES,
@@ -110,12 +112,21 @@ def test_documents_and_pages_shown(full: Minutes, public: Minutes) -> None:
     ]
 
 
-def test_announcements(full: Minutes) -> None:
-    posted = [a for a in full.announcements if a.text == ANNOUNCEMENT]
-    assert len(posted) == 1
-    assert posted[0].posted_at == at(700)
-    assert posted[0].expires_at == at(700 + 20 * 60)
-    assert posted[0].withdrawn_at == at(2100)
+def test_announcements(full: Minutes, public: Minutes) -> None:
+    by_text = {a.text: a for a in full.announcements}
+    withdrawn, ran_out, late = by_text[ANNOUNCEMENT], by_text[SHORT_NOTICE], by_text[LATE_NOTICE]
+    assert (withdrawn.posted_at, withdrawn.expires_at) == (at(700), at(700 + 30 * 60))
+    assert withdrawn.withdrawn_at == withdrawn.shown_until == at(2100)
+    # Tidied away when the next was posted, a quarter of an hour after its minute was up.
+    assert (ran_out.posted_at, ran_out.withdrawn_at, ran_out.shown_until) == (
+        at(760),
+        None,
+        at(820),
+    )
+    assert (late.posted_at, late.withdrawn_at) == (at(1815), None)
+    assert [a.announcement_id for a in public.announcements] == [
+        a.announcement_id for a in full.announcements
+    ]
 
 
 def test_the_public_copy_holds_only_what_a_board_sees(full: Minutes, public: Minutes) -> None:
