@@ -18,7 +18,7 @@ from ..core import events as e
 from ..core.evolve import evolve
 from ..core.plain import to_plain
 from ..core.projection import View, project
-from ..core.state import Role, RoomState
+from ..core.state import Role, RoomState, SpeakerList
 
 Copy = Literal["full", "public"]
 COPIES: tuple[Copy, ...] = ("full", "public")
@@ -35,6 +35,7 @@ RESUME_FIELDS = ("resume_at", "resumes_at")
 """Where a suspension may carry the time the session resumes (ms), if the presidium set one."""
 
 _KNOWN_EVENTS = frozenset(e.EVENT_TYPES.values())
+_EMPTY = RoomState(room="")
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +229,9 @@ class _Folder:
         self.sittings: list[Sitting] = []
         self.agenda: dict[str, AgendaEntry] = {}
         self.shown: list[Showing] = []
+        self.turns: list[list[PageTurn]] = []
+        """The pages turned to in each of `shown`."""
+        self.last_seq = 0
         self.document_view: Any = None
         self.speeches: list[SpeechEntry] = []
         self.announcements: dict[str, AnnouncementEntry] = {}
@@ -235,8 +239,18 @@ class _Folder:
         self.checked_in: dict[str, int] = {}
         self.skipped: list[str] = []
 
-    def view(self) -> View:
-        return project(self.state, self.audience)
+    def view(self, *parts: str) -> View:
+        """The audience's view, by the screens' projection, of the room with only `parts`
+        of its state kept (and the rest empty, as a new room's).
+
+        The projection itself decides what the audience sees; keeping only the parts an
+        entry reads keeps each call small, where the whole room (every speech of the item,
+        the roll) at each of a day's thousands of page turns made the fold quadratic.
+        """
+        state = self.state
+        kept = {name: getattr(state, name) for name in parts}
+        slim = replace(_EMPTY, room=state.room, title=state.title, **kept)
+        return project(slim, self.audience)
 
     def record(self, record: LogRecord) -> None:
         if self.first_at is None:
@@ -246,7 +260,7 @@ class _Folder:
             if type(event) in _KNOWN_EVENTS:
                 self.state = evolve(self.state, event)
             self.event(event, record)
-        self.state = replace(self.state, seq=record.seq)
+        self.last_seq = record.seq
 
     def event(self, event: e.Event, record: LogRecord) -> None:
         at = record.at
@@ -286,7 +300,7 @@ class _Folder:
         self.status.append(StatusChange(event.at, event.status.value, resume))
         self.close_sitting(event.at, event.status.value)
         if event.status.value == "in_session":
-            attendance = self.view()["attendance"]
+            attendance = self.view("delegates", "present")["attendance"]
             self.sittings.append(
                 Sitting(
                     number=len(self.sittings) + 1,
@@ -304,7 +318,7 @@ class _Folder:
         """The open sitting's attendance now; closed at `at` when it ends there."""
         if not self.sittings or self.sittings[-1].closed_as is not None:
             return
-        view = self.view()
+        view = self.view("delegates", "present")
         attendance = view["attendance"]
         roll = None
         if view["roll"] is not None:
@@ -343,7 +357,7 @@ class _Folder:
         self.agenda[item_id] = self.item_entry(item_id, periods)
 
     def item_entry(self, item_id: str, periods: tuple[ItemPeriod, ...]) -> AgendaEntry:
-        for item in self.view()["agenda"]["items"]:
+        for item in self.view("agenda")["agenda"]["items"]:
             if item["id"] == item_id:
                 return AgendaEntry(
                     item_id=item_id,
@@ -365,7 +379,7 @@ class _Folder:
 
     def document(self, at: int) -> None:
         """An entry only when the audience's `document` section changes, as its screen would."""
-        now = self.view()["document"]
+        now = self.view("documents", "showing")["document"]
         if now == self.document_view:
             return
         self.document_view = now
@@ -378,6 +392,7 @@ class _Folder:
             if last is not None and last.ended_at is None:
                 self.shown[-1] = replace(last, ended_at=at)
             self.shown.append(Showing(shown_at=at, ended_at=None, hidden=True))
+            self.turns.append([])
             return
         turn = PageTurn(now["page"], at)
         if (
@@ -387,8 +402,12 @@ class _Folder:
             and last.document_id == now["id"]
             and last.version == now["version"]
         ):
-            if last.pages[-1].page != turn.page:
-                self.shown[-1] = replace(last, title=now["title"], pages=(*last.pages, turn))
+            if self.turns[-1][-1].page != turn.page:
+                # Kept in a list until the end: a tuple copied at each of a day's page
+                # turns made the fold quadratic.
+                self.turns[-1].append(turn)
+            if last.title != now["title"]:
+                self.shown[-1] = replace(last, title=now["title"])
             return
         if last is not None and last.ended_at is None:
             self.shown[-1] = replace(last, ended_at=at)
@@ -400,17 +419,26 @@ class _Folder:
                 document_id=now["id"],
                 title=now["title"],
                 version=now["version"],
-                pages=(turn,),
             )
         )
+        self.turns.append([turn])
 
     # ---- speeches
 
     def floor_granted(self, event: e.FloorGranted) -> None:
-        speakers = self.view()["speakers"]
-        floor = speakers["floor"] if speakers is not None else None
-        if floor is None:
+        speakers = self.state.speakers.get(event.item_id)
+        if speakers is None or speakers.floor is None:
             return
+        speaker = self.state.delegates.get(event.delegate_id)
+        # The granted item's list with its floor alone, and the speaker alone on the roll.
+        slim = replace(
+            _EMPTY,
+            room=self.state.room,
+            current_item=event.item_id,
+            speakers={event.item_id: SpeakerList(event.item_id, floor=speakers.floor)},
+            delegates={} if speaker is None else {speaker.id: speaker},
+        )
+        floor = project(slim, self.audience)["speakers"]["floor"]
         self.speeches.append(
             SpeechEntry(
                 item_id=event.item_id,
@@ -441,7 +469,7 @@ class _Folder:
     # ---- announcements and checkpoints
 
     def announced(self, announcement_id: str) -> None:
-        for a in self.view()["announcements"]:
+        for a in self.view("announcements")["announcements"]:
             if a["id"] == announcement_id:
                 self.announcements[announcement_id] = AnnouncementEntry(
                     announcement_id=a["id"],
@@ -478,7 +506,7 @@ class _Folder:
     def finish(self, copy: Copy) -> Minutes:
         # Still sitting at the log's end: its attendance is the latest, its end unknown.
         self.close_sitting(None, None)
-        view = self.view()
+        view = self.view("agenda")
         agenda = [
             self.agenda.get(i["id"])
             or AgendaEntry(i["id"], i["title"], i["presenter"], i["planned_minutes"])
@@ -493,11 +521,14 @@ class _Folder:
             title=view["session"]["title"],
             first_at=self.first_at,
             last_at=self.last_at,
-            last_seq=self.state.seq,
+            last_seq=self.last_seq,
             status=tuple(self.status),
             sittings=tuple(self.sittings),
             agenda=tuple(agenda),
-            shown=tuple(self.shown),
+            shown=tuple(
+                replace(showing, pages=tuple(turns))
+                for showing, turns in zip(self.shown, self.turns, strict=True)
+            ),
             speeches=tuple(self.speeches),
             announcements=tuple(self.announcements.values()),
             checkpoints=tuple(self.checkpoints),

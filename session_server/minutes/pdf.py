@@ -8,15 +8,23 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
-from fpdf.fonts import FontFace
 
 from ..demo_pdfs import FONT_DIRS
-from .model import Minutes, Showing, SpeechEntry, StatusChange
+from .model import Minutes, PageTurn, Showing, SpeechEntry, StatusChange
 from .text import Lang, clock, day, duration, word
 
 _RED = (170, 20, 20)
 _GREY = (90, 90, 90)
 _HEAD_FILL = (235, 235, 235)
+_TURNS_PER_ROW = 12
+_MOST_RUNS = 96
+"""Page runs listed for one showing; a paper flipped back and forth all day lists the first
+and last halves of this and says how many turns were between."""
+_TABLE_SIZE = 8.5
+"""Points, the tables' text."""
+_LINE = 4.2
+_PAD = 1.0
+"""Millimetres: a table line's height and a cell's padding."""
 
 
 class _Paper(FPDF):
@@ -40,6 +48,7 @@ class _Paper(FPDF):
             self.add_font("DejaVu", "", str(folder / "DejaVuSans.ttf"))
             self.add_font("DejaVu", "B", str(folder / "DejaVuSans-Bold.ttf"))
         self.face = "DejaVu" if self.unicode else "Helvetica"
+        self._widths: dict[tuple[str, str], float] = {}
         self.set_margins(18, 16, 18)
         self.set_auto_page_break(auto=True, margin=18)
 
@@ -76,22 +85,75 @@ class _Paper(FPDF):
     def grid(
         self, widths: Sequence[int], head: Sequence[str], rows: Sequence[Sequence[str]]
     ) -> None:
-        self.set_font(self.face, "", 8.5)
-        with self.table(
-            col_widths=tuple(widths),
-            line_height=4.6,
-            text_align="LEFT",
-            headings_style=FontFace(emphasis="BOLD", fill_color=_HEAD_FILL),
-            padding=1,
-        ) as table:
-            heading = table.row()
-            for cell in head:
-                heading.cell(self.t(cell))
-            for values in rows:
-                row = table.row()
-                for value in values:
-                    row.cell(self.t(value))
+        """A table, its heading row repeated on each page it runs onto.
+
+        Laid out here rather than by fpdf2's `table`: that one breaks each cell's lines
+        character by character, twice, and a day of speeches and page turns took minutes.
+        """
+        scale = self.epw / sum(widths)
+        columns = [w * scale for w in widths]
+        heading = [self.t(text) for text in head]
+        self._row(columns, heading, bold=True)
+        for values in rows:
+            cells = [self.t(value) for value in values]
+            if self.y + self._height(columns, cells) > self.page_break_trigger:
+                self.add_page()
+                self._row(columns, heading, bold=True)
+            self._row(columns, cells, bold=False)
         self.ln(2)
+
+    def _lines(self, text: str, width: float) -> list[str]:
+        """`text` broken into lines no wider than `width` (mm): at spaces, or inside a word
+        too long for a line; a newline in `text` always breaks."""
+        room = width - 2 * _PAD
+        lines: list[str] = []
+        for paragraph in text.split("\n"):
+            line = ""
+            for piece in paragraph.split(" "):
+                candidate = f"{line} {piece}" if line else piece
+                if self._width(candidate) <= room:
+                    line = candidate
+                    continue
+                if line:
+                    lines.append(line)
+                line = ""
+                for char in piece:
+                    if line and self._width(line + char) > room:
+                        lines.append(line)
+                        line = ""
+                    line += char
+            lines.append(line)
+        return lines
+
+    def _width(self, text: str) -> float:
+        key = (self.font_style, text)
+        known = self._widths.get(key)
+        if known is None:
+            known = self._widths[key] = self.get_string_width(text)
+        return known
+
+    def _height(self, columns: Sequence[float], cells: Sequence[str]) -> float:
+        self.set_font(self.face, "", _TABLE_SIZE)
+        tallest = max(len(self._lines(text, w)) for text, w in zip(cells, columns, strict=True))
+        return tallest * _LINE + 2 * _PAD
+
+    def _row(self, columns: Sequence[float], cells: Sequence[str], *, bold: bool) -> None:
+        self.set_font(self.face, "B" if bold else "", _TABLE_SIZE)
+        wrapped = [self._lines(text, w) for text, w in zip(cells, columns, strict=True)]
+        height = max(len(lines) for lines in wrapped) * _LINE + 2 * _PAD
+        x, y = self.l_margin, self.y
+        self.set_draw_color(0, 0, 0)
+        self.set_line_width(0.2)
+        if bold:
+            self.set_fill_color(*_HEAD_FILL)
+        for lines, width in zip(wrapped, columns, strict=True):
+            self.rect(x, y, width, height, style="DF" if bold else "D")
+            for number, line in enumerate(lines):
+                if line:
+                    # Baseline: a line's height below its top, less the descent.
+                    self.text(x + _PAD, y + _PAD + (number + 1) * _LINE - 1.2, line)
+            x += width
+        self.set_xy(self.l_margin, y + height)
 
 
 def render_pdf(minutes: Minutes, *, lang: Lang, tz: ZoneInfo, place: str = "") -> bytes:
@@ -219,10 +281,39 @@ def _documents(pdf: _Paper, minutes: Minutes, lang: Lang, tz: ZoneInfo) -> None:
     rows = []
     for showing in minutes.shown:
         when = f"{clock(showing.shown_at, tz)} - {clock(showing.ended_at, tz)}"
-        pages = ", ".join(f"{turn.page} ({clock(turn.at, tz)})" for turn in showing.pages)
-        rows.append([when, _showing_name(showing, minutes, lang), pages])
+        turns = _runs(showing, lang, tz)
+        # A paper left up all morning gathers hundreds of turns: a row holds a few lines of
+        # them and the next rows go on, as one row must fit on a page.
+        chunks = [turns[i : i + _TURNS_PER_ROW] for i in range(0, len(turns), _TURNS_PER_ROW)]
+        for index, chunk in enumerate(chunks or [[]]):
+            first = index == 0
+            name = _showing_name(showing, minutes, lang) if first else ""
+            rows.append([when if first else "", name, ", ".join(chunk)])
     heads = (word("from_to", lang), word("document", lang), word("pages", lang))
     pdf.grid((30, 72, 72), heads, rows)
+
+
+def _runs(showing: Showing, lang: Lang, tz: ZoneInfo) -> list[str]:
+    """The pages turned to, a run of pages read in order as one ("3-17 (from - to)"); past
+    `_MOST_RUNS`, the first and the last halves and how many are left out between."""
+    runs: list[list[PageTurn]] = []
+    for turn in showing.pages:
+        if runs and turn.page == runs[-1][-1].page + 1:
+            runs[-1].append(turn)
+        else:
+            runs.append([turn])
+    texts = []
+    for run in runs:
+        first, last = run[0], run[-1]
+        if first is last:
+            texts.append(f"{first.page} ({clock(first.at, tz)})")
+        else:
+            texts.append(f"{first.page}-{last.page} ({clock(first.at, tz)} - {clock(last.at, tz)})")
+    if len(texts) <= _MOST_RUNS:
+        return texts
+    half = _MOST_RUNS // 2
+    left_out = sum(len(run) for run in runs[half:-half])
+    return [*texts[:half], word("more_turns", lang, n=left_out), *texts[-half:]]
 
 
 def _speaker(speech: SpeechEntry, minutes: Minutes) -> str:

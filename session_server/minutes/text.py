@@ -60,6 +60,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "document": ("Tài liệu", "Document"),
     "pages": ("Trang", "Pages"),
     "version": ("phiên bản {v}", "version {v}"),
+    "more_turns": ("… {n} lần chuyển trang khác …", "… {n} more page turns …"),
     "not_public": ("Tài liệu không công khai", "A document not public"),
     "speaker": ("Người phát biểu", "Speaker"),
     "kind": ("Hình thức", "Kind"),

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+import pypdfium2
 import pytest
 
 from session_server.backends.base import LogRecord
-from session_server.core.events import Event, SessionStatusChanged
+from session_server.core.events import Event, PageShown, SessionStatusChanged
 from session_server.core.state import SessionStatus
 from session_server.demo import DEMO_ROOM, DEMO_TITLE, demo_delegates
 from session_server.minutes.model import COPIES, Minutes, build_minutes
@@ -205,3 +206,26 @@ def test_checkpoints_resume_times_and_unknown_kinds(
         text = squeezed(pdf_text(out))
         assert squeezed(fingerprint) in text
         assert "(tiếptụclúc08:53:20)" in text  # the break's resume time: T0 + 3200 s
+
+
+def test_a_paper_turned_all_day_keeps_every_turn_and_a_readable_pdf(
+    scripted_records: list[LogRecord], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    last = scripted_records[-1]
+    turns = 5000
+    # Read in order once (pages 1 to 6), then flipped between two pages all day.
+    pages = [1, 2, 3, 4, 5, 6] + [1 + i % 2 for i in range(turns - 6)]
+    extra = [
+        LogRecord(last.seq + n, at(3000 + n), (PageShown(PUBLIC_DOCUMENT[0], page),), "p:t")
+        for n, page in enumerate(pages, start=1)
+    ]
+    minutes = build_minutes(DEMO_ROOM, [*scripted_records, *extra], "full")
+    assert [turn.page for turn in minutes.shown[-1].pages] == pages
+    out = tmp_path_factory.mktemp("turns") / "turns.pdf"
+    out.write_bytes(render_pdf(minutes, lang="en", tz=TZ))
+    text = pdf_text(out)
+    # The run read in order is one entry; the middle of the flipping is counted, not listed.
+    assert "1-6 (08:50:01 - 08:50:06)" in text
+    # Listed: the run 1-6 and 47 flips, then the last 48 flips (two turns each).
+    assert f"… {turns - 6 - 47 * 2 - 48 * 2} more page turns …" in text
+    assert pypdfium2.PdfDocument(out).__len__() < 10
