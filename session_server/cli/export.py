@@ -48,8 +48,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--format", choices=FORMATS, help="a table's format: csv or json (tables only)"
     )
     export.add_argument("--out", type=Path, metavar="FILE", help="where a table goes (tables only)")
-    add_tz_option(export)
-    add_room_option(export)
+    add_tz_option(export, " (tables only)")
+    add_room_option(export, "; an archive holds every room")
 
 
 def backend_kind(url: str | None) -> str:

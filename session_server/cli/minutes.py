@@ -12,18 +12,20 @@ from ..minutes.text import DEFAULT_TZ, LANGS
 from ..private_files import write_private
 
 
-def add_room_option(parser: argparse.ArgumentParser) -> None:
+def add_room_option(parser: argparse.ArgumentParser, only: str = "") -> None:
     """`--room` after the command too; SUPPRESS keeps one given before it."""
-    parser.add_argument("--room", default=argparse.SUPPRESS, help="the room (as before COMMAND)")
+    parser.add_argument(
+        "--room", default=argparse.SUPPRESS, help=f"the room (as before COMMAND){only}"
+    )
 
 
-def add_tz_option(parser: argparse.ArgumentParser) -> None:
+def add_tz_option(parser: argparse.ArgumentParser, only: str = "") -> None:
     parser.add_argument(
         "--tz",
         default=DEFAULT_TZ,
         metavar="ZONE",
         help="time zone the times are written in (default: %(default)s, whatever the "
-        "machine's own)",
+        f"machine's own){only}",
     )
 
 
@@ -32,7 +34,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "minutes",
         help="write the room's minutes (biên bản) as a PDF, from the log; no hub needed",
     )
-    parser.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="FILE.pdf",
+        help="the PDF to write, readable by its owner alone",
+    )
     parser.add_argument(
         "--public",
         action="store_true",
