@@ -17,6 +17,7 @@ from session_server.minutes.model import Minutes, build_minutes
 from tests.minutes.cli import congress
 from tests.minutes.conftest import Scripted
 from tests.minutes.session import SITTINGS, SPEECHES, TZ
+from tests.redis_server import RedisServer
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +102,35 @@ def test_the_whole_congress_archive_is_exported_as_before(
     shown = congress(scripted_template.data_dir, "export", "--help")
     assert "attendance|speeches" in shown.stdout
     assert "archive" in shown.stdout
+
+
+def test_on_redis_the_same_minutes_and_tables(
+    scripted_template: Scripted, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    """The log moved onto Redis by export and restore: the files read it there alike."""
+    archive = tmp_path / "congress.export"
+    assert congress(scripted_template.data_dir, "export", str(archive)).returncode == 0
+    elsewhere = tmp_path / "data"
+    on_redis = ("--backend", redis_server.url)
+    restored = congress(elsewhere, *on_redis, "restore", str(archive))
+    assert restored.returncode == 0, restored.stderr
+    for table in ("attendance", "speeches"):
+        here = exported(
+            scripted_template.data_dir, tmp_path / f"{table}-sqlite.json", table, "json"
+        )
+        made = congress(
+            elsewhere, *on_redis, "export", table, "--format", "json", "--out", str(tmp_path / "r")
+        )
+        assert made.returncode == 0, made.stderr
+        assert (tmp_path / "r").read_bytes() == here
+    for copy in ((), ("--public",)):
+        sqlite_pdf, redis_pdf = tmp_path / "s.pdf", tmp_path / "r.pdf"
+        assert (
+            congress(
+                scripted_template.data_dir, "minutes", "--out", str(sqlite_pdf), *copy
+            ).returncode
+            == 0
+        )
+        made = congress(elsewhere, *on_redis, "minutes", "--out", str(redis_pdf), *copy)
+        assert made.returncode == 0, made.stderr
+        assert redis_pdf.read_bytes() == sqlite_pdf.read_bytes()
