@@ -23,6 +23,9 @@ from tests.minutes.texts import board_may_not_see, leaks, pdf_text
 
 ROOM = DEMO_ROOM
 
+# One hub for the module: its tests run on one worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("tests/minutes/test_http.py")
+
 
 @dataclass
 class Answer:

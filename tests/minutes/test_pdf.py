@@ -19,6 +19,9 @@ from tests.minutes.texts import board_may_not_see, leaks, pdf_text, squeezed
 
 PEOPLE = {d.id: d for d in demo_delegates()}
 
+# The PDFs are made once for the module: its tests run on one worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("tests/minutes/test_pdf.py")
+
 
 @pytest.fixture(scope="module")
 def made(scripted_template: Scripted, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
