@@ -366,14 +366,17 @@ class _Folder:
                     planned_minutes=item["planned_minutes"],
                     periods=periods,
                 )
-        return replace(self.agenda[item_id], periods=periods)
+        known = self.agenda.get(item_id)
+        # Not on the agenda (any more): what was known of it, else its id alone.
+        return replace(known or AgendaEntry(item_id, item_id, "", 0), periods=periods)
 
     def item_title(self, item_id: str) -> str:
-        item = self.state.item(item_id)
-        if item is not None:
-            return item.title
+        """As the audience's agenda showed it when the item was opened (the floor is only
+        ever given on the open item)."""
         known = self.agenda.get(item_id)
-        return known.title if known is not None else item_id
+        if known is None:
+            known = self.item_entry(item_id, ())
+        return known.title
 
     # ---- documents
 
