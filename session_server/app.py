@@ -32,6 +32,7 @@ from .hub.connection import serve_screen
 from .hub.node import Hub, Limits
 from .hub.room import Room
 from .hub.websocket_protocol import FRAMES_EXTENSION
+from .minutes.http import routes as minutes_routes
 from .protocol.codes import Close
 
 log = logging.getLogger(__name__)
@@ -147,6 +148,7 @@ def create_app(settings: Settings) -> ASGIApp:
             Route("/metrics", metrics.endpoint, methods=["GET"]),
             *document_routes(),
             *preparation_routes(),
+            *minutes_routes(),
             *pages.routes(),
         ],
         lifespan=lifespan,

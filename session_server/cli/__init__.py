@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..demo import DEMO_ROOM
 from ..private_files import private_directory, restrict_new_files
-from . import backup, delegates, documents, export, serve, tokens
+from . import backup, delegates, documents, export, minutes, serve, tokens
 from .common import with_backend
 
 DESCRIPTION = """\
@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     documents.add_parser(commands)
     backup.add_parser(commands)
     export.add_parser(commands)
+    minutes.add_parser(commands)
     return parser
 
 
@@ -82,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "documents": documents.run,
         "backup": backup.run_backup,
         "export": export.run,
+        "minutes": minutes.run,
     }
     return asyncio.run(with_backend(args, action[args.command]))
 
@@ -90,6 +92,7 @@ def _serve_by_default(args_list: list[str]) -> list[str]:
     """`congress --port 9000` means `congress serve --port 9000`: with no command named,
     the program's own options stay before `serve` and every other one goes after it."""
     commands = {"serve", "tokens", "delegates", "documents", "backup", "restore", "export"}
+    commands |= {"minutes"}
     commands |= {"-h", "--help"}
     own = {"--data", "--backend", "--room"}
     leading: list[str] = []
