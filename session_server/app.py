@@ -16,7 +16,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from . import metrics, pages
+from . import history, metrics, pages
 from .auth import authenticate
 from .backends import open_backend
 from .backends.base import BackendUnavailable
@@ -147,6 +147,7 @@ def create_app(settings: Settings) -> ASGIApp:
             Route("/metrics", metrics.endpoint, methods=["GET"]),
             *document_routes(),
             *preparation_routes(),
+            *history.routes(),
             *pages.routes(),
         ],
         lifespan=lifespan,
