@@ -126,11 +126,21 @@ function renderAgenda() {
   $("next-item").onclick = () => next && act("set_current_item", { item_id: next.id });
 }
 
-function editItem(item) {
-  const title = prompt(t("agenda.title"), item.title);
-  if (title === null) return;
-  const presenter = prompt(t("agenda.presenter"), item.presenter) ?? item.presenter;
-  act("edit_agenda_item", { item_id: item.id, title, presenter });
+// The item's fields in the dialog, each labelled; nothing is sent when cancelled.
+async function editItem(item) {
+  const values = await confirmAction({
+    title: t("agenda.edit"), text: item.title, ok: t("agenda.save"),
+    extra: () => [
+      field("agenda.title", { name: "title", id: "edit-title", value: item.title, required: "", maxlength: "300" }),
+      field("agenda.presenter", { name: "presenter", id: "edit-presenter", value: item.presenter }),
+      field("agenda.minutes", { name: "minutes", id: "edit-minutes", type: "number", min: "0", max: "600", value: String(item.planned_minutes) }),
+    ],
+  });
+  if (!values) return;
+  act("edit_agenda_item", {
+    item_id: item.id, title: values.title.trim(), presenter: values.presenter.trim(),
+    planned_minutes: Number(values.minutes || 0),
+  });
 }
 
 // ---- Speakers ---------------------------------------------------------------------------

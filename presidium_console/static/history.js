@@ -29,15 +29,19 @@ export class HistoryPanel {
 
   async load() {
     const room = encodeURIComponent(this.hub.session.room);
+    // Answers may cross: only the latest request's is shown.
+    const asked = (this.asked = (this.asked || 0) + 1);
+    let items = null;
     try {
       const answer = await fetch(`/api/rooms/${room}/history`, { credentials: "same-origin" });
       if (!answer.ok) throw new Error(String(answer.status));
-      this.items = (await answer.json()).items;
-      this.failed = false;
+      items = (await answer.json()).items;
     } catch {
-      this.failed = true;
-      this.key = null; // asked again at the next change
+      if (asked === this.asked) this.key = null; // asked again at the next change
     }
+    if (asked !== this.asked) return;
+    this.failed = items === null;
+    if (items !== null) this.items = items;
     this.render();
   }
 
