@@ -16,7 +16,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from . import metrics, pages
+from . import history, metrics, pages
 from .auth import authenticate
 from .backends import open_backend
 from .backends.base import BackendUnavailable
@@ -149,6 +149,7 @@ def create_app(settings: Settings) -> ASGIApp:
             *document_routes(),
             *preparation_routes(),
             *minutes_routes(),
+            *history.routes(),
             *pages.routes(),
         ],
         lifespan=lifespan,

@@ -55,6 +55,7 @@ def assert_target(button: Locator, what: object) -> None:
 def show_report(screens: Screens, demo: DemoTokens) -> Page:
     console = screens.console(demo.presidium)
     console.select_option("#doc-pick", REPORT)
+    console.get_by_role("button", name="Trình chiếu", exact=True).click()
     return console
 
 

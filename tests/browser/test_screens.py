@@ -24,6 +24,12 @@ def seconds_shown(page: Page) -> int:
     return -value if match[1] else value
 
 
+def show_document(console: Page, document_id: str) -> None:
+    """Choose a document (a preview at the desk alone), then put its first page live."""
+    console.select_option("#doc-pick", document_id)
+    console.get_by_role("button", name="Trình chiếu", exact=True).click()
+
+
 def open_item(console: Page, title: str) -> None:
     item = console.locator(".agenda-item", has_text=title)
     item.get_by_role("button", name="Mở").click()
@@ -46,7 +52,7 @@ def test_an_item_and_a_page_turn_reach_the_delegate_and_the_board_within_a_secon
         timeout=SECOND,
     )
 
-    console.select_option("#doc-pick", "chuong-trinh")
+    show_document(console, "chuong-trinh")
     delegate.wait_for_function(
         "document.querySelector('#page-label').textContent.includes('1 / 2')", timeout=SECOND
     )
@@ -158,9 +164,9 @@ def test_a_board_never_asks_for_a_confidential_page_nor_shows_its_title(
     with delegate.expect_request(
         lambda request: "/documents/bao-cao-chinh-tri/" in request.url, timeout=10 * SECOND
     ):
-        console.select_option("#doc-pick", "bao-cao-chinh-tri")
+        show_document(console, "bao-cao-chinh-tri")
     board_hides("bao-cao-chinh-tri")
-    console.select_option("#doc-pick", "de-an-nhan-su")
+    show_document(console, "de-an-nhan-su")
     delegate.wait_for_function(
         "document.querySelector('#page').textContent.includes('màn hình đại biểu')",
         timeout=5 * SECOND,
@@ -200,7 +206,7 @@ def test_the_hall_follows_the_live_page_within_a_second_and_asks_for_no_presidiu
         "document.querySelector('#item').textContent.startsWith('Báo cáo chính trị')",
         timeout=SECOND,
     )
-    console.select_option("#doc-pick", "bao-cao-chinh-tri")
+    show_document(console, "bao-cao-chinh-tri")
     # The first page is made for the hall on demand (marked), so it may take a while; the
     # page after it is fetched once the first is up, and a page turn then shows at once.
     hall.wait_for_function(HALL_IMAGE, arg=1, timeout=60 * SECOND)
@@ -220,7 +226,7 @@ def test_the_hall_follows_the_live_page_within_a_second_and_asks_for_no_presidiu
     assert "/documents/bao-cao-chinh-tri/versions/1/pages/2.webp?width=" in source
 
     # The presidium's paper: the hall goes to the congress's title, and asks for nothing.
-    console.select_option("#doc-pick", "de-an-nhan-su")
+    show_document(console, "de-an-nhan-su")
     hall.wait_for_selector('#stage[data-state="hidden"]', state="attached", timeout=SECOND)
     console.locator("body").press("ArrowRight")
     console.wait_for_function(
@@ -317,7 +323,7 @@ def test_screenshots_of_the_demo_congress(screens: Screens, demo: DemoTokens) ->
     console = screens.console(demo.presidium, 1600, 1000)
     console.get_by_role("button", name="Khai mạc / tiếp tục").click()
     open_item(console, "Báo cáo chính trị của Ban Chấp hành")
-    console.select_option("#doc-pick", "bao-cao-chinh-tri")
+    show_document(console, "bao-cao-chinh-tri")
     console.locator("body").press("ArrowRight")
     tablets = [screens.delegate(secret) for secret, _ in demo.delegates[:3]]
     tablets[1].click("[data-kind=speech]")
@@ -370,6 +376,7 @@ def test_the_console_uploads_a_document_that_reaches_the_delegates(
     delegate = screens.delegate(demo.delegates[0][0])
     pdf = tmp_path / "nghi-quyet.pdf"
     pdf.write_bytes(a4_pdf(3, "Nghi quyet"))
+    console.get_by_text("Thêm tài liệu (PDF)").click()
     console.set_input_files("#upload-file", str(pdf))
     console.fill("#upload-name", "Dự thảo Nghị quyết")
     console.select_option("#upload-access", "delegates")

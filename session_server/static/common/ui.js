@@ -90,6 +90,8 @@ export function describeRefusal(error) {
 // A short message in the corner: what the hub answered to the last action.
 export function toast(text, kind = "") {
   const element = $("toast");
+  // A refusal interrupts a screen reader; the rest waits its turn.
+  element.setAttribute("aria-live", kind === "error" ? "assertive" : "polite");
   element.textContent = text;
   element.dataset.kind = kind;
   element.hidden = false;
