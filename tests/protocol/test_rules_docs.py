@@ -44,15 +44,15 @@ def test_the_documented_status_matrix_is_the_code_s() -> None:
     )
     statuses = [cell.strip().strip("`") for cell in header.strip("|").split("|")[1:]]
     assert statuses == [status.value for status in SessionStatus]
-    documented = {}
+    documented: dict[str, list[str | None]] = {}
     for cells in rows:
         name = cells[0].strip("`")
         documented[name] = [
             None if cell == "yes" else cell.strip("`") for cell in cells[1 : 1 + len(statuses)]
         ]
     assert set(documented) == set(COMMAND_TYPES)
-    for name, cells in documented.items():
-        assert cells == [refusal(status, name) for status in SessionStatus], name
+    for name, documented_cells in documented.items():
+        assert documented_cells == [refusal(status, name) for status in SessionStatus], name
 
 
 def test_every_reason_is_in_the_registry_and_the_docs_with_its_code() -> None:
