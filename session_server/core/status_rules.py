@@ -26,7 +26,9 @@ ALLOWED: Mapping[str, frozenset[SessionStatus]] = {
     "suspend_session": frozenset({IN_SESSION, SUSPENDED}),
     # A session called off before it opened is adjourned too.
     "adjourn_session": PREPARING,
-    "set_current_item": frozenset({IN_SESSION}),
+    # Before the opening the first item may be put up (nobody may ask for the floor yet);
+    # during a break the item stays: changing it would end a speech nobody may resume.
+    "set_current_item": frozenset({NOT_STARTED, IN_SESSION}),
     "add_agenda_item": PREPARING,
     "edit_agenda_item": PREPARING,
     "move_agenda_item": PREPARING,

@@ -122,11 +122,12 @@ def test_a_session_not_started_refuses_the_floor_and_allows_preparation() -> Non
     room.do(c.ShowPage("programme", 1))
     room.do(c.CheckIn(ANH), SECRETARIAT)
     room.do(c.SetSpeakingTimes(300, 60, 120))
-    assert reason(room, c.SetCurrentItem("item-1")) == ("invalid_state", "session_not_started")
+    room.do(c.SetCurrentItem("item-1"))
     assert reason(room, c.RequestFloor(), delegate(ANH)) == (
         "invalid_state",
         "session_not_started",
     )
+    assert reason(room, c.GrantFloor(ANH)) == ("invalid_state", "session_not_started")
     assert reason(room, c.SuspendSession()) == ("invalid_state", "session_not_started")
 
 
