@@ -123,11 +123,11 @@ def test_a_session_not_started_refuses_the_floor_and_allows_preparation() -> Non
     room.do(c.CheckIn(ANH), SECRETARIAT)
     room.do(c.SetSpeakingTimes(300, 60, 120))
     room.do(c.SetCurrentItem("item-1"))
-    assert reason(room, c.RequestFloor(), delegate(ANH)) == (
-        "invalid_state",
-        "session_not_started",
-    )
+    # Requests to speak are collected ahead; the floor waits for the opening.
+    room.do(c.RequestFloor(), delegate(ANH))
+    room.do(c.AcceptRequest(ANH))
     assert reason(room, c.GrantFloor(ANH)) == ("invalid_state", "session_not_started")
+    assert reason(room, c.EndSpeech()) == ("invalid_state", "session_not_started")
     assert reason(room, c.SuspendSession()) == ("invalid_state", "session_not_started")
 
 
