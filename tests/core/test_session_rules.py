@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import msgpack
 import pytest
 
 from session_server.core import commands as c
 from session_server.core import events as e
 from session_server.core.decide import Actor, Rejection, create_room
+from session_server.core.events import event_from_plain, event_to_plain
+from session_server.core.evolve import apply
 from session_server.core.projection import project
 from session_server.core.replay import replay, state_bytes
 from session_server.core.state import Access, Floor, Role, SessionStatus
@@ -332,3 +335,48 @@ def test_speaking_time_presets_have_bounds(times: tuple[int, int, int]) -> None:
         "invalid_args", "speaking time is between 10 and 3600 seconds", "speaking_time_range"
     )
     assert room.state.speaking_times is None
+
+
+# --- What is stored --------------------------------------------------------------------
+
+
+def test_fields_added_later_are_stored_only_when_used() -> None:
+    """A record or a state that does not use them is the same bytes as before they existed,
+    so older logs and snapshots read, and hash, as they did."""
+    opened = e.SessionStatusChanged(SessionStatus.IN_SESSION, 5)
+    assert event_to_plain(opened) == {
+        "kind": "session_status_changed",
+        "status": "in_session",
+        "at": 5,
+    }
+    paused = e.SessionStatusChanged(SessionStatus.SUSPENDED, 5, resumes_at=9)
+    assert event_to_plain(paused)["resumes_at"] == 9
+    assert event_from_plain(event_to_plain(paused)) == paused
+    old_removal = {
+        "kind": "request_removed",
+        "item_id": "item-1",
+        "delegate_id": ANH,
+        "withdrawn": False,
+    }
+    assert event_from_plain(old_removal) == e.RequestRemoved("item-1", ANH, False, None)
+    assert "position" not in event_to_plain(e.RequestRemoved("item-1", ANH, False))
+
+    room = seated()
+    ask(room, (ANH, SPEECH))
+    plain = msgpack.unpackb(state_bytes(room.state))
+    assert not {"resumes_at", "speaking_times"} & set(plain)
+    assert "removed" not in plain["speakers"]["item-1"]
+    room.do(c.SetSpeakingTimes(300, 60, 90))
+    assert msgpack.unpackb(state_bytes(room.state))["speaking_times"] == {
+        "speech": 300,
+        "point_of_order": 60,
+        "reply": 90,
+    }
+
+
+def test_a_removal_recorded_before_restore_existed_cannot_be_restored() -> None:
+    room = seated()
+    ask(room, (ANH, SPEECH))
+    # As a log written by the release before holds it: no position.
+    room.state = apply(room.state, room.state.seq + 1, (e.RequestRemoved("item-1", ANH, False),))
+    assert reason(room, c.RestoreRequest(ANH)) == ("not_found", "nothing_to_restore")
