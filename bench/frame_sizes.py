@@ -133,7 +133,7 @@ class Day:
 
     def speaker_change(self) -> Sizes:
         """The next speaker takes the floor (the speech before ends); a new request waits."""
-        sizes = self.record(c.GrantFloor())
+        sizes = self.record(c.GrantFloor(interrupt=True))
         self._request_next()
         self.views = {view: project(self.state, view) for view in VIEWS}
         return sizes

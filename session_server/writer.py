@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from .backends.base import Backend, BackendUnavailable, DuplicateOrigin, LogRecord, SeqConflict
 from .core.commands import Command
 from .core.decide import Actor, Rejection, create_room, decide
-from .core.errors import ErrorCode
+from .core.errors import ErrorCode, RuleReason
 from .core.evolve import apply
 from .core.replay import state_from_bytes
 from .core.state import RoomState
@@ -37,6 +37,8 @@ class Refused:
 
     code: ErrorCode
     message: str
+    reason: RuleReason | None = None
+    """Set when the room's rules refused the command: a key screens translate."""
 
     def __str__(self) -> str:
         return f"refused: {self.code}: {self.message}"
@@ -183,7 +185,7 @@ class RoomWriter:
                     if seen is not None:
                         return Accepted(seen, duplicate=True)
                 if isinstance(decision, Rejection):
-                    return Refused(decision.code, decision.message)
+                    return Refused(decision.code, decision.message, decision.reason)
                 if not decision:
                     return Accepted(self.state.seq)
                 seq = self.state.seq + 1

@@ -32,8 +32,11 @@ class OpenSession(Command):
 
 @dataclass(frozen=True, slots=True)
 class SuspendSession(Command):
+    """Suspend the session for a break, or, during one, change when it resumes."""
+
     name: ClassVar[str] = "suspend_session"
     roles: ClassVar[frozenset[Role]] = STEERING
+    resumes_at: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,12 +157,37 @@ class RemoveRequest(Command):
 
 @dataclass(frozen=True, slots=True)
 class GrantFloor(Command):
-    """Give the floor to a chosen request, or the first in the queue when `delegate_id` is null."""
+    """Give the floor to a chosen request, or the first in the queue when `delegate_id` is null.
+
+    While someone speaks it is refused unless `interrupt` says the chair means to end that
+    speech: the console asks first, then sends it.
+    """
 
     name: ClassVar[str] = "grant_floor"
     roles: ClassVar[frozenset[Role]] = STEERING
     delegate_id: str | None = None
     seconds: int | None = None
+    interrupt: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreRequest(Command):
+    """Put back, where it stood, the request the presidium last removed for a delegate."""
+
+    name: ClassVar[str] = "restore_request"
+    roles: ClassVar[frozenset[Role]] = STEERING
+    delegate_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetSpeakingTimes(Command):
+    """The speaking time of each kind of request, used when the floor is granted without one."""
+
+    name: ClassVar[str] = "set_speaking_times"
+    roles: ClassVar[frozenset[Role]] = STEERING
+    speech: int
+    point_of_order: int
+    reply: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +249,15 @@ class CheckIn(Command):
     name: ClassVar[str] = "check_in"
     roles: ClassVar[frozenset[Role]] = CHECKING_IN
     delegate_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CancelCheckIn(Command):
+    """Undo a check-in made by mistake: the delegate is no longer counted present."""
+
+    name: ClassVar[str] = "cancel_check_in"
+    roles: ClassVar[frozenset[Role]] = RECORDING
+    delegate_id: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,22 +8,23 @@ from functools import singledispatch
 
 from . import commands as c
 from . import events as e
-from .errors import RuleCode
+from .errors import RuleCode, RuleReason
 from .state import (
     ItemStatus,
     RequestKind,
     Role,
     RoomState,
     SessionStatus,
-    SpeakerList,
 )
+from .status_rules import refusal
 
 DEFAULT_SECONDS: dict[RequestKind, int] = {
     RequestKind.SPEECH: 420,
     RequestKind.POINT_OF_ORDER: 120,
     RequestKind.REPLY: 180,
 }
-"""Speaking time when the presidium grants the floor without naming the seconds."""
+"""Speaking time when the presidium grants the floor without naming the seconds and has
+set no presets (`set_speaking_times`)."""
 
 MAX_TITLE = 300
 MAX_ANNOUNCEMENT = 280
@@ -39,6 +40,8 @@ SPEAKING_SECONDS = (10, 3600)
 MAX_EXTENSION_SECONDS = 1800
 """The most one extend_time may add (there is no cap on the total)."""
 MAX_ANNOUNCEMENT_MINUTES = 1440
+MAX_BREAK_MINUTES = 1440
+"""How far ahead of now a break's announced end may be."""
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -53,10 +56,11 @@ class Actor:
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    """Why a command changes nothing."""
+    """Why a command changes nothing: a code, a message for a person, a reason for screens."""
 
     code: RuleCode
     message: str
+    reason: RuleReason
 
 
 Decision = tuple[e.Event, ...] | Rejection
@@ -65,60 +69,110 @@ Decision = tuple[e.Event, ...] | Rejection
 def create_room(room: str, title: str) -> tuple[e.Event, ...] | Rejection:
     """The first events of a room; the hub never takes this from a client."""
     if not 0 < len(room) <= MAX_ID:
-        return Rejection("invalid_args", "a room id has 1 to 64 characters")
+        return _bad("room_id_length", "a room id has 1 to 64 characters")
     if not title.strip() or len(title) > MAX_TITLE:
-        return Rejection("invalid_args", f"a title has 1 to {MAX_TITLE} characters")
+        return _bad("title_length", f"a title has 1 to {MAX_TITLE} characters")
     return (e.RoomCreated(title=title.strip()),)
 
 
 def decide(state: RoomState, command: c.Command, actor: Actor, now: int) -> Decision:
     """Events for `command`, or why not. An empty tuple means it asks for what already is."""
     if actor.role not in command.roles:
-        return Rejection("forbidden", f"{actor.role.value} may not {command.name}")
+        return Rejection(
+            "forbidden", f"{actor.role.value} may not {command.name}", "role_not_allowed"
+        )
     if state.seq == 0:
-        return Rejection("not_found", "this room has not been created")
+        return _missing("room_not_found", "this room has not been created")
+    reason = refusal(state.status, command.name)
+    if reason is not None:
+        return _invalid(reason, f"{command.name} {_STATUS_MESSAGES[state.status]}")
     return _decide(command, state, actor, now)
 
 
-def _invalid(message: str) -> Rejection:
-    return Rejection("invalid_state", message)
+_STATUS_MESSAGES = {
+    SessionStatus.NOT_STARTED: "waits for the session to open",
+    SessionStatus.IN_SESSION: "does not apply while the session is open",
+    SessionStatus.SUSPENDED: "waits for the session to resume",
+    SessionStatus.ADJOURNED: "does not apply once the session is adjourned",
+}
 
 
-def _bad(message: str) -> Rejection:
-    return Rejection("invalid_args", message)
+def _invalid(reason: RuleReason, message: str) -> Rejection:
+    return Rejection("invalid_state", message, reason)
 
 
-def _missing(message: str) -> Rejection:
-    return Rejection("not_found", message)
+def _bad(reason: RuleReason, message: str) -> Rejection:
+    return Rejection("invalid_args", message, reason)
+
+
+def _missing(reason: RuleReason, message: str) -> Rejection:
+    return Rejection("not_found", message, reason)
 
 
 @singledispatch
 def _decide(command: c.Command, state: RoomState, actor: Actor, now: int) -> Decision:
-    return Rejection("unknown_command", f"no rule for {command.name}")
+    return Rejection("unknown_command", f"no rule for {command.name}", "no_rule")
 
 
 @_decide.register
 def _(command: c.OpenSession, state: RoomState, actor: Actor, now: int) -> Decision:
-    if state.status is SessionStatus.IN_SESSION:
-        return _invalid("the session is already open")
-    return (e.SessionStatusChanged(status=SessionStatus.IN_SESSION, at=now),)
+    out: list[e.Event] = []
+    speaking = state.speaking()
+    if (
+        state.status is SessionStatus.SUSPENDED
+        and speaking is not None
+        and state.current_item is not None
+        and state.status_since is not None
+    ):
+        # The speaker gets back the time the break took: the countdown stands where it
+        # stopped, and the record says why the time grew.
+        paused = -(-max(0, now - max(state.status_since, speaking.granted_at)) // 1000)
+        if paused:
+            out.append(e.SpeakingTimeExtended(item_id=state.current_item, seconds=paused))
+    out.append(e.SessionStatusChanged(status=SessionStatus.IN_SESSION, at=now))
+    return tuple(out)
 
 
 @_decide.register
 def _(command: c.SuspendSession, state: RoomState, actor: Actor, now: int) -> Decision:
-    if state.status is not SessionStatus.IN_SESSION:
-        return _invalid("only an open session can be suspended")
-    return (e.SessionStatusChanged(status=SessionStatus.SUSPENDED, at=now),)
+    resumes_at = command.resumes_at
+    if resumes_at is not None and not now < resumes_at <= now + MAX_BREAK_MINUTES * 60_000:
+        return _bad(
+            "resume_time_range",
+            f"a break resumes after now and at most {MAX_BREAK_MINUTES} minutes ahead",
+        )
+    if state.status is SessionStatus.SUSPENDED:
+        if resumes_at == state.resumes_at:
+            return ()
+        # The break goes on: its start stays, only the announced end changes.
+        since = now if state.status_since is None else state.status_since
+        return (
+            e.SessionStatusChanged(status=SessionStatus.SUSPENDED, at=since, resumes_at=resumes_at),
+        )
+    return (e.SessionStatusChanged(status=SessionStatus.SUSPENDED, at=now, resumes_at=resumes_at),)
 
 
 @_decide.register
 def _(command: c.AdjournSession, state: RoomState, actor: Actor, now: int) -> Decision:
-    if state.status is SessionStatus.ADJOURNED:
-        return _invalid("the session is already adjourned")
-    return (
-        *_end_speech(state, now),
-        e.SessionStatusChanged(status=SessionStatus.ADJOURNED, at=now),
-    )
+    # Adjourning leaves nothing running: the speech ends (recorded as given), the queue is
+    # emptied (each request can be restored if the session is reconvened) and the page
+    # leaves the screens. All of it is in the log, so a replay ends the same way.
+    out: list[e.Event] = list(_end_speech(state, now))
+    speakers = state.current_speakers()
+    if speakers is not None:
+        for position in reversed(range(len(speakers.requests))):
+            out.append(
+                e.RequestRemoved(
+                    item_id=speakers.item_id,
+                    delegate_id=speakers.requests[position].delegate_id,
+                    withdrawn=False,
+                    position=position,
+                )
+            )
+    if state.showing is not None:
+        out.append(e.DocumentHidden())
+    out.append(e.SessionStatusChanged(status=SessionStatus.ADJOURNED, at=now))
+    return tuple(out)
 
 
 def _end_speech(state: RoomState, now: int) -> tuple[e.Event, ...]:
@@ -132,7 +186,7 @@ def _(command: c.SetCurrentItem, state: RoomState, actor: Actor, now: int) -> De
     if command.item_id == state.current_item:
         return ()
     if command.item_id is not None and state.item(command.item_id) is None:
-        return _missing(f"no agenda item {command.item_id!r}")
+        return _missing("item_not_found", f"no agenda item {command.item_id!r}")
     out: list[e.Event] = list(_end_speech(state, now))
     if state.current_item is not None:
         out.append(e.ItemClosed(item_id=state.current_item))
@@ -143,11 +197,13 @@ def _(command: c.SetCurrentItem, state: RoomState, actor: Actor, now: int) -> De
 
 def _check_item_fields(title: str, presenter: str, minutes: int) -> Rejection | None:
     if not title.strip() or len(title) > MAX_TITLE:
-        return _bad(f"an agenda item's title has 1 to {MAX_TITLE} characters")
+        return _bad("title_length", f"an agenda item's title has 1 to {MAX_TITLE} characters")
     if len(presenter) > MAX_TITLE:
-        return _bad(f"a presenter has at most {MAX_TITLE} characters")
+        return _bad("presenter_length", f"a presenter has at most {MAX_TITLE} characters")
     if not 0 <= minutes <= MAX_PLANNED_MINUTES:
-        return _bad(f"planned minutes are between 0 and {MAX_PLANNED_MINUTES}")
+        return _bad(
+            "planned_minutes_range", f"planned minutes are between 0 and {MAX_PLANNED_MINUTES}"
+        )
     return None
 
 
@@ -159,7 +215,7 @@ def _(command: c.AddAgendaItem, state: RoomState, actor: Actor, now: int) -> Dec
         return problem
     position = len(state.agenda) if command.position is None else command.position
     if not 0 <= position <= len(state.agenda):
-        return _bad(f"position is between 0 and {len(state.agenda)}")
+        return _bad("position_range", f"position is between 0 and {len(state.agenda)}")
     return (
         e.AgendaItemAdded(
             item_id=f"item-{state.items_created + 1}",
@@ -175,7 +231,7 @@ def _(command: c.AddAgendaItem, state: RoomState, actor: Actor, now: int) -> Dec
 def _(command: c.EditAgendaItem, state: RoomState, actor: Actor, now: int) -> Decision:
     item = state.item(command.item_id)
     if item is None:
-        return _missing(f"no agenda item {command.item_id!r}")
+        return _missing("item_not_found", f"no agenda item {command.item_id!r}")
     title = item.title if command.title is None else command.title.strip()
     presenter = item.presenter if command.presenter is None else command.presenter.strip()
     minutes = item.planned_minutes if command.planned_minutes is None else command.planned_minutes
@@ -195,9 +251,9 @@ def _(command: c.EditAgendaItem, state: RoomState, actor: Actor, now: int) -> De
 def _(command: c.MoveAgendaItem, state: RoomState, actor: Actor, now: int) -> Decision:
     item = state.item(command.item_id)
     if item is None:
-        return _missing(f"no agenda item {command.item_id!r}")
+        return _missing("item_not_found", f"no agenda item {command.item_id!r}")
     if not 0 <= command.position < len(state.agenda):
-        return _bad(f"position is between 0 and {len(state.agenda) - 1}")
+        return _bad("position_range", f"position is between 0 and {len(state.agenda) - 1}")
     if state.agenda.index(item) == command.position:
         return ()
     return (e.AgendaItemMoved(item_id=item.id, position=command.position),)
@@ -207,24 +263,29 @@ def _(command: c.MoveAgendaItem, state: RoomState, actor: Actor, now: int) -> De
 def _(command: c.RemoveAgendaItem, state: RoomState, actor: Actor, now: int) -> Decision:
     item = state.item(command.item_id)
     if item is None:
-        return _missing(f"no agenda item {command.item_id!r}")
+        return _missing("item_not_found", f"no agenda item {command.item_id!r}")
     if item.status is not ItemStatus.PENDING:
-        return _invalid("only an item not yet opened can be removed; its record stays")
+        return _invalid(
+            "item_already_opened", "only an item not yet opened can be removed; its record stays"
+        )
     return (e.AgendaItemRemoved(item_id=item.id),)
 
 
 @_decide.register
 def _(command: c.RegisterDocument, state: RoomState, actor: Actor, now: int) -> Decision:
     if not 0 < len(command.document_id) <= MAX_DOCUMENT_ID:
-        return _bad(f"a document id has 1 to {MAX_DOCUMENT_ID} characters")
+        return _bad("document_id_length", f"a document id has 1 to {MAX_DOCUMENT_ID} characters")
     if not command.title.strip() or len(command.title) > MAX_TITLE:
-        return _bad(f"a document's title has 1 to {MAX_TITLE} characters")
+        return _bad("title_length", f"a document's title has 1 to {MAX_TITLE} characters")
     if not 1 <= command.pages <= MAX_PAGES:
-        return _bad(f"a document has 1 to {MAX_PAGES} pages")
+        return _bad("page_count_range", f"a document has 1 to {MAX_PAGES} pages")
     if command.sha256 and (
         not _SHA256.fullmatch(command.sha256) or len(command.page_sizes) != command.pages
     ):
-        return _bad("a document's file needs its SHA-256 and the size of every page")
+        return _bad(
+            "document_file_invalid",
+            "a document's file needs its SHA-256 and the size of every page",
+        )
     known = state.document(command.document_id)
     current = known.current if known is not None else None
     same_file = current is not None and current.sha256 == command.sha256
@@ -262,9 +323,11 @@ def _(command: c.RegisterDocument, state: RoomState, actor: Actor, now: int) -> 
 def _(command: c.ShowPage, state: RoomState, actor: Actor, now: int) -> Decision:
     doc = state.document(command.document_id)
     if doc is None:
-        return _missing(f"no document {command.document_id!r}")
+        return _missing("document_not_found", f"no document {command.document_id!r}")
     if not 1 <= command.page <= doc.pages:
-        return _missing(f"{doc.title!r} has pages 1 to {doc.pages}, not {command.page}")
+        return _missing(
+            "page_not_found", f"{doc.title!r} has pages 1 to {doc.pages}, not {command.page}"
+        )
     if state.showing is not None and (state.showing.document_id, state.showing.page) == (
         doc.id,
         command.page,
@@ -278,196 +341,18 @@ def _(command: c.HideDocument, state: RoomState, actor: Actor, now: int) -> Deci
     return () if state.showing is None else (e.DocumentHidden(),)
 
 
-def _open_list(state: RoomState) -> SpeakerList | Rejection:
-    speakers = state.current_speakers()
-    if speakers is None:
-        return _invalid("no agenda item is open")
-    return speakers
-
-
-def _queued(speakers: SpeakerList, delegate_id: str) -> int | None:
-    for index, request in enumerate(speakers.requests):
-        if request.delegate_id == delegate_id:
-            return index
-    return None
-
-
-@_decide.register
-def _(command: c.RequestFloor, state: RoomState, actor: Actor, now: int) -> Decision:
-    delegate_id = actor.delegate_id
-    if delegate_id is None or delegate_id not in state.delegates:
-        return Rejection("forbidden", "this token is not tied to a delegate on the roll")
-    speakers = _open_list(state)
-    if isinstance(speakers, Rejection):
-        return speakers
-    # A point of order is procedural: it may be raised even when the list is closed.
-    if speakers.closed and command.kind is not RequestKind.POINT_OF_ORDER:
-        return _invalid("the list of speakers is closed")
-    if _queued(speakers, delegate_id) is not None:
-        return _invalid("you have already asked for the floor on this item")
-    if speakers.floor is not None and speakers.floor.delegate_id == delegate_id:
-        return _invalid("you have the floor now")
-    position = len(speakers.requests)
-    if command.kind is RequestKind.POINT_OF_ORDER:
-        position = next(
-            (
-                i
-                for i, r in enumerate(speakers.requests)
-                if r.kind is not RequestKind.POINT_OF_ORDER
-            ),
-            position,
-        )
-    return (
-        e.FloorRequested(
-            item_id=speakers.item_id,
-            delegate_id=delegate_id,
-            request_kind=command.kind,
-            at=now,
-            position=position,
-        ),
-    )
-
-
-@_decide.register
-def _(command: c.WithdrawRequest, state: RoomState, actor: Actor, now: int) -> Decision:
-    speakers = _open_list(state)
-    if isinstance(speakers, Rejection):
-        return speakers
-    if actor.delegate_id is None or _queued(speakers, actor.delegate_id) is None:
-        return _missing("you have no request on this item")
-    return (
-        e.RequestRemoved(item_id=speakers.item_id, delegate_id=actor.delegate_id, withdrawn=True),
-    )
-
-
-def _queued_request(state: RoomState, delegate_id: str) -> tuple[SpeakerList, int] | Rejection:
-    speakers = _open_list(state)
-    if isinstance(speakers, Rejection):
-        return speakers
-    index = _queued(speakers, delegate_id)
-    if index is None:
-        return _missing(f"no request from {delegate_id!r} on this item")
-    return speakers, index
-
-
-@_decide.register
-def _(command: c.AcceptRequest, state: RoomState, actor: Actor, now: int) -> Decision:
-    found = _queued_request(state, command.delegate_id)
-    if isinstance(found, Rejection):
-        return found
-    speakers, index = found
-    if speakers.requests[index].accepted:
-        return ()
-    return (e.RequestAccepted(item_id=speakers.item_id, delegate_id=command.delegate_id),)
-
-
-@_decide.register
-def _(command: c.MoveRequest, state: RoomState, actor: Actor, now: int) -> Decision:
-    found = _queued_request(state, command.delegate_id)
-    if isinstance(found, Rejection):
-        return found
-    speakers, index = found
-    if not 0 <= command.position < len(speakers.requests):
-        return _bad(f"position is between 0 and {len(speakers.requests) - 1}")
-    if index == command.position:
-        return ()
-    return (
-        e.RequestMoved(
-            item_id=speakers.item_id, delegate_id=command.delegate_id, position=command.position
-        ),
-    )
-
-
-@_decide.register
-def _(command: c.RemoveRequest, state: RoomState, actor: Actor, now: int) -> Decision:
-    found = _queued_request(state, command.delegate_id)
-    if isinstance(found, Rejection):
-        return found
-    speakers, _ = found
-    return (
-        e.RequestRemoved(
-            item_id=speakers.item_id, delegate_id=command.delegate_id, withdrawn=False
-        ),
-    )
-
-
-@_decide.register
-def _(command: c.GrantFloor, state: RoomState, actor: Actor, now: int) -> Decision:
-    speakers = _open_list(state)
-    if isinstance(speakers, Rejection):
-        return speakers
-    if command.delegate_id is None:
-        if not speakers.requests:
-            return _invalid("nobody is waiting for the floor")
-        delegate_id = speakers.requests[0].delegate_id
-        kind = speakers.requests[0].kind
-    else:
-        delegate_id = command.delegate_id
-        index = _queued(speakers, delegate_id)
-        if index is not None:
-            kind = speakers.requests[index].kind
-        elif delegate_id in state.delegates:
-            kind = RequestKind.SPEECH
-        else:
-            return _missing(f"no delegate {delegate_id!r} on the roll")
-    seconds = DEFAULT_SECONDS[kind] if command.seconds is None else command.seconds
-    shortest, longest = SPEAKING_SECONDS
-    if not shortest <= seconds <= longest:
-        return _bad(f"speaking time is between {shortest} and {longest} seconds")
-    # Granting the next speaker ends the current speech: one current speaker at most.
-    return (
-        *_end_speech(state, now),
-        e.FloorGranted(
-            item_id=speakers.item_id,
-            delegate_id=delegate_id,
-            request_kind=kind,
-            at=now,
-            seconds=seconds,
-        ),
-    )
-
-
-@_decide.register
-def _(command: c.EndSpeech, state: RoomState, actor: Actor, now: int) -> Decision:
-    ended = _end_speech(state, now)
-    return ended or _invalid("nobody has the floor")
-
-
-@_decide.register
-def _(command: c.ExtendTime, state: RoomState, actor: Actor, now: int) -> Decision:
-    if state.current_item is None or state.speaking() is None:
-        return _invalid("nobody has the floor")
-    if not 1 <= command.seconds <= MAX_EXTENSION_SECONDS:
-        return _bad(f"an extension is between 1 and {MAX_EXTENSION_SECONDS} seconds")
-    return (e.SpeakingTimeExtended(item_id=state.current_item, seconds=command.seconds),)
-
-
-def _set_closed(state: RoomState, closed: bool) -> Decision:
-    speakers = _open_list(state)
-    if isinstance(speakers, Rejection):
-        return speakers
-    if speakers.closed == closed:
-        return ()
-    return (e.ListClosedChanged(item_id=speakers.item_id, closed=closed),)
-
-
-@_decide.register
-def _(command: c.CloseList, state: RoomState, actor: Actor, now: int) -> Decision:
-    return _set_closed(state, True)
-
-
-@_decide.register
-def _(command: c.ReopenList, state: RoomState, actor: Actor, now: int) -> Decision:
-    return _set_closed(state, False)
-
-
 @_decide.register
 def _(command: c.PostAnnouncement, state: RoomState, actor: Actor, now: int) -> Decision:
     text = command.text.strip()
     if not text or len(text) > MAX_ANNOUNCEMENT:
-        return _bad(f"an announcement has 1 to {MAX_ANNOUNCEMENT} characters")
+        return _bad(
+            "announcement_length", f"an announcement has 1 to {MAX_ANNOUNCEMENT} characters"
+        )
     if not 1 <= command.minutes <= MAX_ANNOUNCEMENT_MINUTES:
-        return _bad(f"an announcement lasts 1 to {MAX_ANNOUNCEMENT_MINUTES} minutes")
+        return _bad(
+            "announcement_minutes_range",
+            f"an announcement lasts 1 to {MAX_ANNOUNCEMENT_MINUTES} minutes",
+        )
     # Expired announcements leave the state when a new one comes, so it never grows unbounded.
     expired = tuple(
         e.AnnouncementWithdrawn(announcement_id=a.id)
@@ -488,7 +373,7 @@ def _(command: c.PostAnnouncement, state: RoomState, actor: Actor, now: int) -> 
 @_decide.register
 def _(command: c.WithdrawAnnouncement, state: RoomState, actor: Actor, now: int) -> Decision:
     if not any(a.id == command.announcement_id for a in state.announcements):
-        return _missing(f"no announcement {command.announcement_id!r}")
+        return _missing("announcement_not_found", f"no announcement {command.announcement_id!r}")
     return (e.AnnouncementWithdrawn(announcement_id=command.announcement_id),)
 
 
@@ -498,12 +383,14 @@ def _(command: c.RegisterDelegate, state: RoomState, actor: Actor, now: int) -> 
         not 0 < len(command.delegate_id) <= MAX_ID
         or command.delegate_id.strip() != command.delegate_id
     ):
-        return _bad("a delegate id has 1 to 64 characters and no surrounding spaces")
+        return _bad(
+            "delegate_id_invalid", "a delegate id has 1 to 64 characters and no surrounding spaces"
+        )
     name = command.full_name.strip()
     if not name or len(name) > MAX_NAME:
-        return _bad(f"a delegate's name has 1 to {MAX_NAME} characters")
+        return _bad("name_length", f"a delegate's name has 1 to {MAX_NAME} characters")
     if len(command.unit) > MAX_TITLE or len(command.seat) > MAX_ID:
-        return _bad("unit or seat is too long")
+        return _bad("unit_or_seat_length", "unit or seat is too long")
     known = state.delegates.get(command.delegate_id)
     unit, seat = command.unit.strip(), command.seat.strip()
     if known is not None and (known.name, known.unit, known.seat) == (name, unit, seat):
@@ -514,7 +401,7 @@ def _(command: c.RegisterDelegate, state: RoomState, actor: Actor, now: int) -> 
 @_decide.register
 def _(command: c.RevokeToken, state: RoomState, actor: Actor, now: int) -> Decision:
     if not 0 < len(command.token_id) <= MAX_ID:
-        return _bad(f"a token id has 1 to {MAX_ID} characters")
+        return _bad("token_id_length", f"a token id has 1 to {MAX_ID} characters")
     if command.token_id in state.revoked_tokens:
         return ()
     return (e.TokenRevoked(token_id=command.token_id),)
@@ -524,14 +411,29 @@ def _(command: c.RevokeToken, state: RoomState, actor: Actor, now: int) -> Decis
 def _(command: c.CheckIn, state: RoomState, actor: Actor, now: int) -> Decision:
     if actor.role is Role.DELEGATE:
         if command.delegate_id not in (None, actor.delegate_id):
-            return Rejection("forbidden", "a delegate checks in only themselves")
+            return Rejection(
+                "forbidden", "a delegate checks in only themselves", "own_check_in_only"
+            )
         target = actor.delegate_id
     else:
         target = command.delegate_id
     if target is None:
-        return _bad("name the delegate to check in")
+        return _bad("delegate_not_named", "name the delegate to check in")
     if target not in state.delegates:
-        return _missing(f"no delegate {target!r} on the roll")
+        return _missing("delegate_not_found", f"no delegate {target!r} on the roll")
     if target in state.present:
         return ()
     return (e.DelegateCheckedIn(delegate_id=target, at=now),)
+
+
+@_decide.register
+def _(command: c.CancelCheckIn, state: RoomState, actor: Actor, now: int) -> Decision:
+    if command.delegate_id not in state.delegates:
+        return _missing("delegate_not_found", f"no delegate {command.delegate_id!r} on the roll")
+    if command.delegate_id not in state.present:
+        return ()
+    return (e.CheckInCancelled(delegate_id=command.delegate_id, at=now),)
+
+
+# The list of speakers' rules live in their own module; importing it registers them.
+from . import floor as _floor  # noqa: E402, F401

@@ -1,4 +1,4 @@
-"""The error codes a refused command or frame carries: one typed list, checked by mypy."""
+"""The error codes and rule reasons of a refused command or frame: typed lists, checked by mypy."""
 
 from __future__ import annotations
 
@@ -20,5 +20,59 @@ ErrorCode = Literal[
 ]
 """An error frame's `code`; `protocol.codes.ERRORS` says what each means to a client."""
 
+RuleReason = Literal[
+    # The role, the room, the rule.
+    "role_not_allowed",
+    "room_not_found",
+    "no_rule",
+    # The session's status (core/status_rules.py).
+    "session_not_started",
+    "session_open",
+    "session_suspended",
+    "session_adjourned",
+    # The agenda, the documents, the roll.
+    "no_open_item",
+    "item_not_found",
+    "item_already_opened",
+    "document_not_found",
+    "page_not_found",
+    "not_on_roll",
+    "delegate_not_found",
+    "delegate_not_named",
+    "own_check_in_only",
+    "announcement_not_found",
+    # The list of speakers.
+    "list_closed",
+    "already_requested",
+    "has_floor",
+    "queue_empty",
+    "floor_taken",
+    "nobody_speaking",
+    "no_request",
+    "nothing_to_restore",
+    # Arguments out of range.
+    "room_id_length",
+    "title_length",
+    "presenter_length",
+    "planned_minutes_range",
+    "position_range",
+    "document_id_length",
+    "page_count_range",
+    "document_file_invalid",
+    "speaking_time_range",
+    "extension_range",
+    "resume_time_range",
+    "announcement_length",
+    "announcement_minutes_range",
+    "delegate_id_invalid",
+    "name_length",
+    "unit_or_seat_length",
+    "token_id_length",
+]
+"""An error frame's `reason` for a command the rules refused: a stable key a screen
+translates (`reason.<key>` in static/common/i18n.js). `protocol.codes.REASONS` says what
+each means; docs/protocol.md §8 lists them."""
+
 RULE_CODES: frozenset[RuleCode] = frozenset(get_args(RuleCode))
 ERROR_CODES: frozenset[ErrorCode] = frozenset(get_args(ErrorCode))
+RULE_REASONS: tuple[RuleReason, ...] = get_args(RuleReason)

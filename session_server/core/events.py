@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from .plain import from_plain, to_plain
+from .plain import ADDED_LATER, from_plain, to_plain
 from .state import Access, PageSize, RequestKind, SessionStatus
 from .upcasting import UPCASTERS
 
@@ -29,6 +29,8 @@ class SessionStatusChanged(Event):
     kind: ClassVar[str] = "session_status_changed"
     status: SessionStatus
     at: int
+    # A suspension's announced end; added with a default, so version 1 still reads it.
+    resumes_at: int | None = field(default=None, metadata=ADDED_LATER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +134,20 @@ class RequestRemoved(Event):
     item_id: str
     delegate_id: str
     withdrawn: bool
+    # Where the request stood. Older records have none: a removal the presidium made
+    # before `restore_request` existed cannot be restored.
+    position: int | None = field(default=None, metadata=ADDED_LATER)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRestored(Event):
+    kind: ClassVar[str] = "request_restored"
+    item_id: str
+    delegate_id: str
+    request_kind: RequestKind
+    requested_at: int
+    accepted: bool
+    position: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +210,21 @@ class DelegateCheckedIn(Event):
     kind: ClassVar[str] = "delegate_checked_in"
     delegate_id: str
     at: int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInCancelled(Event):
+    kind: ClassVar[str] = "check_in_cancelled"
+    delegate_id: str
+    at: int
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakingTimesSet(Event):
+    kind: ClassVar[str] = "speaking_times_set"
+    speech: int
+    point_of_order: int
+    reply: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,10 @@ from .state import (
     Floor,
     FloorRequest,
     ItemStatus,
+    RemovedRequest,
     RoomState,
     SpeakerList,
+    SpeakingTimes,
     Speech,
 )
 
@@ -79,6 +81,11 @@ def _without(speakers: SpeakerList, delegate_id: str) -> tuple[FloorRequest, ...
     return tuple(r for r in speakers.requests if r.delegate_id != delegate_id)
 
 
+def _forgotten(speakers: SpeakerList, delegate_id: str) -> tuple[RemovedRequest, ...]:
+    """The removed requests kept for restoring, without this delegate's."""
+    return tuple(r for r in speakers.removed if r.request.delegate_id != delegate_id)
+
+
 @_rule(e.RoomCreated)
 def _(state: RoomState, event: e.RoomCreated) -> RoomState:
     return replace(state, title=event.title)
@@ -86,7 +93,7 @@ def _(state: RoomState, event: e.RoomCreated) -> RoomState:
 
 @_rule(e.SessionStatusChanged)
 def _(state: RoomState, event: e.SessionStatusChanged) -> RoomState:
-    return replace(state, status=event.status, status_since=event.at)
+    return replace(state, status=event.status, status_since=event.at, resumes_at=event.resumes_at)
 
 
 @_rule(e.AgendaItemAdded)
@@ -186,7 +193,12 @@ def _(state: RoomState, event: e.FloorRequested) -> RoomState:
     def add(speakers: SpeakerList) -> SpeakerList:
         requests = list(speakers.requests)
         requests.insert(event.position, request)
-        return replace(speakers, requests=tuple(requests))
+        # A new request supersedes the one the presidium removed before.
+        return replace(
+            speakers,
+            requests=tuple(requests),
+            removed=_forgotten(speakers, event.delegate_id),
+        )
 
     return _update_list(state, event.item_id, add)
 
@@ -216,11 +228,33 @@ def _(state: RoomState, event: e.RequestMoved) -> RoomState:
 
 @_rule(e.RequestRemoved)
 def _(state: RoomState, event: e.RequestRemoved) -> RoomState:
-    return _update_list(
-        state,
-        event.item_id,
-        lambda s: replace(s, requests=_without(s, event.delegate_id)),
+    def remove(speakers: SpeakerList) -> SpeakerList:
+        removed = _forgotten(speakers, event.delegate_id)
+        if not event.withdrawn and event.position is not None:
+            request = speakers.requests[_index(speakers, event.delegate_id)]
+            removed = (*removed, RemovedRequest(request, event.position))
+        return replace(speakers, requests=_without(speakers, event.delegate_id), removed=removed)
+
+    return _update_list(state, event.item_id, remove)
+
+
+@_rule(e.RequestRestored)
+def _(state: RoomState, event: e.RequestRestored) -> RoomState:
+    request = FloorRequest(
+        delegate_id=event.delegate_id,
+        kind=event.request_kind,
+        requested_at=event.requested_at,
+        accepted=event.accepted,
     )
+
+    def restore(speakers: SpeakerList) -> SpeakerList:
+        requests = list(speakers.requests)
+        requests.insert(event.position, request)
+        return replace(
+            speakers, requests=tuple(requests), removed=_forgotten(speakers, event.delegate_id)
+        )
+
+    return _update_list(state, event.item_id, restore)
 
 
 @_rule(e.FloorGranted)
@@ -234,7 +268,12 @@ def _(state: RoomState, event: e.FloorGranted) -> RoomState:
     return _update_list(
         state,
         event.item_id,
-        lambda s: replace(s, floor=floor, requests=_without(s, event.delegate_id)),
+        lambda s: replace(
+            s,
+            floor=floor,
+            requests=_without(s, event.delegate_id),
+            removed=_forgotten(s, event.delegate_id),
+        ),
     )
 
 
@@ -303,6 +342,17 @@ def _(state: RoomState, event: e.DelegateRegistered) -> RoomState:
 @_rule(e.DelegateCheckedIn)
 def _(state: RoomState, event: e.DelegateCheckedIn) -> RoomState:
     return replace(state, present=state.present | {event.delegate_id})
+
+
+@_rule(e.CheckInCancelled)
+def _(state: RoomState, event: e.CheckInCancelled) -> RoomState:
+    return replace(state, present=state.present - {event.delegate_id})
+
+
+@_rule(e.SpeakingTimesSet)
+def _(state: RoomState, event: e.SpeakingTimesSet) -> RoomState:
+    times = SpeakingTimes(event.speech, event.point_of_order, event.reply)
+    return replace(state, speaking_times=times)
 
 
 @_rule(e.TokenRevoked)

@@ -16,6 +16,13 @@ MAX_TEXT = 2000
 """Longest string accepted from outside; titles and announcements are far shorter."""
 
 
+ADDED_LATER: Mapping[str, bool] = {"added_later": True}
+"""Metadata of a field added with a default to a shape already stored (an event, the
+state): `to_plain` leaves it out while it holds its default, so what was stored before the
+field existed is written, read and hashed exactly as before, and a record that never uses
+the field is the same bytes an older node reads."""
+
+
 class PlainError(ValueError):
     """A value does not fit its declared type; `path` names the field."""
 
@@ -48,9 +55,14 @@ def shown(value: Any, limit: int = 64) -> str:
 
 
 def to_plain(value: Any) -> Any:
-    """Dataclasses become maps in field order, enums their values, sets sorted lists."""
+    """Dataclasses become maps in field order, enums their values, sets sorted lists; a
+    field `ADDED_LATER` is left out while it holds its default."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {
+            f.name: to_plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not (f.metadata.get("added_later") and getattr(value, f.name) == f.default)
+        }
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, tuple | list):

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from .state import Delegate, DocumentInfo, Role, RoomState, audience_may_see
+from .decide import DEFAULT_SECONDS
+from .state import (
+    Delegate,
+    DocumentInfo,
+    RequestKind,
+    Role,
+    RoomState,
+    SessionStatus,
+    audience_may_see,
+)
 
 SECTIONS = (
     "session",
@@ -25,6 +34,11 @@ IN_PUBLIC = frozenset({Role.BOARD, Role.HALL})
 """Screens anyone in the room or at the gate can read: people on them are shown by name and
 unit only, and a request to speak only once the presidium has accepted it."""
 
+FLOOR_SHOWN_IN_PUBLIC = frozenset({SessionStatus.NOT_STARTED, SessionStatus.IN_SESSION})
+"""Statuses in which boards and the hall show the floor and the queue. During a break they
+show neither (a countdown must not seem to run while nobody may speak); after the
+adjournment there is nothing left to show."""
+
 View = dict[str, Any]
 
 
@@ -37,6 +51,7 @@ def project(state: RoomState, audience: Role) -> View:
             "title": state.title,
             "status": state.status.value,
             "since": state.status_since,
+            "resumes_at": state.resumes_at,
         },
         "agenda": {
             "items": [
@@ -72,6 +87,7 @@ def project(state: RoomState, audience: Role) -> View:
         "roll": None,
     }
     if audience in PRIVILEGED:
+        view["session"]["speaking_times"] = _speaking_times(state)
         view["roll"] = [
             {
                 "id": d.id,
@@ -83,6 +99,15 @@ def project(state: RoomState, audience: Role) -> View:
             for d in sorted(state.delegates.values(), key=lambda d: d.id)
         ]
     return view
+
+
+def _speaking_times(state: RoomState) -> dict[str, int]:
+    """The seconds a grant without a time gives each kind: the presets, else the defaults."""
+    times = state.speaking_times
+    return {
+        kind.value: DEFAULT_SECONDS[kind] if times is None else times.of(kind)
+        for kind in RequestKind
+    }
 
 
 def _document(state: RoomState, audience: Role) -> dict[str, Any] | None:
@@ -125,7 +150,8 @@ def _speakers(state: RoomState, audience: Role) -> dict[str, Any] | None:
     if speakers is None:
         return None
     floor = None
-    if speakers.floor is not None:
+    public_pause = audience in IN_PUBLIC and state.status not in FLOOR_SHOWN_IN_PUBLIC
+    if speakers.floor is not None and not public_pause:
         floor = {
             **_person(state, speakers.floor.delegate_id, audience),
             "kind": speakers.floor.kind.value,
@@ -135,7 +161,7 @@ def _speakers(state: RoomState, audience: Role) -> dict[str, Any] | None:
     queue = []
     for request in speakers.requests:
         # Who asked to speak is private until the presidium accepts the request.
-        if audience in IN_PUBLIC and not request.accepted:
+        if audience in IN_PUBLIC and (public_pause or not request.accepted):
             continue
         entry = {**_person(state, request.delegate_id, audience), "kind": request.kind.value}
         if audience not in IN_PUBLIC:

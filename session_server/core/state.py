@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from .plain import ADDED_LATER
+
 
 class Role(StrEnum):
     """Who holds a token; each role is also the audience its screens belong to."""
@@ -91,6 +93,14 @@ class Speech:
 
 
 @dataclass(frozen=True, slots=True)
+class RemovedRequest:
+    """A request the presidium removed, and where it stood: `restore_request` puts it back."""
+
+    request: FloorRequest
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
 class SpeakerList:
     """The speaker queue of one agenda item."""
 
@@ -99,6 +109,26 @@ class SpeakerList:
     closed: bool = False
     floor: Floor | None = None
     speeches: tuple[Speech, ...] = ()
+    removed: tuple[RemovedRequest, ...] = field(default=(), metadata=ADDED_LATER)
+    """The last request the presidium removed for each delegate, while they have none."""
+
+    def removed_request(self, delegate_id: str) -> RemovedRequest | None:
+        for removed in self.removed:
+            if removed.request.delegate_id == delegate_id:
+                return removed
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakingTimes:
+    """The speaking time, in seconds, the floor is granted for when no time is named."""
+
+    speech: int
+    point_of_order: int
+    reply: int
+
+    def of(self, kind: RequestKind) -> int:
+        return int(getattr(self, kind.value))
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +215,10 @@ class RoomState:
     # Counters make generated ids deterministic, so replaying a log rebuilds the same ids.
     items_created: int = 0
     announcements_posted: int = 0
+    resumes_at: int | None = field(default=None, metadata=ADDED_LATER)
+    """During a break, the instant the presidium said the session resumes (None: unsaid)."""
+    speaking_times: SpeakingTimes | None = field(default=None, metadata=ADDED_LATER)
+    """The presidium's presets; None until set, when the core's defaults apply."""
 
     def item(self, item_id: str) -> AgendaItem | None:
         for item in self.agenda:

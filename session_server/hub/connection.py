@@ -242,12 +242,15 @@ async def _read(
                 ):
                     # Refuse on the role before the name or the arguments: a board learns
                     # nothing about which commands exist or what one would have needed.
-                    raise ProtocolError("forbidden", f"{token.role.value} may not send this")
+                    raise ProtocolError(
+                        "forbidden", f"{token.role.value} may not send this", "role_not_allowed"
+                    )
                 if allowed is not None and not allowed.from_wire:
                     raise ProtocolError(
                         "forbidden",
                         f"{message.name} is done by the hub itself: "
                         + _HUB_ONLY.get(message.name, "not over the socket"),
+                        "role_not_allowed",
                     )
                 try:
                     command = parse_command(message.name, message.args)
@@ -271,7 +274,7 @@ async def _read(
             if refused.code != "rate_limited":
                 errors += 1
             ref = messages.command_ref(frame) if isinstance(frame, bytes) else None
-            screen.answer(messages.error(refused.code, refused.message, ref))
+            screen.answer(messages.error(refused.code, refused.message, ref, reason=refused.reason))
             if errors > limits.max_errors:
                 return Close.TOO_MANY_ERRORS
         except Exception:
@@ -286,4 +289,4 @@ def _frame(outcome: Outcome, command_id: str) -> bytes:
     """The ack or error frame telling the client what became of its command."""
     if isinstance(outcome, Accepted):
         return messages.ack(command_id, outcome.seq, duplicate=outcome.duplicate)
-    return messages.error(outcome.code, outcome.message, command_id)
+    return messages.error(outcome.code, outcome.message, command_id, reason=outcome.reason)

@@ -38,7 +38,7 @@ VIEW_OF: dict[Role, Role] = {
 }
 VIEWS = (Role.PRESIDIUM, Role.DELEGATE, Role.BOARD, Role.HALL)
 
-_PERSONAL_EVENTS = (e.DelegateRegistered, e.DelegateCheckedIn)
+_PERSONAL_EVENTS = (e.DelegateRegistered, e.DelegateCheckedIn, e.CheckInCancelled)
 
 
 @dataclass(frozen=True, slots=True)

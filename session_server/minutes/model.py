@@ -31,8 +31,8 @@ CHECKPOINT_KIND = "checkpoint_recorded"
 """The kind of a signed checkpoint of the log's head. Read from the event's plain form by
 its name, so these minutes read checkpoints whatever class the core gives them."""
 
-RESUME_FIELDS = ("resume_at", "resumes_at")
-"""Where a suspension may carry the time the session resumes (ms), if the presidium set one."""
+RESUME_FIELDS = ("resumes_at",)
+"""Where a suspension carries the time the session resumes (ms), if the presidium set one."""
 
 _KNOWN_EVENTS = frozenset(e.EVENT_TYPES.values())
 _EMPTY = RoomState(room="")

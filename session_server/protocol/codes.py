@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
-from ..core.errors import ErrorCode
+from ..core.errors import ErrorCode, RuleCode, RuleReason
 
 RenderErrorCode = Literal[
     "not_a_pdf",
@@ -94,6 +94,119 @@ ERRORS: dict[ErrorCode, ErrorEntry] = {
         ),
     )
 }
+
+
+Reason = RuleReason
+"""An error frame's `reason`: the Literal of every key the room's rules refuse with
+(defined beside the codes in `core.errors`, which the pure core may import)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonEntry:
+    """A rule refusal's `reason`, the `code` it comes with, and what it means."""
+
+    reason: Reason
+    code: RuleCode
+    meaning: str
+
+
+REASONS: dict[Reason, ReasonEntry] = {
+    r.reason: r
+    for r in (
+        ReasonEntry("role_not_allowed", "forbidden", "This role may not send this command."),
+        ReasonEntry("room_not_found", "not_found", "The room has not been created."),
+        ReasonEntry("no_rule", "unknown_command", "The room has no rule for this command."),
+        ReasonEntry(
+            "session_not_started",
+            "invalid_state",
+            "The session has not been opened yet; this waits for the opening.",
+        ),
+        ReasonEntry("session_open", "invalid_state", "The session is already open."),
+        ReasonEntry(
+            "session_suspended",
+            "invalid_state",
+            "The session is suspended (a break); this waits for it to resume.",
+        ),
+        ReasonEntry(
+            "session_adjourned",
+            "invalid_state",
+            "The session is adjourned; nothing about the floor, the queue, the agenda or "
+            "the pages is accepted.",
+        ),
+        ReasonEntry("no_open_item", "invalid_state", "No agenda item is open."),
+        ReasonEntry("item_not_found", "not_found", "No agenda item has this id."),
+        ReasonEntry(
+            "item_already_opened",
+            "invalid_state",
+            "The item has been opened; it stays on the agenda for the record.",
+        ),
+        ReasonEntry("document_not_found", "not_found", "No document has this id."),
+        ReasonEntry("page_not_found", "not_found", "The document has no such page."),
+        ReasonEntry(
+            "not_on_roll", "forbidden", "This token is not tied to a delegate on the roll."
+        ),
+        ReasonEntry("delegate_not_found", "not_found", "No delegate on the roll has this id."),
+        ReasonEntry("delegate_not_named", "invalid_args", "The command must name a delegate."),
+        ReasonEntry("own_check_in_only", "forbidden", "A delegate checks in only themselves."),
+        ReasonEntry("announcement_not_found", "not_found", "No announcement has this id."),
+        ReasonEntry(
+            "list_closed",
+            "invalid_state",
+            "The list of speakers is closed; only a point of order may be raised.",
+        ),
+        ReasonEntry(
+            "already_requested", "invalid_state", "The delegate already has a request here."
+        ),
+        ReasonEntry("has_floor", "invalid_state", "The delegate has the floor now."),
+        ReasonEntry("queue_empty", "invalid_state", "Nobody is waiting for the floor."),
+        ReasonEntry(
+            "floor_taken",
+            "invalid_state",
+            "Someone has the floor; end the speech, or grant with `interrupt: true`.",
+        ),
+        ReasonEntry("nobody_speaking", "invalid_state", "Nobody has the floor."),
+        ReasonEntry("no_request", "not_found", "The delegate has no request on this item."),
+        ReasonEntry(
+            "nothing_to_restore",
+            "not_found",
+            "The presidium removed no request of this delegate on this item.",
+        ),
+        ReasonEntry("room_id_length", "invalid_args", "A room id has 1 to 64 characters."),
+        ReasonEntry("title_length", "invalid_args", "A title is empty or too long."),
+        ReasonEntry("presenter_length", "invalid_args", "A presenter's name is too long."),
+        ReasonEntry("planned_minutes_range", "invalid_args", "Planned minutes are out of range."),
+        ReasonEntry("position_range", "invalid_args", "The position is out of range."),
+        ReasonEntry("document_id_length", "invalid_args", "A document id is empty or too long."),
+        ReasonEntry("page_count_range", "invalid_args", "The page count is out of range."),
+        ReasonEntry(
+            "document_file_invalid",
+            "invalid_args",
+            "A document's file lacks its SHA-256 or a page's size.",
+        ),
+        ReasonEntry("speaking_time_range", "invalid_args", "A speaking time is out of range."),
+        ReasonEntry("extension_range", "invalid_args", "An extension is out of range."),
+        ReasonEntry(
+            "resume_time_range",
+            "invalid_args",
+            "A break's end is not after now or is too far ahead.",
+        ),
+        ReasonEntry("announcement_length", "invalid_args", "An announcement is empty or too long."),
+        ReasonEntry(
+            "announcement_minutes_range",
+            "invalid_args",
+            "An announcement's duration is out of range.",
+        ),
+        ReasonEntry(
+            "delegate_id_invalid",
+            "invalid_args",
+            "A delegate id is empty, too long, or has surrounding spaces.",
+        ),
+        ReasonEntry("name_length", "invalid_args", "A delegate's name is empty or too long."),
+        ReasonEntry("unit_or_seat_length", "invalid_args", "A unit or a seat is too long."),
+        ReasonEntry("token_id_length", "invalid_args", "A token id is empty or too long."),
+    )
+}
+"""Every reason a rule refusal carries; docs/protocol.md §8 lists the same."""
 
 
 class Reaction(Enum):

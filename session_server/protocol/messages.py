@@ -7,7 +7,7 @@ from typing import Any
 
 import msgpack
 
-from ..core.errors import ErrorCode
+from ..core.errors import ErrorCode, RuleReason
 from ..core.plain import PlainError, from_plain, shown
 
 PROTOCOL_VERSION = 2
@@ -17,12 +17,14 @@ MAX_COMMAND_ID = 64
 
 
 class ProtocolError(ValueError):
-    """A client frame the server refuses, with its error code and a message for a person."""
+    """A client frame the server refuses, with its error code and a message for a person
+    (and, for a refusal on the caller's role, the reason screens translate)."""
 
-    def __init__(self, code: ErrorCode, message: str) -> None:
+    def __init__(self, code: ErrorCode, message: str, reason: RuleReason | None = None) -> None:
         super().__init__(message)
         self.code: ErrorCode = code
         self.message = message
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +155,17 @@ def ack(command_id: str, seq: int, *, duplicate: bool = False) -> bytes:
     return encode({"type": "ack", "id": command_id, "seq": seq, "duplicate": duplicate})
 
 
-def error(code: ErrorCode, message: str, command_id: str | None = None) -> bytes:
-    return encode({"type": "error", "code": code, "message": message, "id": command_id})
+def error(
+    code: ErrorCode,
+    message: str,
+    command_id: str | None = None,
+    *,
+    reason: RuleReason | None = None,
+) -> bytes:
+    """An error frame; `reason` (null unless the room's rules refused) is what screens show."""
+    return encode(
+        {"type": "error", "code": code, "message": message, "id": command_id, "reason": reason}
+    )
 
 
 def pong(t: int | None, server_time: int) -> bytes:

@@ -33,6 +33,7 @@ from .rooms import (
     DUNG,
     GHOST,
     PRESIDIUM,
+    REPLY,
     SECRETARIAT,
     SPEECH,
     STEP,
@@ -71,6 +72,9 @@ DOCUMENTED_ROLES: dict[str, set[Role]] = {
     "withdraw_announcement": {Role.PRESIDIUM},
     "register_delegate": {Role.SECRETARIAT},
     "check_in": {Role.PRESIDIUM, Role.SECRETARIAT, Role.DELEGATE},
+    "cancel_check_in": {Role.PRESIDIUM, Role.SECRETARIAT},
+    "restore_request": {Role.PRESIDIUM},
+    "set_speaking_times": {Role.PRESIDIUM},
     "revoke_token": {Role.PRESIDIUM, Role.SECRETARIAT},
 }
 """The role table of docs/protocol.md section 7."""
@@ -94,7 +98,9 @@ SAMPLES: dict[str, c.Command] = {
         c.AcceptRequest(ANH),
         c.MoveRequest(ANH, 1),
         c.RemoveRequest(ANH),
-        c.GrantFloor(),
+        c.GrantFloor(interrupt=True),
+        c.RestoreRequest(DUNG),
+        c.SetSpeakingTimes(300, 60, 120),
         c.EndSpeech(),
         c.ExtendTime(),
         c.CloseList(),
@@ -103,6 +109,7 @@ SAMPLES: dict[str, c.Command] = {
         c.WithdrawAnnouncement("a-1"),
         c.RegisterDelegate("dlg-new", "New Delegate"),
         c.CheckIn(DUNG),
+        c.CancelCheckIn(ANH),
         c.RevokeToken("tk-1234abcd"),
     )
 }
@@ -110,9 +117,11 @@ SAMPLES: dict[str, c.Command] = {
 
 
 UNCHANGED_IN_BUSY: dict[str, tuple[()] | Rejection] = {
-    "open_session": Rejection("invalid_state", "the session is already open"),
+    "open_session": Rejection(
+        "invalid_state", "open_session does not apply while the session is open", "session_open"
+    ),
     "reopen_list": (),
-    "withdraw_request": Rejection("not_found", "you have no request on this item"),
+    "withdraw_request": Rejection("not_found", "you have no request on this item", "no_request"),
 }
 """The samples that change nothing in the busy room; every other one records events."""
 
@@ -123,7 +132,9 @@ def busy() -> Room:
     room.do(c.RegisterDocument("budget", "Budget", Access.PUBLIC, 3))
     room.do(c.ShowPage("budget", 2))
     room.do(c.PostAnnouncement("Coffee is served"))
-    ask(room, (ANH, SPEECH), (BINH, SPEECH))
+    ask(room, (ANH, SPEECH), (BINH, SPEECH), (DUNG, REPLY))
+    room.do(c.RemoveRequest(DUNG))
+    room.do(c.CheckIn(ANH))
     room.do(c.GrantFloor(CHI))
     return room
 
@@ -152,7 +163,7 @@ def test_a_role_outside_the_command_roles_is_forbidden_and_others_are_not(
             assert isinstance(outcome, tuple), outcome
             assert outcome, f"{name} by {role.value} should change the busy room"
     else:
-        assert outcome == Rejection("forbidden", f"{role.value} may not {name}")
+        assert outcome == Rejection("forbidden", f"{role.value} may not {name}", "role_not_allowed")
 
 
 @pytest.mark.parametrize("name", sorted(DOCUMENTED_ROLES))
@@ -163,7 +174,7 @@ def test_a_board_may_send_no_command(name: str) -> None:
 def test_a_room_not_created_refuses_everything_after_checking_the_role() -> None:
     empty = RoomState(room="r")
     assert decide(empty, c.OpenSession(), PRESIDIUM, T0) == Rejection(
-        "not_found", "this room has not been created"
+        "not_found", "this room has not been created", "room_not_found"
     )
     outcome = decide(empty, c.OpenSession(), SECRETARIAT, T0)
     assert isinstance(outcome, Rejection)
@@ -326,7 +337,7 @@ def test_a_delegate_checks_in_only_themselves() -> None:
     assert room.do(c.CheckIn(), delegate(ANH)) == ()
     assert room.do(c.CheckIn(BINH), delegate(BINH)) == (e.DelegateCheckedIn(BINH, room.now),)
     assert room.refuse(c.CheckIn(CHI), delegate(ANH)) == Rejection(
-        "forbidden", "a delegate checks in only themselves"
+        "forbidden", "a delegate checks in only themselves", "own_check_in_only"
     )
     assert room.state.present == {ANH, BINH}
 

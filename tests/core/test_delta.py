@@ -120,7 +120,7 @@ def test_growing_lists_are_appended_to_and_spliced_not_resent() -> None:
     room.do(c.GrantFloor())
     room.do(c.RequestFloor(), delegate(CHI))
     middle = room.state
-    room.do(c.GrantFloor())
+    room.do(c.GrantFloor(interrupt=True))
     frame = assert_rebuilds(project(middle, Role.DELEGATE), project(room.state, Role.DELEGATE))
     assert frame["set"] == {}
     edits = {tuple(e["path"]): e for e in frame["edit"]}

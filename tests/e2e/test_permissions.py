@@ -39,7 +39,9 @@ STEERING_ARGS: dict[str, dict[str, Any]] = {
     "accept_request": {"delegate_id": "DB001"},
     "move_request": {"delegate_id": "DB001", "position": 0},
     "remove_request": {"delegate_id": "DB001"},
-    "grant_floor": {},
+    "restore_request": {"delegate_id": "DB001"},
+    "grant_floor": {"interrupt": True},
+    "set_speaking_times": {"speech": 300, "point_of_order": 60, "reply": 120},
     "end_speech": {},
     "extend_time": {"seconds": 60},
     "close_list": {},
@@ -50,6 +52,7 @@ STEERING_ARGS: dict[str, dict[str, Any]] = {
     "request_floor": {"kind": "speech"},
     "withdraw_request": {},
     "check_in": {"delegate_id": "DB003"},
+    "cancel_check_in": {"delegate_id": "DB003"},
     "revoke_token": {"token_id": "tk-00000000"},
 }
 

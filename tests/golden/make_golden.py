@@ -164,6 +164,10 @@ def congress() -> Session:
         s.do(c.CheckIn(delegate_id), SECRETARIAT)
     s.do(c.CheckIn(), delegate("DB006"))
     s.do(c.CheckIn("DB007"), PRESIDIUM)
+    # Since the third golden log: a check-in undone and made again, the presets.
+    s.do(c.CancelCheckIn("DB007"), SECRETARIAT)
+    s.do(c.CheckIn("DB007"), SECRETARIAT)
+    s.do(c.SetSpeakingTimes(360, 120, 150))
 
     s.wait(120)
     s.do(c.OpenSession())
@@ -187,10 +191,12 @@ def congress() -> Session:
     s.do(c.AcceptRequest("DB001"))
     s.do(c.MoveRequest("DB002", 3))
     s.do(c.RemoveRequest("DB005"))
+    s.do(c.RestoreRequest("DB005"))
+    s.do(c.RemoveRequest("DB005"))
     s.do(c.WithdrawRequest(), delegate("DB006"))
     s.do(c.GrantFloor())
     s.wait(100)
-    s.do(c.GrantFloor("DB001"))
+    s.do(c.GrantFloor("DB001", interrupt=True))
     s.wait(400)
     s.do(c.ExtendTime(90))
     s.wait(60)
@@ -201,7 +207,7 @@ def congress() -> Session:
     s.do(c.GrantFloor("DB008", seconds=240))
     s.wait(30)
 
-    s.do(c.SuspendSession())
+    s.do(c.SuspendSession(resumes_at=s.now + 900_000))
     s.wait(900)
     s.do(c.OpenSession())
     s.do(c.CheckIn(), delegate("DB008"))
@@ -212,6 +218,7 @@ def congress() -> Session:
     s.wait(200)
     # Since the second golden log: a token revoked while the room runs.
     s.do(c.RevokeToken("tk-0a1b2c3d"), SECRETARIAT)
+    s.do(c.RequestFloor(RequestKind.SPEECH), delegate("DB003"))
     s.do(c.AdjournSession())
     return s
 

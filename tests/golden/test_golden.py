@@ -41,6 +41,12 @@ GOLDEN_STATES = {
     "congress-2026-12-01-revoked.msgpack": (
         "ddc314e3eaf7c739fe290d704d6a40ea5058f5bd8a45851a3487fc0ece3516d6"
     ),
+    # Written by make_golden.py the same day, with the session rules (state format 4): a
+    # check-in undone, speaking-time presets, a removed request restored, a break with
+    # its end, and an adjournment that ends the speech, empties the queue, hides the page.
+    "congress-2026-12-01-rules.msgpack": (
+        "59ec6c877be7c41d8161f91946c8745f7ec2faa6382f54e5b78ad20d462ce7d7"
+    ),
 }
 """Each golden log and the SHA-256 of `state_bytes` of the state it replays to.
 
@@ -117,6 +123,23 @@ def test_the_first_golden_log_replays_to_the_session_it_recorded() -> None:
     ]
     assert [s.delegate_id for s in item_2.speeches] == ["DB004", "DB001", "DB008"]
     assert [s.delegate_id for s in state.speakers["item-3"].speeches] == ["DB002"]
+
+
+def test_the_rules_golden_log_replays_to_the_session_it_recorded() -> None:
+    state = replayed(*golden("congress-2026-12-01-rules.msgpack"))
+    assert state.status is SessionStatus.ADJOURNED
+    assert state.resumes_at is None
+    assert state.speaking_times is not None
+    assert (state.speaking_times.speech, state.speaking_times.reply) == (360, 150)
+    assert state.speaking() is None
+    assert state.showing is None
+    assert sorted(state.present) == [f"DB00{n}" for n in range(1, 9)]
+    item_2, item_3 = state.speakers["item-2"], state.speakers["item-3"]
+    assert [r.request.delegate_id for r in item_2.removed] == ["DB005"]
+    # The adjournment emptied the open item's queue; its request can be restored.
+    assert item_3.requests == ()
+    assert [r.request.delegate_id for r in item_3.removed] == ["DB003"]
+    assert [s.delegate_id for s in item_3.speeches] == ["DB002"]
 
 
 @pytest.fixture(scope="module")

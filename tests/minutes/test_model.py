@@ -160,13 +160,8 @@ class _Checkpoint(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class _SuspendedUntil(SessionStatusChanged):
-    resume_at: int
-
-
-@dataclass(frozen=True, slots=True)
 class _Later(Event):
-    kind: ClassVar[str] = "ballot_cast"
+    kind: ClassVar[str] = "kind_of_a_later_release"
     secret: str
 
 
@@ -179,7 +174,7 @@ def test_checkpoints_resume_times_and_unknown_kinds(
         LogRecord(
             last.seq + 1,
             at(2300),
-            (_SuspendedUntil(SessionStatus.SUSPENDED, at(2300), resume_at=at(3200)),),
+            (SessionStatusChanged(SessionStatus.SUSPENDED, at(2300), resumes_at=at(3200)),),
             "presidium:t",
         ),
         LogRecord(last.seq + 2, at(2301), (_Later(secret="phiếu kín"),), "delegate:t"),
@@ -199,7 +194,7 @@ def test_checkpoints_resume_times_and_unknown_kinds(
             last.seq + 2,
             fingerprint,
         )
-        assert minutes.skipped_kinds == ("ballot_cast",)
+        assert minutes.skipped_kinds == ("kind_of_a_later_release",)
         assert "phiếu kín" not in repr(minutes)
         out = tmp_path_factory.mktemp("checkpoint") / f"{copy}.pdf"
         out.write_bytes(render_pdf(minutes, lang="vi", tz=TZ))
