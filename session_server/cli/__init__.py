@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..demo import DEMO_ROOM
 from ..private_files import private_directory, restrict_new_files
-from . import backup, delegates, documents, export, serve, tokens
+from . import backup, delegates, documents, export, keys, serve, tokens, verify
 from .common import with_backend
 
 DESCRIPTION = """\
@@ -28,6 +28,7 @@ environment:
   CONGRESS_BACKEND          log backend URL (default: the SQLite file in the data directory)
   CONGRESS_ROOM             room the token and delegate commands act on (default: camau-2025)
   CONGRESS_ALLOWED_ORIGINS  comma-separated extra origins allowed to open the websocket
+  CONGRESS_SIGNING_KEY      the key `serve` signs checkpoints with (`congress keys init`)
 """
 
 
@@ -61,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     documents.add_parser(commands)
     backup.add_parser(commands)
     export.add_parser(commands)
+    keys.add_parser(commands)
+    verify.add_parser(commands)
     return parser
 
 
@@ -76,6 +79,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve.run(args)
     if args.command == "restore":
         return backup.run_restore(args)
+    if args.command == "keys":
+        return keys.run(args)
+    if args.command == "verify":
+        return verify.run(args)
     action = {
         "tokens": tokens.run,
         "delegates": delegates.run,
@@ -90,6 +97,7 @@ def _serve_by_default(args_list: list[str]) -> list[str]:
     """`congress --port 9000` means `congress serve --port 9000`: with no command named,
     the program's own options stay before `serve` and every other one goes after it."""
     commands = {"serve", "tokens", "delegates", "documents", "backup", "restore", "export"}
+    commands |= {"keys", "verify"}
     commands |= {"-h", "--help"}
     own = {"--data", "--backend", "--room"}
     leading: list[str] = []

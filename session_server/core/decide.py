@@ -535,3 +535,14 @@ def _(command: c.CheckIn, state: RoomState, actor: Actor, now: int) -> Decision:
     if target in state.present:
         return ()
     return (e.DelegateCheckedIn(delegate_id=target, at=now),)
+
+
+CHECKPOINT_ON_DEMAND = "on_demand"
+
+
+@_decide.register
+def _(command: c.RecordCheckpoint, state: RoomState, actor: Actor, now: int) -> Decision:
+    if state.checkpoint is not None and state.checkpoint.head_seq == state.seq - 1:
+        # The head is a checkpoint already: nothing new to sign.
+        return ()
+    return (e.CheckpointRecorded(reason=CHECKPOINT_ON_DEMAND, head_seq=state.seq),)

@@ -37,6 +37,7 @@ def project(state: RoomState, audience: Role) -> View:
             "title": state.title,
             "status": state.status.value,
             "since": state.status_since,
+            "checkpoint": None if state.checkpoint is None else state.checkpoint.fingerprint,
         },
         "agenda": {
             "items": [

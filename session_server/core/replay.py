@@ -11,12 +11,13 @@ from .evolve import apply
 from .plain import from_plain, to_plain
 from .state import RoomState
 
-STATE_FORMAT = 3
+STATE_FORMAT = 4
 """The shape of a RoomState in `state_bytes`. Raise it whenever that shape changes (a field
 of the state or of anything in it added, removed or retyped): stored snapshots of another
 format are then ignored, and each room is rebuilt from its log, which is the truth.
 2: each document version keeps the access it was registered with.
-3: the room keeps the ids of tokens revoked while it ran."""
+3: the room keeps the ids of tokens revoked while it ran.
+4: the latest signed checkpoint and the signing keys registered."""
 
 
 def replay(

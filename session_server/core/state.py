@@ -110,6 +110,16 @@ class Announcement:
 
 
 @dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """The latest signed checkpoint: the head it covers and the fingerprint people compare."""
+
+    head_seq: int
+    fingerprint: str
+    key_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class PageSize:
     """A page's size in PDF points (1/72 inch), rotation applied, rounded."""
 
@@ -185,6 +195,9 @@ class RoomState:
     # Counters make generated ids deterministic, so replaying a log rebuilds the same ids.
     items_created: int = 0
     announcements_posted: int = 0
+    checkpoint: Checkpoint | None = None
+    signing_keys: frozenset[str] = frozenset()
+    """Ids of the public keys registered in the log (`signing_key_registered`)."""
 
     def item(self, item_id: str) -> AgendaItem | None:
         for item in self.agenda:

@@ -31,15 +31,15 @@ HERE = Path(__file__).parent
 
 GOLDEN_STATES = {
     # Written by make_golden.py on 1 December 2026, before events carried a version.
-    # State format 3 (document versions keep their access; revoked tokens): checked by
-    # hand, the three documents' versions keep the access they were registered with and
-    # no token is revoked.
+    # State format 4 (document versions keep their access; revoked tokens; checkpoint and
+    # signing keys): checked by hand, the three documents' versions keep the access they
+    # were registered with, no token is revoked, no checkpoint and no key.
     "congress-2026-12-01.msgpack": (
-        "f87981f0fc080f343a5a02c7e937356c6540ae50a882dd7b0dee9b971fa06ddb"
+        "fb609eaa8db517421ecdd26530b52099f771ef8453259dd618efc6d75e400954"
     ),
     # Written by make_golden.py the same day, after the token_revoked event was added.
     "congress-2026-12-01-revoked.msgpack": (
-        "ddc314e3eaf7c739fe290d704d6a40ea5058f5bd8a45851a3487fc0ece3516d6"
+        "93cfe0d5210102a6bf2dc00d4d1786405c74e5e0ac81668c71f6e70170adebd5"
     ),
 }
 """Each golden log and the SHA-256 of `state_bytes` of the state it replays to.
