@@ -106,6 +106,7 @@ def test_the_session_and_agenda_are_public() -> None:
         "title": "Provincial congress",
         "status": "in_session",
         "since": room.now - 1000,
+        "checkpoint": None,
     }
     assert board["agenda"] == {
         "items": [
