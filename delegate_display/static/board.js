@@ -13,6 +13,7 @@ function render(hub) {
   $("title").textContent = session.title || "";
   $("session-status").textContent = session.status ? t(`session.${session.status}`) : "";
   $("session-status").dataset.status = session.status || "";
+  $("checkpoint").hidden = !session.checkpoint; $("checkpoint").textContent = session.checkpoint ? `${t("checkpoint")} ${session.checkpoint}` : "";
   const item = currentItem(view);
   $("item").textContent = item ? item.title : t("agenda.none");
   const shown = view.document;

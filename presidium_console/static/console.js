@@ -155,6 +155,7 @@ function render() {
   const now = hub.now();
   $("title").textContent = (view.session && view.session.title) || t("app.name");
   $("session-status").textContent = view.session ? t(`session.${view.session.status}`) : "";
+  const mark = view.session && view.session.checkpoint; $("checkpoint").hidden = !mark; $("checkpoint").textContent = mark ? `${t("checkpoint")} ${mark}` : "";
   renderAgenda();
   renderDocument();
   renderSpeakers(now);

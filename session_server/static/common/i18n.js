@@ -117,6 +117,8 @@ const STRINGS = {
     "access.public": "Công khai",
     "access.delegates": "Đại biểu",
     "access.presidium": "Đoàn Chủ tịch (mật)",
+    // The record (issue 15): the latest signed checkpoint's fingerprint.
+    "checkpoint": "Mã kiểm tra biên bản",
   },
   en: {
     "app.name": "Paperless Congress",
@@ -235,6 +237,8 @@ const STRINGS = {
     "access.public": "Public",
     "access.delegates": "Delegates",
     "access.presidium": "Presidium (confidential)",
+    // The record (issue 15): the latest signed checkpoint's fingerprint.
+    "checkpoint": "Record checkpoint",
   },
 };
 
