@@ -72,6 +72,7 @@ DOCUMENTED_ROLES: dict[str, set[Role]] = {
     "register_delegate": {Role.SECRETARIAT},
     "check_in": {Role.PRESIDIUM, Role.SECRETARIAT, Role.DELEGATE},
     "revoke_token": {Role.PRESIDIUM, Role.SECRETARIAT},
+    "checkpoint": {Role.PRESIDIUM},
 }
 """The role table of docs/protocol.md section 7."""
 
@@ -104,6 +105,7 @@ SAMPLES: dict[str, c.Command] = {
         c.RegisterDelegate("dlg-new", "New Delegate"),
         c.CheckIn(DUNG),
         c.RevokeToken("tk-1234abcd"),
+        c.RecordCheckpoint(),
     )
 }
 """One command of each kind that the presidium, secretariat or a delegate could send now."""

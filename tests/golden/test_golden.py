@@ -41,6 +41,12 @@ GOLDEN_STATES = {
     "congress-2026-12-01-revoked.msgpack": (
         "93cfe0d5210102a6bf2dc00d4d1786405c74e5e0ac81668c71f6e70170adebd5"
     ),
+    # Written by make_golden.py the same day, with the hash chain: the signing key registered
+    # and the adjournment's signed checkpoint. Checked by hand: the checkpoint is the
+    # golden key's over seq 71, and the state is the second log's plus that checkpoint.
+    "congress-2026-12-01-signed.msgpack": (
+        "32f3b00bbb2e38cfab851798244ae4ab76dafd1f7949691953fb1046534dd27c"
+    ),
 }
 """Each golden log and the SHA-256 of `state_bytes` of the state it replays to.
 

@@ -17,7 +17,7 @@ from session_server.backends.redis import RedisBackend
 from session_server.backends.sqlite import SQLiteBackend
 from session_server.core import commands as c
 from session_server.record import chain
-from session_server.record.keys import generate
+from session_server.record.keys import Signer, generate
 from session_server.record.sources import read_archive, read_backend, read_sqlite
 from session_server.record.verify import verify_room
 from session_server.transfer import read_congress, write_congress
@@ -233,3 +233,28 @@ async def test_a_changed_export_names_the_record_and_its_restore_is_refused(
         assert await target.head(ROOM) == 0, "nothing restored"
     finally:
         await target.close()
+
+
+def test_the_signed_golden_log_verifies_with_the_golden_key_only() -> None:
+    """Its bodies carry no stored hash (a golden log keeps bodies): the chain is computed,
+    and the checkpoint written on its day still verifies against it."""
+    from session_server.backends.base import StoredRecord
+    from tests.golden.make_golden import golden_signer
+
+    room, bodies = golden("congress-2026-12-01-signed.msgpack")
+    stored = [StoredRecord(seq, body, None, None) for seq, body in bodies]
+    signer = golden_signer()
+    report = verify_room(room, stored, {signer.key_id: signer.public})
+    assert report.problem is None, report.problem
+    assert (report.records, report.checkpoints, report.last_checkpoint_head) == (72, 1, 71)
+    assert report.last_fingerprint == chain.fingerprint(chain.head_of(room, bodies[:71]))
+    other = generate_key_elsewhere()
+    refused = verify_room(room, stored, {other.key_id: other.public})
+    assert refused.problem is not None
+    assert (refused.problem.seq, refused.problem.what) == (72, "unknown key")
+
+
+def generate_key_elsewhere() -> Signer:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Signer(Ed25519PrivateKey.generate())
