@@ -74,7 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Before any file or render worker exists: the log, stored PDFs, renders, token files
     # and cards are then their owner's alone, whatever umask the operator's shell had.
     restrict_new_files()
-    private_directory(args.data)
+    if args.command != "verify":
+        # An auditor's check of a copy reads it and makes nothing, not even a data directory.
+        private_directory(args.data)
     if args.command == "serve":
         return serve.run(args)
     if args.command == "restore":
