@@ -294,6 +294,9 @@ function render() {
   const now = hub.now();
   $("title").textContent = (view.session && view.session.title) || t("app.name");
   renderSession();
+  const mark = view.session && view.session.checkpoint;
+  $("checkpoint").hidden = !mark;
+  $("checkpoint").textContent = mark ? `${t("checkpoint")} ${mark}` : "";
   renderAgenda();
   desk.render();
   renderSpeakers(now);

@@ -274,6 +274,14 @@ class RevokeToken(Command):
     token_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class RecordCheckpoint(Command):
+    """Sign the log's head now (the hub does at each item's end and at adjournment too)."""
+
+    name: ClassVar[str] = "checkpoint"
+    roles: ClassVar[frozenset[Role]] = STEERING
+
+
 COMMAND_TYPES: dict[str, type[Command]] = {cls.name: cls for cls in Command.__subclasses__()}
 
 

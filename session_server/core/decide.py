@@ -435,5 +435,16 @@ def _(command: c.CancelCheckIn, state: RoomState, actor: Actor, now: int) -> Dec
     return (e.CheckInCancelled(delegate_id=command.delegate_id, at=now),)
 
 
+CHECKPOINT_ON_DEMAND = "on_demand"
+
+
+@_decide.register
+def _(command: c.RecordCheckpoint, state: RoomState, actor: Actor, now: int) -> Decision:
+    if state.checkpoint is not None and state.checkpoint.head_seq == state.seq - 1:
+        # The head is a checkpoint already: nothing new to sign.
+        return ()
+    return (e.CheckpointRecorded(reason=CHECKPOINT_ON_DEMAND, head_seq=state.seq),)
+
+
 # The list of speakers' rules live in their own module; importing it registers them.
 from . import floor as _floor  # noqa: E402, F401

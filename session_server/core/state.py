@@ -140,6 +140,16 @@ class Announcement:
 
 
 @dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """The latest signed checkpoint: the head it covers and the fingerprint people compare."""
+
+    head_seq: int
+    fingerprint: str
+    key_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class PageSize:
     """A page's size in PDF points (1/72 inch), rotation applied, rounded."""
 
@@ -219,6 +229,9 @@ class RoomState:
     """During a break, the instant the presidium said the session resumes (None: unsaid)."""
     speaking_times: SpeakingTimes | None = field(default=None, metadata=ADDED_LATER)
     """The presidium's presets; None until set, when the core's defaults apply."""
+    checkpoint: Checkpoint | None = field(default=None, metadata=ADDED_LATER)
+    signing_keys: frozenset[str] = field(default=frozenset(), metadata=ADDED_LATER)
+    """Ids of the public keys registered in the log (`signing_key_registered`)."""
 
     def item(self, item_id: str) -> AgendaItem | None:
         for item in self.agenda:

@@ -62,6 +62,8 @@ ALLOWED: Mapping[str, frozenset[SessionStatus]] = {
     "cancel_check_in": PREPARING,
     # A revoked token must be shut out whatever the session does.
     "revoke_token": ALWAYS,
+    # The record may be signed whenever the presidium asks, the adjourned day's above all.
+    "checkpoint": ALWAYS,
 }
 """For each command, the session statuses in which it is considered at all."""
 

@@ -76,6 +76,7 @@ DOCUMENTED_ROLES: dict[str, set[Role]] = {
     "restore_request": {Role.PRESIDIUM},
     "set_speaking_times": {Role.PRESIDIUM},
     "revoke_token": {Role.PRESIDIUM, Role.SECRETARIAT},
+    "checkpoint": {Role.PRESIDIUM},
 }
 """The role table of docs/protocol.md section 7."""
 
@@ -111,6 +112,7 @@ SAMPLES: dict[str, c.Command] = {
         c.CheckIn(DUNG),
         c.CancelCheckIn(ANH),
         c.RevokeToken("tk-1234abcd"),
+        c.RecordCheckpoint(),
     )
 }
 """One command of each kind that the presidium, secretariat or a delegate could send now."""

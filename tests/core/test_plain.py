@@ -389,7 +389,7 @@ def _defined_in(module: types.ModuleType, base: type) -> set[Any]:
 def test_every_event_and_command_class_is_registered_under_its_name() -> None:
     events = _defined_in(e, e.Event)
     assert set(EVENT_TYPES.values()) == events
-    assert len(EVENT_TYPES) == len(events) == 27
+    assert len(EVENT_TYPES) == len(events) == 29
     assert all(EVENT_TYPES[cls.kind] is cls for cls in events)
     commands = _defined_in(c, c.Command)
     assert set(COMMAND_TYPES.values()) == commands

@@ -107,6 +107,7 @@ def test_the_session_and_agenda_are_public() -> None:
         "status": "in_session",
         "since": room.now - 1000,
         "resumes_at": None,
+        "checkpoint": None,
     }
     assert board["agenda"] == {
         "items": [

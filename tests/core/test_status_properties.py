@@ -50,6 +50,7 @@ ONE_OF_EACH: dict[str, tuple[Actor, c.Command]] = {
         (Actor(Role.SECRETARIAT), c.CheckIn(BINH)),
         (Actor(Role.SECRETARIAT), c.CancelCheckIn(ANH)),
         (Actor(Role.SECRETARIAT), c.RevokeToken("tk-1234abcd")),
+        (Actor(Role.PRESIDIUM), c.RecordCheckpoint()),
     )
 }
 """One command of each kind, from a role that may send it."""

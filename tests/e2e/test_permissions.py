@@ -23,6 +23,7 @@ STEERING_ARGS: dict[str, dict[str, Any]] = {
     "open_session": {},
     "suspend_session": {},
     "adjourn_session": {},
+    "checkpoint": {},
     "set_current_item": {"item_id": "item-3"},
     "add_agenda_item": {"title": "Mục mới"},
     "edit_agenda_item": {"item_id": "item-1", "title": "Đổi tên"},

@@ -22,9 +22,13 @@ import msgpack
 from session_server.backends.base import LogRecord, encode_record, encode_snapshot
 from session_server.core import commands as c
 from session_server.core.decide import Actor, create_room, decide
+from session_server.core.events import CheckpointRecorded
 from session_server.core.evolve import apply
 from session_server.core.replay import state_bytes
 from session_server.core.state import Access, PageSize, RequestKind, Role, RoomState
+from session_server.record import chain
+from session_server.record.checkpoints import ADJOURNED, seal
+from session_server.record.keys import Signer
 
 ROOM = "golden-congress"
 START = 1_764_547_200_000
@@ -70,6 +74,17 @@ class Session:
         self.state = apply(self.state, record.seq, record.events)
         self.bodies.append((record.seq, encode_record(record)))
 
+    def checkpoint(self, reason: str) -> None:
+        """A signed checkpoint over the head, as the hub's writer appends it."""
+        self.wait(1)
+        head = chain.head_of(ROOM, self.bodies)
+        unsealed = (CheckpointRecorded(reason=reason, head_seq=self.state.seq),)
+        events = seal(self.state, unsealed, head, golden_signer())
+        seq = self.state.seq + 1
+        self._write(
+            LogRecord(seq, self.now, events, "system", origin=f"checkpoint:{self.state.seq}")
+        )
+
     def wait(self, seconds: int) -> None:
         self.now += seconds * 1000
 
@@ -89,6 +104,14 @@ class Session:
                 origin=f"{token}:cmd-{self.commands}",
             )
         )
+
+
+def golden_signer() -> Signer:
+    """The golden logs' signing key, the same every run (Ed25519 signs deterministically)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    seed = hashlib.sha256(b"paperless-congress golden signing key").digest()
+    return Signer(Ed25519PrivateKey.from_private_bytes(seed))
 
 
 def sizes(count: int, width: int = 595, height: int = 842) -> tuple[PageSize, ...]:
@@ -220,6 +243,8 @@ def congress() -> Session:
     s.do(c.RevokeToken("tk-0a1b2c3d"), SECRETARIAT)
     s.do(c.RequestFloor(RequestKind.SPEECH), delegate("DB003"))
     s.do(c.AdjournSession())
+    # Since the third golden log: the key registered and the adjournment's checkpoint.
+    s.checkpoint(ADJOURNED)
     return s
 
 

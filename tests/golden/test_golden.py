@@ -33,13 +33,20 @@ GOLDEN_STATES = {
     # Written by make_golden.py on 1 December 2026, before events carried a version.
     # State format 3 (document versions keep their access; revoked tokens): checked by
     # hand, the three documents' versions keep the access they were registered with and
-    # no token is revoked.
+    # no token is revoked. Fields added later (format 4) stay out of the bytes at their
+    # default, so the hash is format 3's.
     "congress-2026-12-01.msgpack": (
         "f87981f0fc080f343a5a02c7e937356c6540ae50a882dd7b0dee9b971fa06ddb"
     ),
     # Written by make_golden.py the same day, after the token_revoked event was added.
     "congress-2026-12-01-revoked.msgpack": (
         "ddc314e3eaf7c739fe290d704d6a40ea5058f5bd8a45851a3487fc0ece3516d6"
+    ),
+    # Written by make_golden.py the same day, with the hash chain: the signing key registered
+    # and the adjournment's signed checkpoint. Checked by hand: the checkpoint is the
+    # golden key's over seq 71, and the state is the second log's plus that checkpoint.
+    "congress-2026-12-01-signed.msgpack": (
+        "32f3b00bbb2e38cfab851798244ae4ab76dafd1f7949691953fb1046534dd27c"
     ),
     # Written by make_golden.py the same day, with the session rules (state format 4): a
     # check-in undone, speaking-time presets, a removed request restored, a break with

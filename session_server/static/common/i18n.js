@@ -284,6 +284,8 @@ const STRINGS = {
     "reason.name_length": "Họ và tên đại biểu không được để trống và không quá dài.",
     "reason.unit_or_seat_length": "Tên đoàn hoặc số ghế quá dài.",
     "reason.token_id_length": "Mã truy cập không hợp lệ.",
+    // The record (issue 15): the latest signed checkpoint's fingerprint.
+    "checkpoint": "Mã kiểm tra biên bản",
   },
   en: {
     "app.name": "Paperless Congress",
@@ -569,6 +571,8 @@ const STRINGS = {
     "reason.name_length": "A delegate's full name may not be empty or too long.",
     "reason.unit_or_seat_length": "The delegation or the seat is too long.",
     "reason.token_id_length": "The access code is not valid.",
+    // The record (issue 15): the latest signed checkpoint's fingerprint.
+    "checkpoint": "Record checkpoint",
   },
 };
 
