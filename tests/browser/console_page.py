@@ -153,3 +153,9 @@ async def grant_and_end(hub: HubProcess, token: str, delegate_id: str) -> None:
         await presidium.command("end_speech")
     finally:
         await presidium.close()
+
+
+def show_document(console: Page, document_id: str) -> None:
+    """Choose a document (a preview at the desk alone), then put its first page live."""
+    console.select_option("#doc-pick", document_id)
+    console.get_by_role("button", name="Trình chiếu", exact=True).click()

@@ -8,6 +8,7 @@ from playwright.sync_api import CDPSession, Locator, Page
 
 from tests.browser.accessibility import small_targets
 from tests.browser.conftest import Screens, wait_live
+from tests.browser.console_page import show_document
 from tests.browser.test_screens import SECOND, open_item
 from tests.conftest import DemoTokens
 
@@ -54,8 +55,7 @@ def assert_target(button: Locator, what: object) -> None:
 
 def show_report(screens: Screens, demo: DemoTokens) -> Page:
     console = screens.console(demo.presidium)
-    console.select_option("#doc-pick", REPORT)
-    console.get_by_role("button", name="Trình chiếu", exact=True).click()
+    show_document(console, REPORT)
     return console
 
 

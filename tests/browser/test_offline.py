@@ -18,6 +18,7 @@ from playwright.sync_api import BrowserContext, Page, Request, Response, Route
 from session_server.demo import DEMO_ROOM
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Screens, wait_live
+from tests.browser.console_page import show_document
 from tests.browser.test_screens import SECOND, open_item
 from tests.conftest import DemoTokens, HubProcess
 
@@ -119,7 +120,7 @@ def etag_for(hub: HubProcess, token: str, path: str) -> str:
 
 def show_report(screens: Screens, demo: DemoTokens) -> Page:
     console = screens.console(demo.presidium)
-    console.select_option("#doc-pick", REPORT)
+    show_document(console, REPORT)
     return console
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from playwright.sync_api import Page, Request
 
 from tests.browser.conftest import SCREENSHOTS, Screens, wait_live
+from tests.browser.console_page import show_document
 from tests.conftest import DemoTokens
 from tests.documents.pdfs import a4_pdf
 
@@ -22,12 +23,6 @@ def seconds_shown(page: Page) -> int:
     assert match, text
     value = int(match[2]) * 60 + int(match[3])
     return -value if match[1] else value
-
-
-def show_document(console: Page, document_id: str) -> None:
-    """Choose a document (a preview at the desk alone), then put its first page live."""
-    console.select_option("#doc-pick", document_id)
-    console.get_by_role("button", name="Trình chiếu", exact=True).click()
 
 
 def open_item(console: Page, title: str) -> None:
