@@ -19,12 +19,13 @@ PROTOCOL_VERSION = 2
 
 
 class CommandRefused(Exception):
-    """The hub answered a command with an error frame."""
+    """The hub answered a command with an error frame; `reason` is set for a rule's refusal."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
+    def __init__(self, code: str, message: str, reason: str | None = None) -> None:
+        super().__init__(f"{code}: {message}" + (f" ({reason})" if reason else ""))
         self.code = code
         self.message = message
+        self.reason = reason
 
 
 class ConnectionRefused(Exception):
@@ -194,7 +195,7 @@ class CongressClient:
         finally:
             self._pending.pop(command_id, None)
         if answer["type"] == "error":
-            raise CommandRefused(answer["code"], answer["message"])
+            raise CommandRefused(answer["code"], answer["message"], answer.get("reason"))
         return Ack(id=answer["id"], seq=answer["seq"], duplicate=answer["duplicate"])
 
     async def wait_for(self, predicate: Callable[[View], bool], timeout: float = 10.0) -> View:

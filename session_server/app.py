@@ -16,7 +16,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from . import metrics, pages
+from . import history, metrics, pages
 from .auth import authenticate
 from .backends import open_backend
 from .backends.base import BackendUnavailable
@@ -32,7 +32,9 @@ from .hub.connection import serve_screen
 from .hub.node import Hub, Limits
 from .hub.room import Room
 from .hub.websocket_protocol import FRAMES_EXTENSION
+from .minutes.http import routes as minutes_routes
 from .protocol.codes import Close
+from .record.keys import Signer, grouped
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,8 @@ class Settings:
     documents: DocumentLimits = field(default_factory=DocumentLimits)
     http: HttpLimits = field(default_factory=HttpLimits)
     prerender: bool = True
+    signer: Signer | None = None
+    """The congress's checkpoint key (`serve --signing-key`); None: hashes only, no signing."""
 
 
 def _state_of(room: Room) -> Callable[[], RoomState]:
@@ -58,6 +62,12 @@ def create_app(settings: Settings) -> ASGIApp:
         backend = await open_backend(settings.backend_url, settings.data_dir)
         hub = Hub(backend, limits=settings.limits, allowed_origins=settings.allowed_origins)
         app.state.hub = hub
+        signer = settings.signer
+        if signer is None:
+            log.warning("no signing key: the log is hash-chained, no checkpoint is signed")
+        else:
+            log.info("checkpoints signed with key %s", grouped(signer.key_id))
+        hub.on_room_loaded.append(lambda room: setattr(room.writer, "signer", signer))
         # Its workers start with the first document job, not with the hub.
         pool = RenderPool(settings.documents.render, metrics=hub.metrics)
         store = DocumentStore(backend, settings.data_dir, pool, settings.documents)
@@ -125,6 +135,7 @@ def create_app(settings: Settings) -> ASGIApp:
             "status": "degraded" if problems else "ok",
             "node": hub.node_id,
             "rooms": rooms,
+            "signing_key": None if settings.signer is None else settings.signer.key_id,
             "documents": {
                 "renders": documents.store.pool.renders,
                 "served_from_cache": documents.store.served_from_cache,
@@ -147,6 +158,8 @@ def create_app(settings: Settings) -> ASGIApp:
             Route("/metrics", metrics.endpoint, methods=["GET"]),
             *document_routes(),
             *preparation_routes(),
+            *minutes_routes(),
+            *history.routes(),
             *pages.routes(),
         ],
         lifespan=lifespan,

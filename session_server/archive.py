@@ -14,8 +14,10 @@ import msgpack
 from .backends.base import TokenRecord
 
 FORMAT = "paperless-congress-export"
-VERSION = 1
-"""Raised when the archive's layout changes; a restore refuses a version it does not know."""
+VERSION = 2
+"""Raised when the archive's layout changes; a restore refuses a version it does not know.
+2: each record is [seq, body, prev, hash], its place in the hash chain (docs/record.md)."""
+READS = (1, 2)
 MANIFEST = "manifest.json"
 
 FULL = "full"
@@ -34,6 +36,12 @@ class RoomLog:
     records: tuple[tuple[int, bytes], ...]
     state_sha256: str
     """SHA-256 of the canonical state after the last record (`replay.state_bytes`)."""
+    chain: tuple[tuple[bytes | None, bytes | None], ...] = ()
+    """Each record's (prev, hash) as stored, in the same order; empty from a version 1
+    archive, whose records are then chained again by the restore."""
+
+    def links(self, index: int) -> tuple[bytes | None, bytes | None]:
+        return self.chain[index] if index < len(self.chain) else (None, None)
 
     @property
     def last_seq(self) -> int:
@@ -63,7 +71,8 @@ def pack(congress: Congress) -> bytes:
     rooms = []
     for number, room in enumerate(congress.rooms, start=1):
         name = f"rooms/{number:04d}.msgpack"
-        parts[name] = msgpack.packb([list(r) for r in room.records], use_bin_type=True)
+        entries = [[seq, body, *room.links(i)] for i, (seq, body) in enumerate(room.records)]
+        parts[name] = msgpack.packb(entries, use_bin_type=True)
         rooms.append(
             {
                 "name": room.name,
@@ -112,8 +121,11 @@ def is_archive(head: bytes) -> bool:
     return len(head) >= 262 and head[257:262] == b"ustar"
 
 
-def unpack(data: bytes) -> Congress:
-    """The congress in an archive, every part checked against the manifest; `DamagedArchive`."""
+def unpack(data: bytes, *, check_digests: bool = True) -> Congress:
+    """The congress in an archive, every part checked against the manifest; `DamagedArchive`.
+
+    `congress verify` reads a damaged one too (`check_digests=False`), to name the record.
+    """
     parts = _members(data)
     raw_manifest = parts.pop(MANIFEST, None)
     if raw_manifest is None:
@@ -124,9 +136,9 @@ def unpack(data: bytes) -> Congress:
         raise DamagedArchive(f"manifest.json is not readable JSON ({error})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise DamagedArchive("manifest.json is not the manifest of a congress export")
-    if manifest.get("version") != VERSION:
+    if manifest.get("version") not in READS:
         raise DamagedArchive(
-            f"export format version {manifest.get('version')!r}; this release reads {VERSION}"
+            f"export format version {manifest.get('version')!r}; this release reads {READS}"
         )
     listed = _field(manifest, "parts", dict)
     if set(listed) != set(parts):
@@ -135,18 +147,11 @@ def unpack(data: bytes) -> Congress:
         raise DamagedArchive(f"parts missing {missing} or not in the manifest {extra}")
     for name, expected in listed.items():
         actual = hashlib.sha256(parts[name]).hexdigest()
-        if not isinstance(expected, dict) or expected.get("sha256") != actual:
+        if check_digests and (not isinstance(expected, dict) or expected.get("sha256") != actual):
             raise DamagedArchive(f"{name} does not match its SHA-256 in the manifest")
     try:
         rooms = tuple(
-            RoomLog(
-                name=str(room["name"]),
-                records=tuple(
-                    (int(seq), bytes(body))
-                    for seq, body in msgpack.unpackb(parts[room["part"]], raw=False)
-                ),
-                state_sha256=str(room["state_sha256"]),
-            )
+            _room_log(room, msgpack.unpackb(parts[room["part"]], raw=False))
             for room in _field(manifest, "rooms", list)
         )
         tokens = tuple(
@@ -171,6 +176,25 @@ def unpack(data: bytes) -> Congress:
         tokens=tokens,
         blobs=blobs,
     )
+
+
+def _room_log(room: dict[str, Any], entries: list[list[Any]]) -> RoomLog:
+    """A room's part: [seq, body] entries (version 1) or [seq, body, prev, hash]."""
+    records = tuple((int(entry[0]), bytes(entry[1])) for entry in entries)
+    chain = tuple(
+        (_hash_or_none(entry[2]), _hash_or_none(entry[3])) if len(entry) == 4 else (None, None)
+        for entry in entries
+    )
+    return RoomLog(
+        name=str(room["name"]),
+        records=records,
+        state_sha256=str(room["state_sha256"]),
+        chain=chain,
+    )
+
+
+def _hash_or_none(value: Any) -> bytes | None:
+    return None if value is None else bytes(value)
 
 
 def _members(data: bytes) -> dict[str, bytes]:

@@ -154,6 +154,10 @@ async def load_demo(
             presidium,
             c.AddAgendaItem(title=title, presenter=presenter, planned_minutes=minutes),
         )
+    # The congress's speaking times, as its rules of procedure set them: seven minutes for a
+    # speech, two for a point of order, three for a reply (a custom time at the grant when
+    # the presidium must).
+    await run_as(writer, presidium, c.SetSpeakingTimes(speech=420, point_of_order=120, reply=180))
     files = demo_pdfs()
     for doc_id, title, access in DOCUMENTS:
         await import_document(
@@ -190,7 +194,7 @@ async def load_demo(
 
     return DemoTokens(
         presidium=await token(Role.PRESIDIUM, "Đoàn Chủ tịch"),
-        secretariat=await token(Role.SECRETARIAT, "Ban Tổ chức"),
+        secretariat=await token(Role.SECRETARIAT, "Đoàn Thư ký"),
         boards=(
             await token(Role.BOARD, "Bảng cổng chính"),
             await token(Role.BOARD, "Bảng hội trường"),

@@ -29,6 +29,14 @@ def _page(address: str, path: Path) -> Route:
     return Route(address, endpoint)
 
 
+async def _delegate_worker(request: Request) -> Response:
+    # At /delegate/ so that its scope is the display's, with no Service-Worker-Allowed;
+    # revalidated at every check, so a new release reaches the tablets at their next start.
+    return FileResponse(
+        DISPLAY / "sw.js", media_type="text/javascript", headers={"Cache-Control": "no-cache"}
+    )
+
+
 def routes() -> list[BaseRoute]:
     """The pages at /, /console/, /delegate/, /board/, /hall/ and /committee/, their assets
     under /static/."""
@@ -40,6 +48,8 @@ def routes() -> list[BaseRoute]:
         _page("/delegate/", DISPLAY / "delegate.html"),
         _page("/board/", DISPLAY / "board.html"),
         _page("/hall/", DISPLAY / "hall.html"),
+        # The delegate tablet's service worker (offline.js registers it; docs/operations.md).
+        Route("/delegate/sw.js", _delegate_worker),
         # The counting committee's members sign in here with their delegate tokens.
         _page("/committee/", DISPLAY / "committee.html"),
         Mount("/static/console", StaticFiles(directory=CONSOLE), name="console"),

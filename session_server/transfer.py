@@ -58,8 +58,10 @@ async def read_congress(backend: Backend, *, source_backend: str, kind: str) -> 
         rooms.append(
             RoomLog(
                 name=room,
+                # As stored: encode_record gives a read record's own bytes back.
                 records=tuple((r.seq, encode_record(r)) for r in records),
                 state_sha256=state_sha256(state),
+                chain=tuple((r.prev_hash, r.hash) for r in records),
             )
         )
         for sha256 in sorted(referenced_blobs(state) - set(blobs)):
@@ -108,5 +110,9 @@ async def write_congress(congress: Congress, backend: Backend) -> None:
     for token in congress.tokens:
         await backend.add_token(token)
     for room in congress.rooms:
-        records = [decode_record(seq, body) for seq, body in room.records]
+        # With their hashes: the backend refuses a record its chain does not give.
+        records = [
+            decode_record(seq, body, *room.links(index))
+            for index, (seq, body) in enumerate(room.records)
+        ]
         await backend.append_many(room.name, records)

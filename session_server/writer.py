@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,10 +12,15 @@ from .backends.base import Backend, BackendUnavailable, DuplicateOrigin, LogReco
 from .core.commands import Command
 from .core.decide import Actor, Rejection, create_room, decide
 from .core.errors import ErrorCode, RuleReason
+from .core.events import CheckpointRecorded, Event
 from .core.evolve import apply
 from .core.replay import state_from_bytes
 from .core.state import RoomState
 from .metrics import UNCOUNTED, Metrics
+from .record.checkpoints import checkpoint_reason, seal, unsealed
+from .record.keys import Signer
+
+log = logging.getLogger(__name__)
 
 _READ_BATCH = 1000
 RECENT_ORIGINS = 4096
@@ -46,6 +52,11 @@ class Refused:
 
 Outcome = Accepted | Refused
 
+NO_SIGNING_KEY = (
+    "no signing key: start the hub with --signing-key (made by `congress keys init`) to sign "
+    "checkpoints"
+)
+
 
 class RoomWriter:
     """A room's state as far as this process has followed its log, and the commands it adds.
@@ -53,6 +64,9 @@ class RoomWriter:
     Every record reaches the state through `apply`, in order. In the hub the room's tail
     feeds it (`followed=True`) and the writer waits for the tail to catch up; a command-line
     writer (`followed=False`) runs no tail and reads the log itself when it must catch up.
+
+    With a `signer`, the writer seals checkpoints: the presidium's `checkpoint` command, and
+    one appended after each record that ends an item or adjourns (`checkpoint_reason`).
     """
 
     def __init__(
@@ -73,6 +87,8 @@ class RoomWriter:
         self.append_attempts = append_attempts
         self.followed = followed
         self.metrics = metrics
+        self.signer: Signer | None = None
+        """The congress's signing key (`serve --signing-key`); None: no checkpoints."""
         self.state = RoomState(room=name)
         self.failure: str | None = None
         """Set when the state stopped following the log: deciding on it could fork the room."""
@@ -188,6 +204,13 @@ class RoomWriter:
                     return Refused(decision.code, decision.message, decision.reason)
                 if not decision:
                     return Accepted(self.state.seq)
+                if unsealed(decision):
+                    if self.signer is None:
+                        return Refused("invalid_state", NO_SIGNING_KEY)
+                    try:
+                        decision = await self._sealed(decision)
+                    except BackendUnavailable:
+                        return Refused("not_durable", "the log cannot be read now")
                 seq = self.state.seq + 1
                 record = LogRecord(
                     seq=seq,
@@ -208,9 +231,50 @@ class RoomWriter:
                     return Refused("not_durable", "the log cannot be written now")
                 # Durable now. In the hub, waiting for our own record to come back through
                 # the tail means the ack follows the event on this client's socket.
-                await self.caught_up(seq, self.ack_wait)
+                if await self.caught_up(seq, self.ack_wait):
+                    reason = checkpoint_reason(decision)
+                    if reason is not None and self.signer is not None:
+                        await self._checkpoint(reason)
                 return Accepted(seq)
         return Refused("conflict", "other writers kept appending first")
+
+    async def _sealed(self, events: tuple[Event, ...]) -> tuple[Event, ...]:
+        assert self.signer is not None
+        head_hash = await self.backend.record_hash(self.name, self.state.seq)
+        return seal(self.state, events, head_hash, self.signer)
+
+    async def _checkpoint(self, reason: str) -> int | None:
+        """Append a signed checkpoint over the head (the lock held); its seq, or None.
+
+        Its origin names the head it signs, so two nodes checkpointing one head append one.
+        A checkpoint that cannot be appended is logged, never the command's failure.
+        """
+        for _ in range(self.append_attempts):
+            head = self.state.seq
+            try:
+                events = await self._sealed((CheckpointRecorded(reason=reason, head_seq=head),))
+                record = LogRecord(
+                    seq=head + 1,
+                    at=self.clock(),
+                    events=events,
+                    actor="system",
+                    origin=f"checkpoint:{head}",
+                )
+                await self._append(head + 1, record)
+            except SeqConflict as conflict:
+                await self.caught_up(conflict.head, self.ack_wait)
+                continue
+            except DuplicateOrigin:
+                return None
+            except BackendUnavailable as error:
+                log.warning(
+                    "room %s: checkpoint over seq %d not recorded: %s", self.name, head, error
+                )
+                return None
+            await self.caught_up(head + 1, self.ack_wait)
+            return head + 1
+        log.warning("room %s: checkpoint not recorded: other writers kept appending", self.name)
+        return None
 
     async def create(self, title: str) -> None:
         """Write a new room's first record; `SeqConflict` if the room already exists."""

@@ -183,3 +183,19 @@ def test_the_ballot_benchmark_reports_each_cost(capsys: pytest.CaptureFixture[st
     figures = [float(line.split()[-1]) for line in printed.splitlines() if line.startswith("  ")]
     assert len(figures) == 8, printed
     assert all(figure > 0 for figure in figures)
+
+
+def test_the_record_benchmark_verifies_a_small_day_and_prices_the_chain() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.record", "--records", "1200", "--appends", "20"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "OK   room 'bench-record': 1200 records, 1 checkpoints" in run.stdout
+    assert "verify: 1200 records in " in run.stdout
+    assert "us of SHA-256 per record" in run.stdout
+    assert "ms a record with the chain" in run.stdout

@@ -47,6 +47,9 @@ function render() {
   setText($("title"), session.title || "");
   setText($("session-status"), session.status ? t(`session.${session.status}`) : "");
   $("session-status").dataset.status = session.status || "";
+  // The record's latest signed checkpoint, which anyone can compare with the minutes.
+  setText($("checkpoint"), session.checkpoint ? `${t("checkpoint")} ${session.checkpoint}` : "");
+  $("checkpoint").hidden = !session.checkpoint;
   // First what changes the room the panels get: the ticker band, shown or not.
   renderTicker();
   // A vote put to the congress takes the board while it runs, and its result after.

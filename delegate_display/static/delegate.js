@@ -2,10 +2,12 @@
 import { Hub, pageUrl, startWhenReachable, takeToken } from "/static/common/hub.js";
 import { switchLanguage, t, translate } from "/static/common/i18n.js";
 import {
-  $, countdownState, currentItem, formatSeconds, h, kindLabel, liveAnnouncements, replace,
-  secondsLeft, statusBadge, toast,
+  $, countdownState, currentItem, describeRefusal, formatSeconds, h, kindLabel, liveAnnouncements,
+  replace, secondsLeft, setText, statusBadge, toast,
 } from "/static/common/ui.js";
 import { PageZoom, clearOfBar, textSizeToggle } from "/static/display/comfort.js";
+import { OfflineTablet, preparing } from "/static/display/offline.js";
+import { Notices, Unread } from "/static/display/notices.js";
 import { Voting } from "/static/display/voting.js";
 
 const WIDTH = 2048;
@@ -13,6 +15,10 @@ let hub = null;
 // null: following the presidium; else the page the delegate chose: {id, page}.
 let browsing = null;
 let zoom = null;
+let offline = null;
+// The delegate's notices and unread announcements (notices.js), made with the first view.
+let notices = null;
+let unread = null;
 let voting = null;
 
 async function act(name, args = {}) {
@@ -20,7 +26,7 @@ async function act(name, args = {}) {
     await hub.command(name, args);
     toast(t("action.done"), "ok");
   } catch (error) {
-    toast(`${t("action.refused")}: ${error.message}`, "error");
+    toast(`${t("action.refused")}: ${describeRefusal(error)}`, "error");
   }
 }
 
@@ -70,7 +76,9 @@ function renderViewer() {
   image.addEventListener("load", () => {
     if (frame.dataset.loading === source) replace(frame, image);
   });
-  image.addEventListener("error", () => {
+  image.addEventListener("error", async () => {
+    // A page the hub is still preparing (503): "preparing" shown, the image once it can be had.
+    if (frame.dataset.loading === source && await preparing(frame, source, renderViewer)) return;
     if (frame.dataset.loading === source) delete frame.dataset.loading;
     if (!frame.querySelector("img")) replace(frame, h("div", { class: "placeholder" }, t("document.imageFailed")));
   });
@@ -86,17 +94,39 @@ function renderPicker() {
   replace(pick, options);
 }
 
+// The speaker is drawn again only when the floor changes; the countdown, every tick.
+function renderFloor(floor, now) {
+  const key = floor ? `${floor.delegate_id}@${floor.granted_at}` : `nobody:${t("speakers.nobody")}`;
+  const box = $("floor");
+  if (box.dataset.key !== key) {
+    box.dataset.key = key;
+    replace(box, floor
+      ? [h("div", { class: "speaker" }, h("strong", {}, floor.name), h("span", { class: "muted" }, ` · ${floor.unit}`)),
+        h("div", { class: "countdown large", role: "timer", id: "countdown" })]
+      : [h("div", { class: "muted" }, t("speakers.nobody"))]);
+  }
+  if (floor) {
+    const left = secondsLeft(floor, now);
+    const countdown = $("countdown");
+    countdown.dataset.state = countdownState(left);
+    setText(countdown, formatSeconds(left));
+  }
+}
+
+// Why the request buttons are disabled, said beside them (and read with them).
+function requestBlocked(speakers, place, onFloor) {
+  if (!speakers) return "request.why.noItem";
+  if (onFloor) return "request.why.onFloor";
+  if (place >= 0) return "request.why.waiting";
+  if (speakers.closed) return "request.why.closed";
+  return null;
+}
+
 function renderSpeakers(now) {
   const speakers = hub.view.speakers;
   const floor = speakers && speakers.floor;
-  if (floor) {
-    const left = secondsLeft(floor, now);
-    replace($("floor"),
-      h("div", { class: "speaker" }, h("strong", {}, floor.name), h("span", { class: "muted" }, ` · ${floor.unit}`)),
-      h("div", { class: "countdown large", "data-state": countdownState(left), id: "countdown" }, formatSeconds(left)));
-  } else {
-    replace($("floor"), h("div", { class: "muted" }, t("speakers.nobody")));
-  }
+  renderFloor(floor, now);
+  if (notices) notices.tick(now);
   const queue = (speakers && speakers.queue) || [];
   const me = hub.session.delegate_id;
   replace($("queue"), queue.length
@@ -105,26 +135,35 @@ function renderSpeakers(now) {
         h("span", { class: entry.kind === "point_of_order" ? "pill order" : "pill" }, kindLabel(entry.kind))))
     : [h("li", { class: "muted" }, t("speakers.empty"))]);
   const place = queue.findIndex((entry) => entry.delegate_id === me);
-  const onFloor = floor && floor.delegate_id === me;
-  $("mine").textContent = onFloor ? t("request.onFloor")
-    : place >= 0 ? `${t("request.yourPlace")}: ${place + 1} / ${queue.length}` : t("request.none");
+  const onFloor = Boolean(floor && floor.delegate_id === me);
+  const state = place >= 0 ? ` · ${t(queue[place].accepted ? "speakers.accepted" : "speakers.waiting")}` : "";
+  setText($("mine"), onFloor ? t("request.onFloor")
+    : place >= 0 ? `${t("request.yourPlace")}: ${place + 1} / ${queue.length}${state}` : t("request.none"));
   $("withdraw").hidden = place < 0;
+  const blocked = requestBlocked(speakers, place, onFloor);
   for (const button of document.querySelectorAll("[data-kind]")) {
-    button.disabled = !speakers || place >= 0 || onFloor
-      || (speakers.closed && button.dataset.kind !== "point_of_order");
+    // A point of order may still be raised on a closed list.
+    const open = blocked === "request.why.closed" && button.dataset.kind === "point_of_order";
+    button.disabled = Boolean(blocked) && !open;
   }
+  setText($("request-why"), blocked ? t(blocked) : "");
 }
 
 function render() {
   const view = hub.view;
   const now = hub.now();
-  $("title").textContent = (view.session && view.session.title) || "";
+  setText($("title"), (view.session && view.session.title) || "");
   const you = hub.you;
-  $("who").textContent = you ? `${you.name} · ${you.unit}${you.seat ? ` · ${you.seat}` : ""}` : "";
-  $("session-status").textContent = view.session ? t(`session.${view.session.status}`) : "";
+  setText($("who"), you ? `${you.name} · ${you.unit}${you.seat ? ` · ${you.seat}` : ""}` : "");
+  setText($("session-status"), view.session ? t(`session.${view.session.status}`) : "");
   const item = currentItem(view);
-  $("item").textContent = item ? item.title : t("agenda.none");
-  $("item-presenter").textContent = item && item.presenter ? item.presenter : "";
+  setText($("item"), item ? item.title : t("agenda.none"));
+  setText($("item-presenter"), item && item.presenter ? item.presenter : "");
+  if (!notices && view.session) {
+    notices = new Notices(hub.session.delegate_id);
+    unread = new Unread(hub.session.room, hub.session.delegate_id, $("announcements-card"));
+  }
+  if (notices) notices.observe(view, now);
   renderPicker();
   renderViewer();
   renderSpeakers(now);
@@ -132,8 +171,10 @@ function render() {
   const attendance = view.attendance || { present: 0, total: 0 };
   $("attendance").textContent = `${t("attendance.present")}: ${attendance.present} / ${attendance.total}`;
   $("check-in").hidden = Boolean(you && you.present);
-  replace($("announcements"), liveAnnouncements(view, now).map((a) => h("li", {}, a.text)));
+  const announcements = liveAnnouncements(view, now);
+  replace($("announcements"), announcements.map((a) => h("li", {}, a.text)));
   if (!$("announcements").children.length) replace($("announcements"), h("li", { class: "muted" }, t("announcements.none")));
+  if (unread) unread.update(announcements);
 }
 
 function turn(delta) {
@@ -149,9 +190,14 @@ async function search(event) {
   const shown = target();
   const query = $("search-q").value.trim();
   if (!shown.doc || !query) return;
-  const url = `/api/rooms/${encodeURIComponent(hub.session.room)}/documents/${encodeURIComponent(shown.doc.id)}/search?q=${encodeURIComponent(query)}`;
-  const answer = await fetch(url, { credentials: "same-origin" });
-  const results = answer.ok ? (await answer.json()).results : [];
+  // The hub's search, or with the hub away the same search over the texts on the tablet.
+  let results;
+  try {
+    results = await offline.search(shown.doc, query);
+  } catch (refused) {
+    replace($("search-results"), h("div", { class: "muted" }, describeRefusal(refused.refusal || {})));
+    return;
+  }
   replace($("search-results"), results.length
     ? results.map((r) => h("button", { type: "button", class: "result", onclick: () => {
         browsing = { id: shown.doc.id, page: r.page };
@@ -167,7 +213,11 @@ async function main() {
   zoom = new PageZoom($("page"), {
     zoomIn: $("zoom-in"), zoomOut: $("zoom-out"), fit: $("zoom-fit"), level: $("zoom-level"),
   });
-  $("lang").addEventListener("click", () => { switchLanguage(); if (hub && hub.view.session) render(); });
+  $("lang").addEventListener("click", () => {
+    switchLanguage();
+    if (notices) notices.retranslate();
+    if (hub && hub.view.session) render();
+  });
   const token = takeToken("congress.delegate.token");
   if (!token) {
     replace($("page"), h("div", { class: "placeholder" }, t("signIn.delegateMissing")));
@@ -176,12 +226,16 @@ async function main() {
   }
   hub = new Hub({
     token,
-    onChange: render,
-    onStatus: (status) => {
+    onChange: () => { render(); offline.remember(); },
+    onStatus: (status, detail) => {
       statusBadge($("status"), status);
       $("offline").hidden = status === "live" || status === "connecting";
+      offline.status(status, detail);
     },
   });
+  offline = new OfflineTablet(hub, token);
+  $("sign-out").hidden = false;
+  $("sign-out").addEventListener("click", () => { if (confirm(t("offline.signOutConfirm"))) offline.signOut(); });
   voting = new Voting(hub, $("voting"));
   for (const button of document.querySelectorAll("[data-kind]")) {
     button.addEventListener("click", () => act("request_floor", { kind: button.dataset.kind }));
@@ -202,13 +256,16 @@ async function main() {
     if (event.key === "ArrowRight" || event.key === "PageDown") turn(1);
     if (event.key === "ArrowLeft" || event.key === "PageUp") turn(-1);
   });
-  const started = await startWhenReachable(() => hub.start(), {
+  const started = await startWhenReachable(() => offline.start(), {
     onWait: () => {
       statusBadge($("status"), "reconnecting");
       $("offline").hidden = false;
+      // No hub to start with: the last view kept on the tablet, its pages from the tablet.
+      offline.restore().then((restored) => { if (restored) render(); });
     },
   });
   if (!started) {
+    if (hub.session) render();
     replace($("page"), h("div", { class: "placeholder" }, t("signIn.failed")));
     statusBadge($("status"), "stopped");
     return;

@@ -1,15 +1,31 @@
 // The presidium's console: steer the agenda, the page on screen, the floor; see every ack.
-import { CHANGE_HEADERS, Hub, pageUrl, signIn, startWhenReachable } from "/static/common/hub.js";
+import { CHANGE_HEADERS, Hub, signIn, startWhenReachable } from "/static/common/hub.js";
 import { switchLanguage, t, translate } from "/static/common/i18n.js";
 import {
   $, countdownState, formatSeconds, h, kindLabel, liveAnnouncements, replace, secondsLeft,
   statusBadge, toast,
 } from "/static/common/ui.js";
+import { confirmAction, field, fill, offerUndo } from "./dialogs.js";
+import { DocumentDesk } from "./documents.js";
+import { clockOf, HistoryPanel } from "./history.js";
 
 const TOKEN_KEY = "congress.console.token";
 const PREPARATION_POLL_MS = 5000;
+const KINDS = ["speech", "point_of_order", "reply"];
+// docs/protocol.md grant_floor: what the hub uses when no preset was set for the congress.
+const DEFAULT_SECONDS = { speech: 420, point_of_order: 120, reply: 180 };
 let hub = null;
-let chosenDocument = null;
+let desk = null;
+let history = null;
+
+// The hub's refusal in the screen's language: by its reason, then its code, its English
+// message last (a code the strings do not know yet).
+function refusalText(error) {
+  for (const key of [error.reason && `reason.${error.reason}`, error.code && `error.${error.code}`]) {
+    if (key && t(key) !== key) return t(key);
+  }
+  return error.message;
+}
 
 // Every action says when the hub recorded it, or why it refused.
 async function act(name, args = {}) {
@@ -19,104 +35,194 @@ async function act(name, args = {}) {
     toast(`${t("action.done")} · #${ack.seq}`, "ok");
     return ack;
   } catch (error) {
-    toast(`${t("action.refused")}: ${error.message}`, "error");
+    toast(`${t("action.refused")}: ${refusalText(error)}`, "error");
     return null;
   }
 }
 
+// A disabled control says why, to the eye (title) and to a screen reader (description).
+function disable(button, reasonKey) {
+  button.disabled = Boolean(reasonKey);
+  const why = reasonKey ? t(reasonKey) : "";
+  if (reasonKey) button.title = why;
+  else button.removeAttribute("title");
+  if (!button.id) return;
+  let note = document.getElementById(`${button.id}-why`);
+  if (!note) {
+    note = h("span", { id: `${button.id}-why`, class: "visually-hidden" });
+    button.after(note);
+  }
+  note.textContent = why;
+  if (reasonKey) button.setAttribute("aria-describedby", note.id);
+  else button.removeAttribute("aria-describedby");
+}
+
+function small(attributes, label, reasonKey = null) {
+  const button = h("button", { class: "btn small", ...attributes }, label);
+  if (reasonKey) { button.disabled = true; button.title = t(reasonKey); }
+  return button;
+}
+
+// ---- Session ----------------------------------------------------------------------------
+
+function renderSession() {
+  const session = hub.view.session;
+  const status = session ? session.status : null;
+  $("session-status").textContent = session ? t(`session.${status}`) : "";
+  $("session-status").dataset.status = status || "";
+  disable($("open-session"), status === "in_session" ? "why.inSession" : null);
+  disable($("suspend"), status === "in_session" ? null : status === "adjourned" ? "why.adjourned" : "why.notInSession");
+  disable($("adjourn"), status === "adjourned" ? "why.adjourned" : null);
+  const resumes = session && status === "suspended" ? session.resumes_at : null;
+  $("resumes").hidden = !resumes;
+  $("resumes").textContent = resumes ? fill(t("console.resumesAt"), { time: clockOf(resumes) }) : "";
+}
+
+async function adjourn() {
+  const yes = await confirmAction({
+    title: t("confirm.adjourn.title"), text: t("confirm.adjourn.text"), ok: t("confirm.adjourn.ok"), danger: true,
+  });
+  if (yes) act("adjourn_session");
+}
+
+// "14:30" today on the wall clock, as the server's instant (ms); null when left empty.
+function resumeInstant(value) {
+  if (!value) return null;
+  const [hours, minutes] = value.split(":").map(Number);
+  const at = new Date(hub.now());
+  at.setHours(hours, minutes, 0, 0);
+  return at.getTime();
+}
+
+async function suspend() {
+  const values = await confirmAction({
+    title: t("confirm.suspend.title"), text: t("confirm.suspend.text"), ok: t("confirm.suspend.ok"),
+    extra: () => field("confirm.suspend.resume", { type: "time", name: "resumes", id: "resumes-at" }),
+    check: ({ resumes }) => (resumes && resumeInstant(resumes) <= hub.now() ? t("confirm.suspend.past") : ""),
+  });
+  if (!values) return;
+  const resumesAt = resumeInstant(values.resumes);
+  act("suspend_session", resumesAt === null ? {} : { resumes_at: resumesAt });
+}
+
+// ---- Agenda -----------------------------------------------------------------------------
+
 function renderAgenda() {
   const agenda = hub.view.agenda || { items: [], current: null };
   const items = agenda.items;
-  replace($("agenda"), items.map((item, index) => h("li", { class: `agenda-item ${item.status}` },
+  replace($("agenda"), items.map((item, index) => h("li", { class: `agenda-item ${item.status}`, "aria-current": item.status === "open" ? "step" : null },
     h("div", { class: "agenda-main" },
       h("div", { class: "agenda-title" }, item.title),
       h("div", { class: "muted small" }, [item.presenter, item.planned_minutes ? `${item.planned_minutes}′` : ""].filter(Boolean).join(" · "))),
     h("span", { class: `pill ${item.status}` }, t(`item.${item.status}`)),
     h("div", { class: "agenda-buttons" },
-      item.status !== "open" ? h("button", { class: "btn small", onclick: () => act("set_current_item", { item_id: item.id }) }, t("agenda.open")) : null,
-      h("button", { class: "btn small", title: t("agenda.up"), disabled: index === 0, onclick: () => act("move_agenda_item", { item_id: item.id, position: index - 1 }) }, "↑"),
-      h("button", { class: "btn small", title: t("agenda.down"), disabled: index === items.length - 1, onclick: () => act("move_agenda_item", { item_id: item.id, position: index + 1 }) }, "↓"),
-      h("button", { class: "btn small", title: t("agenda.edit"), onclick: () => editItem(item) }, "✎")))));
+      item.status !== "open" ? small({ onclick: () => act("set_current_item", { item_id: item.id }) }, t("agenda.open")) : null,
+      small({ "aria-label": `${t("agenda.up")}: ${item.title}`, onclick: () => act("move_agenda_item", { item_id: item.id, position: index - 1 }) }, "↑", index === 0 ? "why.top" : null),
+      small({ "aria-label": `${t("agenda.down")}: ${item.title}`, onclick: () => act("move_agenda_item", { item_id: item.id, position: index + 1 }) }, "↓", index === items.length - 1 ? "why.bottom" : null),
+      small({ "aria-label": `${t("agenda.edit")}: ${item.title}`, title: t("agenda.edit"), onclick: () => editItem(item) }, "✎")))));
   const currentIndex = items.findIndex((i) => i.id === agenda.current);
   const next = items.slice(currentIndex + 1).find((i) => i.status === "pending") || items[currentIndex + 1];
-  $("next-item").disabled = !next;
+  disable($("next-item"), next ? null : "why.noNextItem");
   $("next-item").onclick = () => next && act("set_current_item", { item_id: next.id });
 }
 
-function editItem(item) {
-  const title = prompt(t("agenda.title"), item.title);
-  if (title === null) return;
-  const presenter = prompt(t("agenda.presenter"), item.presenter) ?? item.presenter;
-  act("edit_agenda_item", { item_id: item.id, title, presenter });
+// The item's fields in the dialog, each labelled; nothing is sent when cancelled.
+async function editItem(item) {
+  const values = await confirmAction({
+    title: t("agenda.edit"), text: item.title, ok: t("agenda.save"),
+    extra: () => [
+      field("agenda.title", { name: "title", id: "edit-title", value: item.title, required: "", maxlength: "300" }),
+      field("agenda.presenter", { name: "presenter", id: "edit-presenter", value: item.presenter }),
+      field("agenda.minutes", { name: "minutes", id: "edit-minutes", type: "number", min: "0", max: "600", value: String(item.planned_minutes) }),
+    ],
+  });
+  if (!values) return;
+  act("edit_agenda_item", {
+    item_id: item.id, title: values.title.trim(), presenter: values.presenter.trim(),
+    planned_minutes: Number(values.minutes || 0),
+  });
 }
 
-function documents() {
-  return hub.view.documents || [];
+// ---- Speakers ---------------------------------------------------------------------------
+
+function presets() {
+  const view = hub.view;
+  return view.speaking_times || (view.session && view.session.speaking_times) || null;
 }
 
-function renderDocument() {
-  const shown = hub.view.document;
-  const docs = documents();
-  if (shown && shown.id) chosenDocument = shown.id;
-  if (!chosenDocument && docs.length) chosenDocument = docs[0].id;
-  const doc = docs.find((d) => d.id === chosenDocument);
-  replace($("doc-pick"), docs.map((d) => h("option", { value: d.id, selected: d.id === chosenDocument }, `${d.title} (${d.access})`)));
-  const live = shown && shown.id === chosenDocument ? shown.page : null;
-  $("page-label").textContent = doc ? `${t("document.page")} ${live ?? "–"} / ${doc.pages}` : "";
-  $("prev").disabled = !doc || (live ?? 1) <= 1;
-  $("next").disabled = !doc || (live !== null && live >= doc.pages);
-  $("hide").disabled = !shown;
-  if (shown && shown.id) {
-    const full = docs.find((d) => d.id === shown.id);
-    const source = pageUrl(hub.session.room, { ...full, ...shown }, shown.page, 1280);
-    const current = $("preview").querySelector("img");
-    if (!current || current.dataset.source !== source) {
-      const image = h("img", { class: "page-image", src: source, dataset: { source }, alt: `${shown.title} ${shown.page}` });
-      image.addEventListener("load", () => replace($("preview"), image));
-      if (!current) replace($("preview"), image);
-    }
-  } else {
-    replace($("preview"), h("div", { class: "placeholder" }, t("document.none")));
+// The custom time typed at the grant, in seconds; null leaves the preset of the kind.
+function grantSeconds() {
+  const minutes = Number($("grant-minutes").value);
+  return $("grant-minutes").value && minutes > 0 ? Math.round(minutes * 60) : null;
+}
+
+async function grant(entry) {
+  const speakers = hub.view.speakers;
+  const floor = speakers && speakers.floor;
+  const args = { delegate_id: entry ? entry.delegate_id : null };
+  const seconds = grantSeconds();
+  if (seconds !== null) args.seconds = seconds;
+  if (floor) {
+    const next = entry || (speakers.queue || [])[0];
+    const yes = await confirmAction({
+      title: t("confirm.interrupt.title"),
+      text: fill(t("confirm.interrupt.text"), { speaker: floor.name, next: next ? next.name : "" }),
+      ok: t("confirm.interrupt.ok"), danger: true,
+    });
+    if (!yes) return;
+    args.interrupt = true;
   }
-  if (!doc) return replace($("thumbs"));
-  const centre = live ?? 1;
-  const first = Math.max(1, Math.min(centre - 2, doc.pages - 4));
-  const pages = [];
-  for (let page = first; page <= Math.min(doc.pages, first + 4); page += 1) pages.push(page);
-  replace($("thumbs"), pages.map((page) => h("button", {
-    class: `thumb${page === live ? " on" : ""}`, onclick: () => act("show_page", { document_id: doc.id, page }),
-  }, h("img", { src: pageUrl(hub.session.room, doc, page, 320), alt: `${page}`, loading: "lazy" }), h("span", {}, String(page)))));
+  if (args.delegate_id === null) delete args.delegate_id;
+  const ack = await act("grant_floor", args);
+  if (ack) $("grant-minutes").value = "";
 }
 
-function turn(delta) {
-  const doc = documents().find((d) => d.id === chosenDocument);
-  if (!doc) return;
-  const shown = hub.view.document;
-  const current = shown && shown.id === doc.id ? shown.page : 0;
-  const page = Math.min(doc.pages, Math.max(1, current + delta));
-  if (page !== current) act("show_page", { document_id: doc.id, page });
+async function removeRequest(entry) {
+  const yes = await confirmAction({
+    title: t("confirm.remove.title"), text: fill(t("confirm.remove.text"), entry), ok: t("confirm.remove.ok"), danger: true,
+  });
+  if (!yes) return;
+  const ack = await act("remove_request", { delegate_id: entry.delegate_id });
+  if (ack) {
+    offerUndo(fill(t("console.undoRemoved"), entry), () => act("restore_request", { delegate_id: entry.delegate_id }));
+  }
 }
 
-function renderSpeakers(now) {
+async function toggleList() {
+  const speakers = hub.view.speakers;
+  if (speakers && speakers.closed) return act("reopen_list");
+  const yes = await confirmAction({ title: t("confirm.close.title"), text: t("confirm.close.text"), ok: t("confirm.close.ok") });
+  if (yes) act("close_list");
+}
+
+function renderFloor(now) {
   const speakers = hub.view.speakers;
   const floor = speakers && speakers.floor;
   if (floor) {
     const left = secondsLeft(floor, now);
     replace($("floor"),
       h("div", { class: "floor-name" }, floor.name, h("span", { class: "muted" }, ` · ${floor.unit}`)),
-      h("span", { class: floor.kind === "point_of_order" ? "pill order" : "pill" }, kindLabel(floor.kind)),
-      h("div", { class: "countdown large", "data-state": countdownState(left), id: "countdown" }, formatSeconds(left)),
-      left < 0 ? h("div", { class: "overtime" }, t("speakers.overtime")) : null);
+      h("div", { class: "floor-line" },
+        h("span", { class: floor.kind === "point_of_order" ? "pill order" : "pill" }, kindLabel(floor.kind)),
+        h("div", { class: "countdown large", role: "timer", "data-state": countdownState(left), id: "countdown" }, formatSeconds(left)),
+        left < 0 ? h("div", { class: "overtime" }, t("speakers.overtime")) : null));
   } else {
     replace($("floor"), h("div", { class: "muted" }, speakers ? t("speakers.nobody") : t("agenda.none")));
   }
-  $("end").disabled = !floor;
-  $("extend").disabled = !floor;
+}
+
+function renderSpeakers(now) {
+  renderFloor(now);
+  const speakers = hub.view.speakers;
+  const floor = speakers && speakers.floor;
   const queue = (speakers && speakers.queue) || [];
-  $("grant-next").disabled = !queue.length;
-  $("list-toggle").disabled = !speakers;
+  disable($("end"), floor ? null : "why.nobodySpeaking");
+  disable($("extend"), floor ? null : "why.nobodySpeaking");
+  disable($("grant-next"), !speakers ? "why.noItem" : queue.length ? null : "why.queueEmpty");
+  disable($("list-toggle"), speakers ? null : "why.noItem");
   $("list-toggle").textContent = speakers && speakers.closed ? t("speakers.reopen") : t("speakers.close");
-  $("list-toggle").onclick = () => act(speakers && speakers.closed ? "reopen_list" : "close_list");
+  $("list-state").textContent = !speakers ? "" : speakers.closed ? t("speakers.closed") : t("console.listOpen");
+  $("list-state").dataset.closed = speakers && speakers.closed ? "true" : "false";
 }
 
 function renderQueue() {
@@ -128,38 +234,88 @@ function renderQueue() {
       h("span", { class: entry.kind === "point_of_order" ? "pill order" : "pill" }, kindLabel(entry.kind)), " ",
       h("span", { class: "muted small" }, entry.accepted ? t("speakers.accepted") : t("speakers.waiting"))),
     h("div", { class: "queue-buttons" },
-      !entry.accepted ? h("button", { class: "btn small", onclick: () => act("accept_request", { delegate_id: entry.delegate_id }) }, t("speakers.accept")) : null,
-      h("button", { class: "btn small primary", onclick: () => act("grant_floor", { delegate_id: entry.delegate_id }) }, t("speakers.grant")),
-      h("button", { class: "btn small", disabled: index === 0, onclick: () => act("move_request", { delegate_id: entry.delegate_id, position: index - 1 }) }, "↑"),
-      h("button", { class: "btn small", disabled: index === queue.length - 1, onclick: () => act("move_request", { delegate_id: entry.delegate_id, position: index + 1 }) }, "↓"),
-      h("button", { class: "btn small", onclick: () => act("remove_request", { delegate_id: entry.delegate_id }) }, t("speakers.remove")))))
+      !entry.accepted ? small({ onclick: () => act("accept_request", { delegate_id: entry.delegate_id }) }, t("speakers.accept")) : null,
+      h("button", { class: "btn small primary", onclick: () => grant(entry) }, t("speakers.grant")),
+      small({ "aria-label": `${t("agenda.up")}: ${entry.name}`, onclick: () => act("move_request", { delegate_id: entry.delegate_id, position: index - 1 }) }, "↑", index === 0 ? "why.top" : null),
+      small({ "aria-label": `${t("agenda.down")}: ${entry.name}`, onclick: () => act("move_request", { delegate_id: entry.delegate_id, position: index + 1 }) }, "↓", index === queue.length - 1 ? "why.bottom" : null),
+      small({ onclick: () => removeRequest(entry) }, t("speakers.remove")))))
     : [h("li", { class: "muted" }, t("speakers.empty"))]);
 }
 
+function renderPresets() {
+  const set = presets() || DEFAULT_SECONDS;
+  for (const kind of KINDS) {
+    const input = $(`preset-${kind}`);
+    // Not while the chair is typing in it.
+    if (document.activeElement !== input) input.value = String((set[kind] ?? DEFAULT_SECONDS[kind]) / 60);
+  }
+}
+
+// ---- Announcements and the roll ---------------------------------------------------------
+
 function renderSide(now) {
   replace($("announcements"), liveAnnouncements(hub.view, now).map((a) => h("li", {},
-    h("span", {}, a.text), " ",
-    h("button", { class: "btn small", onclick: () => act("withdraw_announcement", { announcement_id: a.id }) }, t("announcements.withdraw")))));
+    h("span", {}, a.text),
+    small({ "aria-label": `${t("announcements.withdraw")}: ${a.text.slice(0, 40)}`, onclick: () => act("withdraw_announcement", { announcement_id: a.id }) }, t("announcements.withdraw")))));
+  if (!$("announcements").children.length) replace($("announcements"), h("li", { class: "muted" }, t("announcements.none")));
   const attendance = hub.view.attendance || { present: 0, total: 0 };
   $("attendance").textContent = `${t("attendance.present")}: ${attendance.present} / ${attendance.total}`;
   const query = $("roll-q").value.trim().toLowerCase();
   const roll = (hub.view.roll || []).filter((d) => !query || `${d.id} ${d.name} ${d.unit}`.toLowerCase().includes(query));
   replace($("roll"), roll.slice(0, 60).map((d) => h("li", {},
-    h("span", {}, `${d.name}`), h("span", { class: "muted small" }, ` · ${d.unit}`),
+    h("span", { class: "roll-who" }, d.name, h("span", { class: "muted small" }, ` · ${d.unit}`)),
     d.present ? h("span", { class: "pill open" }, t("attendance.checkedIn"))
-      : h("button", { class: "btn small", onclick: () => act("check_in", { delegate_id: d.id }) }, t("attendance.checkIn")))));
+      : small({ "aria-label": `${t("attendance.checkIn")}: ${d.name}`, onclick: () => checkIn(d) }, t("attendance.checkIn")))));
 }
+
+async function checkIn(delegate) {
+  const ack = await act("check_in", { delegate_id: delegate.id });
+  if (ack) offerUndo(fill(t("console.undoCheckedIn"), delegate), () => act("cancel_check_in", { delegate_id: delegate.id }));
+}
+
+// ---- Tabs: the roll and the speaker history ----------------------------------------------
+
+const TABS = ["roll", "announcements", "history"];
+
+function selectTab(name) {
+  for (const tab of TABS) {
+    const on = tab === name;
+    $(`tab-${tab}`).setAttribute("aria-selected", String(on));
+    $(`tab-${tab}`).tabIndex = on ? 0 : -1;
+    $(`panel-${tab}`).hidden = !on;
+  }
+  if (name === "history" && history) history.refresh();
+}
+
+// ---- The whole desk ---------------------------------------------------------------------
 
 function render() {
   const view = hub.view;
   const now = hub.now();
   $("title").textContent = (view.session && view.session.title) || t("app.name");
-  $("session-status").textContent = view.session ? t(`session.${view.session.status}`) : "";
+  renderSession();
+  const mark = view.session && view.session.checkpoint;
+  $("checkpoint").hidden = !mark;
+  $("checkpoint").textContent = mark ? `${t("checkpoint")} ${mark}` : "";
   renderAgenda();
-  renderDocument();
+  desk.render();
   renderSpeakers(now);
   renderQueue();
+  renderPresets();
   renderSide(now);
+  if (!$("panel-history").hidden) history.refresh();
+}
+
+function tick() {
+  const now = hub ? hub.now() : Date.now();
+  $("clock").textContent = clockOf(now);
+  if (hub && hub.view.session) renderFloor(now);
+}
+
+function translateLabels() {
+  for (const element of document.querySelectorAll("[data-i18n-label]")) {
+    element.setAttribute("aria-label", t(element.dataset.i18nLabel));
+  }
 }
 
 async function start(token) {
@@ -167,13 +323,14 @@ async function start(token) {
   // A delegate's or board's token never opens the console, not even its socket.
   if (session.role !== "presidium" && session.role !== "secretariat") throw Object.assign(new Error("role"), { code: 401 });
   hub = new Hub({ token, onChange: render, onStatus: (status) => statusBadge($("status"), status) });
+  desk = new DocumentDesk({ hub, act, disable });
+  history = new HistoryPanel(hub);
   await hub.start(session);
   $("who").textContent = session.label;
   $("sign-in").hidden = true;
   $("desk").hidden = false;
   $("session-buttons").hidden = false;
   $("sign-out").hidden = false;
-  setInterval(() => { if (hub.view.session) renderSpeakers(hub.now()); }, 250);
   followPreparation(session.room);
 }
 
@@ -197,33 +354,58 @@ async function followPreparation(room) {
   }
 }
 
-async function main() {
-  translate(document);
-  $("lang").addEventListener("click", () => { switchLanguage(); if (hub && hub.view.session) render(); });
+function wire() {
+  $("lang").addEventListener("click", () => {
+    switchLanguage();
+    translateLabels();
+    // The badge too: in English every string is English.
+    statusBadge($("status"), hub ? hub.status : $("status").dataset.status);
+    tick();
+    if (hub && hub.view.session) render();
+  });
   $("sign-out").addEventListener("click", async () => {
     localStorage.removeItem(TOKEN_KEY);
     await fetch("/api/session", { method: "DELETE", headers: CHANGE_HEADERS });
     location.reload();
   });
-  for (const button of document.querySelectorAll("[data-command]")) {
-    button.addEventListener("click", () => act(button.dataset.command));
-  }
-  $("grant-next").addEventListener("click", () => act("grant_floor"));
+  $("open-session").addEventListener("click", () => act("open_session"));
+  $("suspend").addEventListener("click", suspend);
+  $("adjourn").addEventListener("click", adjourn);
+  $("grant-next").addEventListener("click", () => grant(null));
   $("end").addEventListener("click", () => act("end_speech"));
   $("extend").addEventListener("click", () => act("extend_time", { seconds: 60 }));
-  $("prev").addEventListener("click", () => turn(-1));
-  $("next").addEventListener("click", () => turn(1));
+  $("list-toggle").addEventListener("click", toggleList);
+  $("prev").addEventListener("click", () => desk.turn(-1));
+  $("next").addEventListener("click", () => desk.turn(1));
+  $("show").addEventListener("click", () => desk.show());
+  $("back-live").addEventListener("click", () => desk.backToLive());
   $("hide").addEventListener("click", () => act("hide_document"));
+  // Choosing a document previews its first page here; "Trình chiếu" puts it live.
   $("doc-pick").addEventListener("change", (event) => {
-    chosenDocument = event.target.value;
-    act("show_page", { document_id: chosenDocument, page: 1 });
+    const live = desk.live();
+    desk.look(event.target.value, live && live.id === event.target.value ? live.page : 1);
   });
   $("roll-q").addEventListener("input", () => renderSide(hub.now()));
+  for (const tab of TABS) $(`tab-${tab}`).addEventListener("click", () => selectTab(tab));
+  // The tabs' own keys (ARIA tabs pattern): arrows move between them.
+  $("tab-roll").parentElement.addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
+    event.preventDefault();
+    const now = TABS.findIndex((tab) => !$(`panel-${tab}`).hidden);
+    const next = TABS[(now + (event.key === "ArrowRight" ? 1 : TABS.length - 1)) % TABS.length];
+    selectTab(next);
+    $(`tab-${next}`).focus();
+  });
   $("add-item").addEventListener("submit", (event) => {
     event.preventDefault();
     const minutes = Number($("new-minutes").value || 0);
     act("add_agenda_item", { title: $("new-title").value, presenter: $("new-presenter").value, planned_minutes: minutes });
     event.target.reset();
+  });
+  $("speaking-times").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const seconds = Object.fromEntries(KINDS.map((kind) => [kind, Math.round(Number($(`preset-${kind}`).value) * 60)]));
+    act("set_speaking_times", seconds);
   });
   $("upload").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -240,7 +422,7 @@ async function main() {
       toast(`${t("upload.done")}: ${body.title} (v${body.version})`, "ok");
       event.target.reset();
     } else {
-      toast(`${t("action.refused")}: ${body.message || answer.status}`, "error");
+      toast(`${t("action.refused")}: ${refusalText({ code: body.error, message: body.message || String(answer.status) })}`, "error");
     }
   });
   $("post").addEventListener("submit", (event) => {
@@ -249,9 +431,10 @@ async function main() {
     $("post-text").value = "";
   });
   document.addEventListener("keydown", (event) => {
-    if (["INPUT", "SELECT", "TEXTAREA"].includes(event.target.tagName) || !hub) return;
-    if (event.key === "ArrowRight" || event.key === "PageDown") { event.preventDefault(); turn(1); }
-    if (event.key === "ArrowLeft" || event.key === "PageUp") { event.preventDefault(); turn(-1); }
+    if (["INPUT", "SELECT", "TEXTAREA"].includes(event.target.tagName) || !hub || $("confirm").open) return;
+    if (event.target.closest("[role=tablist]")) return;
+    if (event.key === "ArrowRight" || event.key === "PageDown") { event.preventDefault(); desk.turn(1); }
+    if (event.key === "ArrowLeft" || event.key === "PageUp") { event.preventDefault(); desk.turn(-1); }
   });
   $("sign-in").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -263,6 +446,15 @@ async function main() {
       $("sign-in-error").hidden = false;
     }
   });
+}
+
+async function main() {
+  translate(document);
+  translateLabels();
+  statusBadge($("status"), "connecting");
+  wire();
+  tick();
+  setInterval(tick, 250);
   const saved = localStorage.getItem(TOKEN_KEY);
   if (saved) {
     // Forget the token only when the hub refuses it; a hub that is restarting is waited for.

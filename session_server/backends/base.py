@@ -19,7 +19,13 @@ Guarantees every backend keeps (the contract tests check each one):
    format it was written in (`STATE_FORMAT`); ``load_snapshot`` returns None for one of
    another format, so the room is rebuilt from its log.
 6. `BackendUnavailable` means the store cannot be reached now; nothing was written.
-7. Blobs (the documents' files) are stored by the SHA-256 of their bytes, hex: ``put_blob``
+7. The hash chain (docs/record.md). ``append`` stores each record with the hash of the
+   record before it and its own, ``chain.link(prev, seq, body)`` over the body exactly as
+   stored, under the same condition as the seq: the previous hash is the one the head
+   record carries. A record written before the chain has none; its hash is computed by
+   the same rule from the room's first record on. ``read`` returns records with their
+   stored body, previous hash and hash; ``read_raw`` the stored values undecoded.
+8. Blobs (the documents' files) are stored by the SHA-256 of their bytes, hex: ``put_blob``
    is idempotent and durable when it returns, ``get_blob`` returns the same bytes or None.
    A blob is never changed or deleted, so a node may keep a copy of it for good.
 """
@@ -29,7 +35,7 @@ from __future__ import annotations
 import abc
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +44,7 @@ import msgpack
 from ..core import replay
 from ..core.events import Event, event_from_plain, event_to_plain
 from ..core.state import Role
+from ..record import chain
 
 
 class BackendError(Exception):
@@ -68,12 +75,35 @@ class BackendUnavailable(BackendError):
 
 @dataclass(frozen=True, slots=True)
 class LogRecord:
-    """One accepted command: its events, the server instant, who sent it."""
+    """One accepted command: its events, the server instant, who sent it.
+
+    A record read from a backend also carries its chain: `prev_hash`, `hash`, and
+    `stored`, the body's bytes as stored, which `encode_record` returns unchanged so an
+    export or a restore keeps every hash.
+    """
 
     seq: int
     at: int
     events: tuple[Event, ...]
     actor: str
+    origin: str | None = None
+    prev_hash: bytes | None = field(default=None, compare=False)
+    hash: bytes | None = field(default=None, compare=False)
+    stored: bytes | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    """A record as a backend keeps it, undecoded: what `congress verify` checks.
+
+    `at` and `origin` are the columns SQLite keeps beside the body (None in Redis).
+    """
+
+    seq: int
+    body: bytes
+    prev: bytes | None
+    hash: bytes | None
+    at: int | None = None
     origin: str | None = None
 
 
@@ -145,6 +175,33 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     async def head(self, room: str) -> int: ...
+
+    @abc.abstractmethod
+    async def read_raw(self, room: str, after: int, limit: int = 1000) -> list[StoredRecord]:
+        """The stored records after `after`, undecoded and unchecked (for `congress verify`)."""
+
+    async def record_hash(self, room: str, seq: int) -> bytes:
+        """The chain hash of record `seq` (stored, or computed for a record older than the
+        chain); the room's genesis hash for seq 0. `ValueError` past the head."""
+        if seq == 0:
+            return chain.genesis(room)
+        found = await self.read(room, seq - 1, 1)
+        if not found or found[0].seq != seq:
+            raise ValueError(f"room {room!r} has no record {seq}")
+        if found[0].hash is not None:
+            return found[0].hash
+        prev = chain.genesis(room)
+        after = 0
+        while after < seq:
+            batch = await self.read_raw(room, after, 1000)
+            for stored in batch:
+                if stored.seq > seq:
+                    break
+                prev = stored.hash or chain.link(prev, stored.seq, stored.body)
+            if not batch:
+                break
+            after = batch[-1].seq
+        return prev
 
     async def backup(self, target: Path) -> None:
         """Copy the whole store, consistent at one instant, to `target`, while others write.
@@ -225,7 +282,13 @@ class Backend(abc.ABC):
 
 
 def encode_record(record: LogRecord) -> bytes:
-    """A record's body as every backend stores it; its seq is kept beside it."""
+    """A record's body as every backend stores it; its seq is kept beside it.
+
+    A record read from a backend gives back the bytes it was stored as: its hash is over
+    those, and re-encoding events read through an upcaster would change them.
+    """
+    if record.stored is not None:
+        return record.stored
     return msgpack.packb(
         {
             "at": record.at,
@@ -237,7 +300,9 @@ def encode_record(record: LogRecord) -> bytes:
     )
 
 
-def decode_record(seq: int, body: bytes) -> LogRecord:
+def decode_record(
+    seq: int, body: bytes, prev_hash: bytes | None = None, hash: bytes | None = None
+) -> LogRecord:
     data = msgpack.unpackb(body, raw=False)
     return LogRecord(
         seq=seq,
@@ -245,7 +310,27 @@ def decode_record(seq: int, body: bytes) -> LogRecord:
         actor=data["actor"],
         origin=data["origin"],
         events=tuple(event_from_plain(e) for e in data["events"]),
+        prev_hash=prev_hash,
+        hash=hash,
+        stored=body,
     )
+
+
+def chained(room: str, prev: bytes, records: list[LogRecord]) -> list[tuple[bytes, bytes]]:
+    """Each record's (body, hash), following `prev`; `ValueError` at the first record whose
+    own hash (carried from an export) is not the one its body and place give."""
+    out = []
+    for record in records:
+        body = encode_record(record)
+        own = chain.link(prev, record.seq, body)
+        if record.hash is not None and record.hash != own:
+            raise ValueError(
+                f"room {room!r}: record {record.seq} does not match its hash "
+                "(run `congress verify` on the file)"
+            )
+        out.append((body, own))
+        prev = own
+    return out
 
 
 def encode_snapshot(state: bytes) -> bytes:

@@ -46,47 +46,22 @@ from redis.exceptions import (
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from ..record import chain
 from .base import (
     Backend,
     BackendUnavailable,
     DuplicateOrigin,
     LogRecord,
     SeqConflict,
+    StoredRecord,
     TokenRecord,
+    chained,
     decode_record,
     decode_snapshot,
-    encode_record,
     encode_snapshot,
 )
-
-# KEYS: log, origins, rooms. ARGV: seq, body, origin ('' for none), room, touch ('1' or '').
-_APPEND = """
-local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-local head = 0
-if #last > 0 then head = tonumber(string.match(last[1][1], '^(%d+)')) end
-if ARGV[3] ~= '' then
-  local seen = redis.call('HGET', KEYS[2], ARGV[3])
-  if seen then
-    -- WAIT promises only the writes of its own connection: this one, which changes
-    -- nothing, makes it cover the first append of this origin too, made on any other.
-    if ARGV[5] == '1' then redis.call('HSET', KEYS[2], ARGV[3], seen) end
-    return {'duplicate', seen}
-  end
-end
-if head ~= tonumber(ARGV[1]) - 1 then return {'conflict', tostring(head)} end
-redis.call('XADD', KEYS[1], ARGV[1] .. '-1', 'body', ARGV[2])
-if ARGV[3] ~= '' then redis.call('HSET', KEYS[2], ARGV[3], ARGV[1]) end
-redis.call('SADD', KEYS[3], ARGV[4])
-return {'ok', ARGV[1]}
-"""
-
-_SNAPSHOT = """
-local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
-if tonumber(ARGV[1]) > seq then
-  redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'state', ARGV[2])
-end
-return 1
-"""
+from .redis_scripts import APPEND as _APPEND
+from .redis_scripts import SNAPSHOT as _SNAPSHOT
 
 _UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 # Replies that mean "not now" with nothing written: a replica after a failover (READONLY),
@@ -136,6 +111,12 @@ _TOKEN_BY_HASH = "congress:tokens:by-hash"
 def _seq_of(entry_id: bytes | str) -> int:
     text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
     return int(text.split("-", 1)[0])
+
+
+def _decoded(entry_id: bytes | str, fields: dict[bytes, bytes]) -> LogRecord:
+    return decode_record(
+        _seq_of(entry_id), fields[b"body"], fields.get(b"prev"), fields.get(b"hash")
+    )
 
 
 def _text(value: bytes | str) -> str:
@@ -211,6 +192,10 @@ def _connect(url: str) -> tuple[redis.Redis, str, list[redis.Redis]]:
     return client, durability, list(sentinel.sentinels)
 
 
+class _Stale(SeqConflict):
+    """The head is the expected seq but carries another hash than this node knew."""
+
+
 class RedisBackend(Backend):
     """See the module docstring; every method maps Redis being away to BackendUnavailable."""
 
@@ -231,6 +216,9 @@ class RedisBackend(Backend):
         self._snapshot_script = client.register_script(_SNAPSHOT)
         self._reads: set[asyncio.Future[Any]] = set()
         self._sentinels: list[redis.Redis] = []
+        self._chain_heads: dict[str, tuple[int, bytes, bytes]] = {}
+        """Per room, the last record this node appended or looked up: (seq, the hash it
+        stores, '' for a record older than the chain, and its chain hash)."""
 
     @classmethod
     async def open(cls, url: str) -> RedisBackend:
@@ -281,14 +269,52 @@ class RedisBackend(Backend):
 
     # ---- the log
 
+    async def _chain_head(self, room: str, seq: int) -> tuple[bytes, bytes]:
+        """Record `seq`'s stored hash (b'' if it has none) and chain hash; cached."""
+        cached = self._chain_heads.get(room)
+        if cached is not None and cached[0] == seq:
+            return cached[1], cached[2]
+        if seq == 0:
+            return b"", chain.genesis(room)
+        found = await self._call(self.client.xrange(_log(room), min=f"{seq}-1", max=f"{seq}-1"))
+        if not found:
+            # Past the head: the script answers with the conflict.
+            return b"", chain.genesis(room)
+        stored = found[0][1].get(b"hash")
+        own = stored if stored is not None else await self.record_hash(room, seq)
+        self._chain_heads[room] = (seq, stored or b"", own)
+        return stored or b"", own
+
     async def append(self, room: str, expected_seq: int, record: LogRecord) -> None:
+        head = expected_seq - 1
+        for _ in range(2):
+            head_stored, prev = await self._chain_head(room, expected_seq - 1)
+            [(body, own)] = chained(room, prev, [record])
+            try:
+                await self._append_once(room, expected_seq, record, body, [head_stored, prev, own])
+            except _Stale as stale:
+                # The head's hash was not the one this node knew: look it up again, once.
+                self._chain_heads.pop(room, None)
+                head = stale.head
+                continue
+            except SeqConflict:
+                self._chain_heads.pop(room, None)
+                raise
+            self._chain_heads[room] = (expected_seq, own, own)
+            return
+        raise SeqConflict(room, head)
+
+    async def _append_once(
+        self, room: str, expected_seq: int, record: LogRecord, body: bytes, links: list[bytes]
+    ) -> None:
         keys = [_log(room), _origins(room), _ROOMS]
         args: list[bytes | str | int] = [
             expected_seq,
-            encode_record(record),
+            body,
             record.origin or "",
             room,
             "1" if self.replicas else "",
+            *links,
         ]
         reached: int | None = None
         if self.replicas is None:
@@ -309,12 +335,28 @@ class RedisBackend(Backend):
             raise DuplicateOrigin(record.origin or "", int(outcome[1]))
         if status == "conflict":
             raise SeqConflict(room, int(outcome[1]))
+        if status == "stale":
+            raise _Stale(room, int(outcome[1]))
 
     async def read(self, room: str, after: int, limit: int = 1000) -> list[LogRecord]:
         entries = await self._call(
             self.client.xrange(_log(room), min=f"({after}-1" if after else "-", count=limit)
         )
-        return [decode_record(_seq_of(entry_id), fields[b"body"]) for entry_id, fields in entries]
+        return [_decoded(entry_id, fields) for entry_id, fields in entries]
+
+    async def read_raw(self, room: str, after: int, limit: int = 1000) -> list[StoredRecord]:
+        entries = await self._call(
+            self.client.xrange(_log(room), min=f"({after}-1" if after else "-", count=limit)
+        )
+        return [
+            StoredRecord(
+                seq=_seq_of(entry_id),
+                body=fields.get(b"body", b""),
+                prev=fields.get(b"prev"),
+                hash=fields.get(b"hash"),
+            )
+            for entry_id, fields in entries
+        ]
 
     async def tail(self, room: str, after: int) -> AsyncIterator[LogRecord]:
         while True:
@@ -336,7 +378,7 @@ class RedisBackend(Backend):
                     seq = _seq_of(entry_id)
                     if seq <= after:
                         continue
-                    yield decode_record(seq, fields[b"body"])
+                    yield _decoded(entry_id, fields)
                     after = seq
 
     def _read_done(self, reading: asyncio.Future[Any]) -> None:
@@ -475,17 +517,27 @@ class RedisBackend(Backend):
         # Pipelined, 500 at a time: Redis syncs its AOF once per batch it answers, not once
         # per record, and each append still runs the script that checks its seq and origin.
         keys = [_log(room), _origins(room), _ROOMS]
+        if not records:
+            return
+        head_stored, prev = await self._chain_head(room, records[0].seq - 1)
+        links = chained(room, prev, records)
         for start in range(0, len(records), 500):
             async with self.client.pipeline(transaction=False) as pipe:
-                for record in records[start : start + 500]:
+                for record, (body, own) in zip(
+                    records[start : start + 500], links[start : start + 500], strict=True
+                ):
                     args: list[bytes | str | int] = [
                         record.seq,
-                        encode_record(record),
+                        body,
                         record.origin or "",
                         room,
                         "",
+                        head_stored,
+                        prev,
+                        own,
                     ]
                     await self._append_script(keys=keys, args=args, client=pipe)
+                    head_stored = prev = own
                 if self.replicas:
                     pipe.wait(self.replicas, self.wait_ms)
                 answers = await self._call(pipe.execute())
@@ -495,7 +547,8 @@ class RedisBackend(Backend):
                 status = _text(outcome[0])
                 if status == "duplicate":
                     raise DuplicateOrigin("", int(outcome[1]))
-                if status == "conflict":
+                if status in ("conflict", "stale"):
+                    self._chain_heads.pop(room, None)
                     raise SeqConflict(room, int(outcome[1]))
 
     async def close(self) -> None:

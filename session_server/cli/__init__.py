@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..demo import DEMO_ROOM
 from ..private_files import private_directory, restrict_new_files
-from . import backup, delegates, documents, export, serve, tokens
+from . import backup, delegates, documents, export, keys, minutes, serve, tokens, verify
 from .common import with_backend
 
 DESCRIPTION = """\
@@ -28,6 +28,7 @@ environment:
   CONGRESS_BACKEND          log backend URL (default: the SQLite file in the data directory)
   CONGRESS_ROOM             room the token and delegate commands act on (default: camau-2025)
   CONGRESS_ALLOWED_ORIGINS  comma-separated extra origins allowed to open the websocket
+  CONGRESS_SIGNING_KEY      the key `serve` signs checkpoints with (`congress keys init`)
 """
 
 
@@ -61,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     documents.add_parser(commands)
     backup.add_parser(commands)
     export.add_parser(commands)
+    minutes.add_parser(commands)
+    keys.add_parser(commands)
+    verify.add_parser(commands)
     return parser
 
 
@@ -71,17 +75,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Before any file or render worker exists: the log, stored PDFs, renders, token files
     # and cards are then their owner's alone, whatever umask the operator's shell had.
     restrict_new_files()
-    private_directory(args.data)
+    if args.command != "verify":
+        # An auditor's check of a copy reads it and makes nothing, not even a data directory.
+        private_directory(args.data)
     if args.command == "serve":
         return serve.run(args)
     if args.command == "restore":
         return backup.run_restore(args)
+    if args.command == "keys":
+        return keys.run(args)
+    if args.command == "verify":
+        return verify.run(args)
     action = {
         "tokens": tokens.run,
         "delegates": delegates.run,
         "documents": documents.run,
         "backup": backup.run_backup,
         "export": export.run,
+        "minutes": minutes.run,
     }
     return asyncio.run(with_backend(args, action[args.command]))
 
@@ -90,6 +101,7 @@ def _serve_by_default(args_list: list[str]) -> list[str]:
     """`congress --port 9000` means `congress serve --port 9000`: with no command named,
     the program's own options stay before `serve` and every other one goes after it."""
     commands = {"serve", "tokens", "delegates", "documents", "backup", "restore", "export"}
+    commands |= {"minutes", "keys", "verify"}
     commands |= {"-h", "--help"}
     own = {"--data", "--backend", "--room"}
     leading: list[str] = []

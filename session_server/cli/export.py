@@ -1,4 +1,5 @@
-"""`congress export`: the whole congress, from either backend, as one checked archive."""
+"""`congress export`: the whole congress, from either backend, as one checked archive; or
+one of the secretariat's tables (attendance, speeches) as CSV or JSON."""
 
 from __future__ import annotations
 
@@ -12,24 +13,43 @@ from ..archive import FULL, REHEARSAL_TO_LIVE, Congress, pack
 from ..backends.base import Backend, BackendError, decode_record
 from ..backends.sqlite import SQLiteBackend
 from ..hub.node import wall_clock_ms
+from ..minutes.exports import FORMATS, TABLES
+from ..minutes.jobs import Wanted
 from ..private_files import write_private
 from ..rehearsal import build_live_room
 from ..transfer import read_congress, rebuild
+from .minutes import add_room_option, add_tz_option, write
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     export = commands.add_parser(
         "export",
         help="write every room's log, the tokens' hashes and the documents' files to FILE "
-        "while the hub runs (SQLite or Redis)",
+        "while the hub runs (SQLite or Redis); or, with attendance or speeches instead of "
+        "FILE, that table of the room for the secretariat",
+        description="congress export FILE: the whole congress as one archive (for "
+        "`congress restore`). congress export attendance|speeches --format csv|json --out "
+        "FILE: one table of the room, for the secretariat's spreadsheets (CSV in UTF-8 with "
+        "a BOM, or JSON).",
     )
-    export.add_argument("file", type=Path, metavar="FILE")
+    export.add_argument(
+        "file",
+        type=Path,
+        metavar="FILE|attendance|speeches",
+        help="the archive to write; or attendance or speeches for that table",
+    )
     export.add_argument(
         "--rehearsal-to-live",
         action="store_true",
         help="export a fresh log instead: the delegates, documents, agenda and tokens, "
         "none of the rehearsal's session",
     )
+    export.add_argument(
+        "--format", choices=FORMATS, help="a table's format: csv or json (tables only)"
+    )
+    export.add_argument("--out", type=Path, metavar="FILE", help="where a table goes (tables only)")
+    add_tz_option(export, " (tables only)")
+    add_room_option(export, "; an archive holds every room")
 
 
 def backend_kind(url: str | None) -> str:
@@ -40,6 +60,23 @@ def backend_kind(url: str | None) -> str:
 
 
 async def run(args: argparse.Namespace, backend: Backend) -> int:
+    table = next((t for t in TABLES if str(args.file) == t), None)
+    if table is not None:
+        if args.format is None or args.out is None or args.rehearsal_to_live:
+            print(
+                f"congress: export {table} takes --format csv|json and --out FILE",
+                file=sys.stderr,
+            )
+            return 2
+        wanted = Wanted(table=table, fmt=args.format, tz=args.tz)
+        return await write(args, backend, wanted, f"{table} table ({args.format})")
+    if args.format is not None or args.out is not None:
+        print(
+            "congress: --format and --out are for a table (attendance, speeches); "
+            "an archive goes to FILE",
+            file=sys.stderr,
+        )
+        return 2
     source = backend_kind(args.backend)
     try:
         congress = await read_congress(backend, source_backend=source, kind=FULL)

@@ -19,6 +19,7 @@ from ..http_guard import HttpLimits, protocol_with_header_deadline
 from ..hub.node import Limits
 from ..hub.websocket_protocol import HubWebSocketProtocol
 from ..logs import FORMATS, log_config
+from ..record.keys import KeyFileError, grouped, load_signer
 from . import demo, startup
 from .common import public_address
 
@@ -121,6 +122,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--keyfile", type=Path, metavar="FILE", help="the certificate's private key (PEM)"
     )
     parser.add_argument(
+        "--signing-key",
+        type=Path,
+        default=_env_path("CONGRESS_SIGNING_KEY"),
+        metavar="FILE",
+        help="the congress's Ed25519 key (`congress keys init`), to sign checkpoints "
+        "(default: $CONGRESS_SIGNING_KEY; none: the log is hash-chained, nothing signed)",
+    )
+    parser.add_argument(
         "--log-level",
         # Not uvicorn's `trace`: it logs each request's scope, headers (tokens) included.
         choices=("critical", "error", "warning", "info", "debug"),
@@ -133,6 +142,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default="text",
         help="text lines, or one JSON object per line on stderr for a collector (%(default)s)",
     )
+
+
+def _env_path(name: str) -> Path | None:
+    value = os.environ.get(name)
+    return Path(value) if value else None
 
 
 def _add_seconds(parser: argparse.ArgumentParser, flags: Flags, defaults: object) -> None:
@@ -218,6 +232,13 @@ def run(args: argparse.Namespace) -> int:
     if (args.certfile is None) != (args.keyfile is None):
         print("congress: --certfile and --keyfile go together", file=sys.stderr)
         return 2
+    signer = None
+    if args.signing_key is not None:
+        try:
+            signer = load_signer(args.signing_key)
+        except KeyFileError as error:
+            print(f"congress: {error}", file=sys.stderr)
+            return 2
     # Before anything may log (the demo's loading included), in the form chosen.
     logging_setup = log_config(args.log_format, args.log_level)
     logging.config.dictConfig(logging_setup)
@@ -253,10 +274,15 @@ def run(args: argparse.Namespace) -> int:
         ),
         http=HttpLimits(**_chosen(args, _HTTP_FLAGS)),
         prerender=not args.no_prerender,
+        signer=signer,
     )
     print(f"Hub:        {public}/")
     print(f"WebSocket:  {public.replace('http', 'ws', 1)}/ws  (room {args.room})")
     print(f"Health:     {public}/healthz")
+    if signer is None:
+        print("Signing:    no key (--signing-key): the log is hash-chained, nothing is signed")
+    else:
+        print(f"Signing:    checkpoints signed with key {grouped(signer.key_id)}")
     if args.host in ("0.0.0.0", "::") and not args.public_url:
         print(
             "Note:       listening on every address; give --public-url with the address the"

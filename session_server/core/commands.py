@@ -274,6 +274,14 @@ class RevokeToken(Command):
     token_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class RecordCheckpoint(Command):
+    """Sign the log's head now (the hub does at each item's end and at adjournment too)."""
+
+    name: ClassVar[str] = "checkpoint"
+    roles: ClassVar[frozenset[Role]] = STEERING
+
+
 # The votes' commands live in a module of their own; importing it here, once Command exists,
 # registers them with the rest.
 from . import vote_commands  # noqa: E402, F401

@@ -233,6 +233,37 @@ class TokenRevoked(Event):
     token_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class SigningKeyRegistered(Event):
+    """The congress's public key, recorded before the first checkpoint it signs."""
+
+    kind: ClassVar[str] = "signing_key_registered"
+    key_id: str
+    public_key: str
+    """The raw 32-byte Ed25519 public key, in hex."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointRecorded(Event):
+    """The log's head (seq and hash) signed by the congress's key; docs/record.md.
+
+    `decide` makes it unsealed (no hash, no signature); the writer seals it with the head
+    it appends after, so it never reaches the log unsigned.
+    """
+
+    kind: ClassVar[str] = "checkpoint_recorded"
+    reason: str
+    head_seq: int
+    head_hash: str = ""
+    fingerprint: str = ""
+    key_id: str = ""
+    signature: str = ""
+
+    @property
+    def sealed(self) -> bool:
+        return bool(self.signature)
+
+
 # The votes' events live in a module of their own; importing it here, once Event exists,
 # registers them with the rest.
 from . import vote_events  # noqa: E402, F401

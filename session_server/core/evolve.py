@@ -10,6 +10,7 @@ from . import events as e
 from .state import (
     AgendaItem,
     Announcement,
+    Checkpoint,
     Delegate,
     DocumentInfo,
     DocumentPointer,
@@ -362,6 +363,22 @@ def _(state: RoomState, event: e.SpeakingTimesSet) -> RoomState:
 @_rule(e.TokenRevoked)
 def _(state: RoomState, event: e.TokenRevoked) -> RoomState:
     return replace(state, revoked_tokens=state.revoked_tokens | {event.token_id})
+
+
+@_rule(e.SigningKeyRegistered)
+def _(state: RoomState, event: e.SigningKeyRegistered) -> RoomState:
+    return replace(state, signing_keys=state.signing_keys | {event.key_id})
+
+
+@_rule(e.CheckpointRecorded)
+def _(state: RoomState, event: e.CheckpointRecorded) -> RoomState:
+    checkpoint = Checkpoint(
+        head_seq=event.head_seq,
+        fingerprint=event.fingerprint,
+        key_id=event.key_id,
+        reason=event.reason,
+    )
+    return replace(state, checkpoint=checkpoint)
 
 
 # The votes' rules live in a module of their own, registered once everything above exists.

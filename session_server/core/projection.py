@@ -56,6 +56,7 @@ def project(state: RoomState, audience: Role) -> View:
             "status": state.status.value,
             "since": state.status_since,
             "resumes_at": state.resumes_at,
+            "checkpoint": None if state.checkpoint is None else state.checkpoint.fingerprint,
         },
         "agenda": {
             "items": [

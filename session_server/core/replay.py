@@ -17,8 +17,9 @@ of the state or of anything in it added, removed or retyped): stored snapshots o
 format are then ignored, and each room is rebuilt from its log, which is the truth.
 2: each document version keeps the access it was registered with.
 3: the room keeps the ids of tokens revoked while it ran.
-4: a break's end, the speaking-time presets, the requests the presidium removed (fields
-   added later: a state that never used them has the bytes format 3 gave it)."""
+4: a break's end, the speaking-time presets, the requests the presidium removed, the latest
+   signed checkpoint and the signing keys registered (fields added later: a state that never
+   used them has the bytes format 3 gave it)."""
 
 
 def replay(

@@ -141,6 +141,16 @@ class Announcement:
 
 
 @dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """The latest signed checkpoint: the head it covers and the fingerprint people compare."""
+
+    head_seq: int
+    fingerprint: str
+    key_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class PageSize:
     """A page's size in PDF points (1/72 inch), rotation applied, rounded."""
 
@@ -223,6 +233,9 @@ class RoomState:
     votes: Mapping[str, Vote] = field(default_factory=dict, metadata=ADDED_LATER)
     """Every vote prepared and not withdrawn, by id, in the order prepared."""
     votes_created: int = field(default=0, metadata=ADDED_LATER)
+    checkpoint: Checkpoint | None = field(default=None, metadata=ADDED_LATER)
+    signing_keys: frozenset[str] = field(default=frozenset(), metadata=ADDED_LATER)
+    """Ids of the public keys registered in the log (`signing_key_registered`)."""
 
     def item(self, item_id: str) -> AgendaItem | None:
         for item in self.agenda:

@@ -14,9 +14,11 @@ ADJOURNED = SessionStatus.ADJOURNED
 PREPARING = frozenset({NOT_STARTED, IN_SESSION, SUSPENDED})
 """Before the opening, in session and during a break the presidium and the secretariat
 prepare: the agenda, the documents and the page on the screens, the roll and check-in."""
-STEERING_THE_LIST = frozenset({IN_SESSION, SUSPENDED})
-"""The list of speakers is kept during a break (accept, move, remove, close), but nobody
-is given the floor and nobody asks for it until the session resumes."""
+KEEPING_THE_LIST = frozenset({NOT_STARTED, IN_SESSION, SUSPENDED})
+"""The list of speakers is kept before the opening (requests to speak on the first item
+are collected ahead, as congresses do) and during a break (accept, move, remove, close)."""
+WHILE_THE_FLOOR_RUNS = frozenset({IN_SESSION, SUSPENDED})
+"""A speech can only run once the session has opened; it is ended or extended in a break."""
 ALWAYS = frozenset(SessionStatus)
 
 ALLOWED: Mapping[str, frozenset[SessionStatus]] = {
@@ -26,7 +28,9 @@ ALLOWED: Mapping[str, frozenset[SessionStatus]] = {
     "suspend_session": frozenset({IN_SESSION, SUSPENDED}),
     # A session called off before it opened is adjourned too.
     "adjourn_session": PREPARING,
-    "set_current_item": frozenset({IN_SESSION}),
+    # Before the opening the first item may be put up (nobody may ask for the floor yet);
+    # during a break the item stays: changing it would end a speech nobody may resume.
+    "set_current_item": frozenset({NOT_STARTED, IN_SESSION}),
     "add_agenda_item": PREPARING,
     "edit_agenda_item": PREPARING,
     "move_agenda_item": PREPARING,
@@ -35,17 +39,18 @@ ALLOWED: Mapping[str, frozenset[SessionStatus]] = {
     "register_document": ALWAYS,
     "show_page": PREPARING,
     "hide_document": PREPARING,
-    "request_floor": frozenset({IN_SESSION}),
-    "withdraw_request": STEERING_THE_LIST,
-    "accept_request": STEERING_THE_LIST,
-    "move_request": STEERING_THE_LIST,
-    "remove_request": STEERING_THE_LIST,
-    "restore_request": STEERING_THE_LIST,
+    # Nobody asks for the floor during a break: the queue stands as the break found it.
+    "request_floor": frozenset({NOT_STARTED, IN_SESSION}),
+    "withdraw_request": KEEPING_THE_LIST,
+    "accept_request": KEEPING_THE_LIST,
+    "move_request": KEEPING_THE_LIST,
+    "remove_request": KEEPING_THE_LIST,
+    "restore_request": KEEPING_THE_LIST,
     "grant_floor": frozenset({IN_SESSION}),
-    "end_speech": STEERING_THE_LIST,
-    "extend_time": STEERING_THE_LIST,
-    "close_list": STEERING_THE_LIST,
-    "reopen_list": STEERING_THE_LIST,
+    "end_speech": WHILE_THE_FLOOR_RUNS,
+    "extend_time": WHILE_THE_FLOOR_RUNS,
+    "close_list": KEEPING_THE_LIST,
+    "reopen_list": KEEPING_THE_LIST,
     "set_speaking_times": PREPARING,
     # Announcements outlive the session: after the adjournment they carry what delegates
     # need next (the buses, the dinner, tomorrow's programme), and each expires by itself.
@@ -57,6 +62,8 @@ ALLOWED: Mapping[str, frozenset[SessionStatus]] = {
     "cancel_check_in": PREPARING,
     # A revoked token must be shut out whatever the session does.
     "revoke_token": ALWAYS,
+    # The record may be signed whenever the presidium asks, the adjourned day's above all.
+    "checkpoint": ALWAYS,
     # Votes are prepared, and the committee makes its key, while the session is prepared;
     # the presence check, the opening and the casting only in session; a vote open when a
     # break begins can still be closed, and counting and publishing finish whatever follows.
@@ -72,7 +79,7 @@ ALLOWED: Mapping[str, frozenset[SessionStatus]] = {
     "cast_vote": frozenset({IN_SESSION}),
     "cast_ballot": frozenset({IN_SESSION}),
     "record_ballot": frozenset({IN_SESSION}),
-    "close_vote": STEERING_THE_LIST,
+    "close_vote": WHILE_THE_FLOOR_RUNS,
     "submit_decryption": ALWAYS,
     "publish_result": ALWAYS,
 }

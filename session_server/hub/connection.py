@@ -244,12 +244,15 @@ async def _read(
                 ):
                     # Refuse on the role before the name or the arguments: a board learns
                     # nothing about which commands exist or what one would have needed.
-                    raise ProtocolError("forbidden", f"{token.role.value} may not send this")
+                    raise ProtocolError(
+                        "forbidden", f"{token.role.value} may not send this", "role_not_allowed"
+                    )
                 if allowed is not None and not allowed.from_wire:
                     raise ProtocolError(
                         "forbidden",
                         f"{message.name} is done by the hub itself: "
                         + _HUB_ONLY.get(message.name, "not over the socket"),
+                        "role_not_allowed",
                     )
                 try:
                     command = parse_command(message.name, message.args)
@@ -281,7 +284,7 @@ async def _read(
             if refused.code != "rate_limited":
                 errors += 1
             ref = messages.command_ref(frame) if isinstance(frame, bytes) else None
-            screen.answer(messages.error(refused.code, refused.message, ref))
+            screen.answer(messages.error(refused.code, refused.message, ref, reason=refused.reason))
             if errors > limits.max_errors:
                 return Close.TOO_MANY_ERRORS
         except Exception:

@@ -17,12 +17,14 @@ MAX_COMMAND_ID = 64
 
 
 class ProtocolError(ValueError):
-    """A client frame the server refuses, with its error code and a message for a person."""
+    """A client frame the server refuses, with its error code and a message for a person
+    (and, for a refusal on the caller's role, the reason screens translate)."""
 
-    def __init__(self, code: ErrorCode, message: str) -> None:
+    def __init__(self, code: ErrorCode, message: str, reason: RuleReason | None = None) -> None:
         super().__init__(message)
         self.code: ErrorCode = code
         self.message = message
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)

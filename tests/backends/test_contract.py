@@ -393,3 +393,52 @@ async def test_a_backend_that_takes_writes_passes_the_write_probe(
     await log.check_writable("node-b")
     # The probe writes outside every room: no room appears, no record is added.
     assert await log.rooms() == []
+
+
+# ---- the hash chain (docs/record.md)
+
+
+async def test_each_record_is_stored_with_its_place_in_the_chain(
+    open_backend: BackendFactory,
+) -> None:
+    from session_server.backends.base import encode_record
+    from session_server.record import chain
+
+    log, other = await open_backend(), await open_backend()
+    for seq in range(1, 7):
+        # Two writers in turn, as the hub and the command line (or two nodes) append.
+        await (log if seq % 2 else other).append("r", seq, record(seq, origin=f"tk:{seq}"))
+    stored = await log.read_raw("r", 0)
+    prev = chain.genesis("r")
+    for written in stored:
+        assert written.body == encode_record(record(written.seq, origin=f"tk:{written.seq}"))
+        assert written.prev == prev
+        assert written.hash == chain.link(prev, written.seq, written.body)
+        prev = written.hash
+    read = await other.read("r", 2, limit=2)
+    assert [(r.prev_hash, r.hash) for r in read] == [(s.prev, s.hash) for s in stored[2:4]]
+    assert encode_record(read[0]) == stored[2].body, "a read record gives back its stored bytes"
+    assert await log.record_hash("r", 4) == stored[3].hash
+    assert await log.record_hash("r", 0) == chain.genesis("r")
+    with pytest.raises(ValueError, match="no record 9"):
+        await log.record_hash("r", 9)
+
+
+async def test_a_bulk_append_refuses_a_record_its_hash_does_not_give(
+    open_backend: BackendFactory,
+) -> None:
+    from dataclasses import replace
+
+    source = await open_backend()
+    for seq in range(1, 5):
+        await source.append("src", seq, record(seq))
+    copied = await source.read("src", 0)
+    # Into another room: each record's hash (room-bound) is computed again, except the
+    # third's, carried from an export and wrong.
+    moved = [replace(r, hash=None) for r in copied]
+    moved[2] = replace(moved[2], hash=b"\x00" * 32)
+    with pytest.raises(ValueError, match="record 3 does not match its hash"):
+        await source.append_many("other", moved)
+    assert await source.head("other") == 0, "nothing written"
+    await source.append_many("other", [replace(r, hash=None) for r in copied])
+    assert await source.record_hash("other", 4) != copied[3].hash, "a chain is its room's"

@@ -6,7 +6,9 @@ from typing import Any
 
 from playwright.sync_api import CDPSession, Locator, Page
 
+from tests.browser.accessibility import small_targets
 from tests.browser.conftest import Screens, wait_live
+from tests.browser.console_page import show_document
 from tests.browser.test_screens import SECOND, open_item
 from tests.conftest import DemoTokens
 
@@ -53,7 +55,7 @@ def assert_target(button: Locator, what: object) -> None:
 
 def show_report(screens: Screens, demo: DemoTokens) -> Page:
     console = screens.console(demo.presidium)
-    console.select_option("#doc-pick", REPORT)
+    show_document(console, REPORT)
     return console
 
 
@@ -321,8 +323,8 @@ def test_the_largest_text_fits_a_phone_and_a_tablet_with_the_session_bar_in_view
         found: dict[str, Any] = page.evaluate(OVERFLOWING)
         assert found["out"] == [], (width, found)
         assert found["scrollWidth"] <= found["width"], (width, found)
-        for button in page.locator("button:visible").all():
-            assert_target(button, (width, button.inner_text()))
+        # Measured at one instant: the unread badge may go as its announcement is seen.
+        assert small_targets(page) == [], width
         page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
         assert page.evaluate("scrollY") > 0
         bar = page.evaluate("document.querySelector('.topbar').getBoundingClientRect().toJSON()")

@@ -9,6 +9,7 @@ from pathlib import Path
 from playwright.sync_api import Page, Request
 
 from tests.browser.conftest import SCREENSHOTS, Screens, wait_live
+from tests.browser.console_page import show_document
 from tests.conftest import DemoTokens
 from tests.documents.pdfs import a4_pdf
 
@@ -46,7 +47,7 @@ def test_an_item_and_a_page_turn_reach_the_delegate_and_the_board_within_a_secon
         timeout=SECOND,
     )
 
-    console.select_option("#doc-pick", "chuong-trinh")
+    show_document(console, "chuong-trinh")
     delegate.wait_for_function(
         "document.querySelector('#page-label').textContent.includes('1 / 2')", timeout=SECOND
     )
@@ -75,6 +76,8 @@ def test_a_request_granted_shows_one_countdown_on_all_three_screens(
     console = screens.console(demo.presidium)
     delegate = screens.delegate(demo.delegates[3][0])
     board = screens.board(demo.boards[0])
+    # The floor is given only once the session is open (docs/protocol.md §7).
+    console.click("[data-command=open_session]")
     open_item(console, "Khai mạc Đại hội")
     delegate.wait_for_function(
         "!document.querySelector('[data-kind=speech]').disabled", timeout=5 * SECOND
@@ -95,7 +98,7 @@ def test_a_request_granted_shows_one_countdown_on_all_three_screens(
     shown = [seconds_shown(page) for page in (console, delegate, board)]
     assert max(shown) - min(shown) <= 1, shown
     assert 100 <= shown[0] <= 120, "a point of order has 120 s"
-    assert delegate.inner_text("#mine") == "Bạn đang phát biểu"
+    assert delegate.inner_text("#mine") == "Đồng chí đang phát biểu"
 
 
 def test_the_screens_reconnect_after_a_hub_restart_without_a_reload(
@@ -158,9 +161,9 @@ def test_a_board_never_asks_for_a_confidential_page_nor_shows_its_title(
     with delegate.expect_request(
         lambda request: "/documents/bao-cao-chinh-tri/" in request.url, timeout=10 * SECOND
     ):
-        console.select_option("#doc-pick", "bao-cao-chinh-tri")
+        show_document(console, "bao-cao-chinh-tri")
     board_hides("bao-cao-chinh-tri")
-    console.select_option("#doc-pick", "de-an-nhan-su")
+    show_document(console, "de-an-nhan-su")
     delegate.wait_for_function(
         "document.querySelector('#page').textContent.includes('màn hình đại biểu')",
         timeout=5 * SECOND,
@@ -200,7 +203,7 @@ def test_the_hall_follows_the_live_page_within_a_second_and_asks_for_no_presidiu
         "document.querySelector('#item').textContent.startsWith('Báo cáo chính trị')",
         timeout=SECOND,
     )
-    console.select_option("#doc-pick", "bao-cao-chinh-tri")
+    show_document(console, "bao-cao-chinh-tri")
     # The first page is made for the hall on demand (marked), so it may take a while; the
     # page after it is fetched once the first is up, and a page turn then shows at once.
     hall.wait_for_function(HALL_IMAGE, arg=1, timeout=60 * SECOND)
@@ -220,7 +223,7 @@ def test_the_hall_follows_the_live_page_within_a_second_and_asks_for_no_presidiu
     assert "/documents/bao-cao-chinh-tri/versions/1/pages/2.webp?width=" in source
 
     # The presidium's paper: the hall goes to the congress's title, and asks for nothing.
-    console.select_option("#doc-pick", "de-an-nhan-su")
+    show_document(console, "de-an-nhan-su")
     hall.wait_for_selector('#stage[data-state="hidden"]', state="attached", timeout=SECOND)
     console.locator("body").press("ArrowRight")
     console.wait_for_function(
@@ -265,6 +268,7 @@ def test_the_hall_band_is_read_from_the_back_in_both_languages(
     console = screens.console(demo.presidium)
     delegate = screens.delegate(demo.delegates[6][0])
     hall = screens.hall(demo.hall)
+    console.click("[data-command=open_session]")
     open_item(console, "Khai mạc Đại hội")
     delegate.wait_for_function(
         "!document.querySelector('[data-kind=speech]').disabled", timeout=5 * SECOND
@@ -317,17 +321,17 @@ def test_screenshots_of_the_demo_congress(screens: Screens, demo: DemoTokens) ->
     console = screens.console(demo.presidium, 1600, 1000)
     console.get_by_role("button", name="Khai mạc / tiếp tục").click()
     open_item(console, "Báo cáo chính trị của Ban Chấp hành")
-    console.select_option("#doc-pick", "bao-cao-chinh-tri")
+    show_document(console, "bao-cao-chinh-tri")
     console.locator("body").press("ArrowRight")
     tablets = [screens.delegate(secret) for secret, _ in demo.delegates[:3]]
     tablets[1].click("[data-kind=speech]")
     tablets[2].click("[data-kind=point_of_order]")
     tablets[0].click("[data-kind=speech]")
     console.locator(".queue-entry").nth(2).wait_for(timeout=5 * SECOND)
-    console.locator(".queue-entry").first.get_by_role("button", name="Công bố").click()
-    console.get_by_role("button", name="Mời người tiếp theo").click()
+    console.locator(".queue-entry").first.get_by_role("button", name="Duyệt").click()
+    console.get_by_role("button", name="Mời đại biểu tiếp theo").click()
     for entry in range(2):
-        accept = console.locator(".queue-entry").nth(entry).get_by_role("button", name="Công bố")
+        accept = console.locator(".queue-entry").nth(entry).get_by_role("button", name="Duyệt")
         if accept.count():
             accept.click()
     for tablet in tablets:
@@ -370,6 +374,7 @@ def test_the_console_uploads_a_document_that_reaches_the_delegates(
     delegate = screens.delegate(demo.delegates[0][0])
     pdf = tmp_path / "nghi-quyet.pdf"
     pdf.write_bytes(a4_pdf(3, "Nghi quyet"))
+    console.get_by_text("Thêm tài liệu (PDF)").click()
     console.set_input_files("#upload-file", str(pdf))
     console.fill("#upload-name", "Dự thảo Nghị quyết")
     console.select_option("#upload-access", "delegates")

@@ -229,7 +229,6 @@ def test_set_current_item_reopens_a_done_item_and_refuses_an_unknown_one() -> No
 def test_opening_an_item_from_none_opens_it_alone() -> None:
     room = Room()
     room.do(c.AddAgendaItem(title="Opening"))
-    room.do(c.OpenSession())
     assert room.do(c.SetCurrentItem("item-1")) == (e.ItemOpened("item-1"),)
 
 

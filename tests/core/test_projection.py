@@ -107,6 +107,7 @@ def test_the_session_and_agenda_are_public() -> None:
         "status": "in_session",
         "since": room.now - 1000,
         "resumes_at": None,
+        "checkpoint": None,
     }
     assert board["agenda"] == {
         "items": [
@@ -390,6 +391,7 @@ def test_personal_data_goes_to_the_delegate_alone() -> None:
         "unit": "Unit North",
         "seat": "seat-A1",
         "present": True,
+        "votes": {},
     }
     absent = personal(room.state, BINH)
     assert absent is not None

@@ -24,7 +24,7 @@ from session_server.core.delta import view_delta
 from session_server.core.events import Event, FloorGranted, event_from_plain, event_to_plain
 from session_server.core.evolve import apply
 from session_server.core.plain import PlainError
-from session_server.core.projection import SECTIONS, View, project
+from session_server.core.projection import FLOOR_SHOWN_IN_PUBLIC, SECTIONS, View, project
 from session_server.core.replay import replay, state_bytes, state_from_bytes
 from session_server.core.state import (
     Access,
@@ -35,7 +35,7 @@ from session_server.core.state import (
     audience_may_see,
 )
 from session_server.protocol import messages
-from session_server.protocol.codes import ERRORS
+from session_server.protocol.codes import ERRORS, REASONS
 
 T0 = 1_700_000_000_000
 
@@ -82,10 +82,12 @@ FLOOR_COMMANDS: st.SearchStrategy[c.Command] = st.one_of(
         c.GrantFloor,
         st.none() | speaker_ids,
         st.none() | st.sampled_from((9, 10, 60, 3600, 3601)),
+        st.booleans(),
     ),
     st.builds(c.AcceptRequest, speaker_ids),
     st.builds(c.MoveRequest, speaker_ids, positions),
     st.builds(c.RemoveRequest, speaker_ids),
+    st.builds(c.RestoreRequest, speaker_ids),
     st.just(c.WithdrawRequest()),
     st.just(c.EndSpeech()),
     st.builds(c.ExtendTime, st.sampled_from((0, 1, 60, 1800, 1801))),
@@ -130,8 +132,12 @@ OTHER_COMMANDS: st.SearchStrategy[c.Command] = st.one_of(
         st.sampled_from(("", *SEATS, " seat-D4 ", "S" * 65)),
     ),
     st.builds(c.CheckIn, st.none() | speaker_ids),
+    st.builds(c.CancelCheckIn, speaker_ids),
+    st.builds(
+        c.SetSpeakingTimes, *(st.sampled_from((9, 10, 90, 420, 3600, 3601)) for _ in range(3))
+    ),
     st.just(c.OpenSession()),
-    st.just(c.SuspendSession()),
+    st.builds(c.SuspendSession, st.none() | st.sampled_from((T0, T0 + 3_600_000, T0 + 10**11))),
     st.just(c.AdjournSession()),
 )
 
@@ -193,6 +199,10 @@ wire_args = st.dictionaries(
             "pages",
             "full_name",
             "minutes",
+            "interrupt",
+            "resumes_at",
+            "speech",
+            "reply",
             "extra",
         )
     ),
@@ -287,6 +297,7 @@ class CongressSession(RuleBasedStateMachine):
         assert self.state == self.copy, "decide changed the state it was given"
         if isinstance(decision, Rejection):
             assert decision.code in ERRORS, decision
+            assert REASONS[decision.reason].code == decision.code, decision
             assert decision.code != "unknown_command", decision
             if actor.role not in command.roles:
                 assert decision.code == "forbidden"
@@ -332,6 +343,7 @@ class CongressSession(RuleBasedStateMachine):
                     (Actor(Role.PRESIDIUM), c.MoveRequest(waiting, position)),
                     (Actor(Role.PRESIDIUM), c.RemoveRequest(waiting)),
                     (Actor(Role.PRESIDIUM), c.GrantFloor(waiting)),
+                    (Actor(Role.PRESIDIUM), c.GrantFloor(waiting, interrupt=True)),
                     (Actor(Role.DELEGATE, waiting), c.WithdrawRequest()),
                 )
             )
@@ -462,6 +474,8 @@ class CongressSession(RuleBasedStateMachine):
         if speakers is None:
             assert board["speakers"] is None
         else:
+            # During a break and after the adjournment a board shows no queue at all.
+            in_public = state.status in FLOOR_SHOWN_IN_PUBLIC
             assert board["speakers"]["queue"] == [
                 {
                     "name": state.delegates[r.delegate_id].name,
@@ -469,7 +483,7 @@ class CongressSession(RuleBasedStateMachine):
                     "kind": r.kind.value,
                 }
                 for r in speakers.requests
-                if r.accepted
+                if r.accepted and in_public
             ]
 
         # The hall: the delegates' documents, never a presidium one, and of people and

@@ -25,7 +25,7 @@ async def test_a_screen_that_stops_reading_delays_no_one(
     await presidium.command("set_current_item", item_id="item-2")
     for n in range(SPEECHES):
         await speakers[n % len(speakers)].command("request_floor")
-        await presidium.command("grant_floor")
+        await presidium.command("grant_floor", interrupt=True)
     for speaker in speakers:
         # Only the watcher and the stuck screen are to follow the big frames that come.
         await speaker.close()

@@ -33,7 +33,8 @@ GOLDEN_STATES = {
     # Written by make_golden.py on 1 December 2026, before events carried a version.
     # State format 3 (document versions keep their access; revoked tokens): checked by
     # hand, the three documents' versions keep the access they were registered with and
-    # no token is revoked.
+    # no token is revoked. Fields added later (format 4) stay out of the bytes at their
+    # default, so the hash is format 3's.
     "congress-2026-12-01.msgpack": (
         "f87981f0fc080f343a5a02c7e937356c6540ae50a882dd7b0dee9b971fa06ddb"
     ),
@@ -41,11 +42,24 @@ GOLDEN_STATES = {
     "congress-2026-12-01-revoked.msgpack": (
         "ddc314e3eaf7c739fe290d704d6a40ea5058f5bd8a45851a3487fc0ece3516d6"
     ),
+    # Written by make_golden.py the same day, with the hash chain: the signing key registered
+    # and the adjournment's signed checkpoint. Checked by hand: the checkpoint is the
+    # golden key's over seq 71, and the state is the second log's plus that checkpoint.
+    "congress-2026-12-01-signed.msgpack": (
+        "32f3b00bbb2e38cfab851798244ae4ab76dafd1f7949691953fb1046534dd27c"
+    ),
     # Written by make_golden.py the same day, with the session rules (state format 4): a
     # check-in undone, speaking-time presets, a removed request restored, a break with
     # its end, and an adjournment that ends the speech, empties the queue, hides the page.
     "congress-2026-12-01-rules.msgpack": (
         "59ec6c877be7c41d8161f91946c8745f7ec2faa6382f54e5b78ad20d462ce7d7"
+    ),
+    # Written by make_golden.py the same day, with the votes. Checked by hand: the question
+    # passed 5-1-1 of the 8 convened; a draft withdrawn; the election of 4 from 5, each of
+    # the 7 voters striking one name, opened by the two-member committee: 5, 5, 6, 6, 6
+    # votes, c3, c4 and c5 elected, c1 and c2 tied for the last seat.
+    "congress-2026-12-01-votes.msgpack": (
+        "3ccc6b40564d18fe652036038dfbf230e480162225b46c6b80db8087c470b2e0"
     ),
 }
 """Each golden log and the SHA-256 of `state_bytes` of the state it replays to.

@@ -97,7 +97,9 @@ async def test_a_rejected_command_appends_nothing(log: SQLiteBackend) -> None:
     outcome = await room.submit(
         c.GrantFloor(), PRESIDIUM, command_id=uuid.uuid4().hex, token_id="tk"
     )
-    assert outcome == Refused("invalid_state", "no agenda item is open")
+    assert outcome == Refused(
+        "invalid_state", "grant_floor waits for the session to open", "session_not_started"
+    )
     assert await log.head("r") == 1
     await room.close()
 

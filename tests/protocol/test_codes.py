@@ -36,11 +36,12 @@ def test_mypy_refuses_a_misspelt_code(tmp_path: Path, monkeypatch: pytest.Monkey
         "from session_server.core.decide import Rejection\n"
         "from session_server.documents.http import error\n"
         "from session_server.protocol.messages import ProtocolError\n"
-        'Rejection("invalid_args", "spelt right")\n'
-        'Rejection("invalid_arg", "misspelt")\n'
+        'Rejection("invalid_args", "spelt right", "title_length")\n'
+        'Rejection("invalid_arg", "misspelt", "title_length")\n'
         'ProtocolError("rate_limitted", "misspelt")\n'
         'error(413, "file_too_large", "spelt right")\n'
-        'error(422, "not_pdf", "misspelt")\n',
+        'error(422, "not_pdf", "misspelt")\n'
+        'Rejection("invalid_args", "a misspelt reason", "title_lenght")\n',
         encoding="utf-8",
     )
     monkeypatch.chdir(ROOT)
@@ -49,4 +50,4 @@ def test_mypy_refuses_a_misspelt_code(tmp_path: Path, monkeypatch: pytest.Monkey
     )
     assert status == 1
     flagged = {int(line.split(":")[1]) for line in report.splitlines() if ": error: " in line}
-    assert flagged == {5, 6, 8}, report
+    assert flagged == {5, 6, 8, 9}, report

@@ -458,7 +458,10 @@ def test_server_frames_are_maps_with_a_type() -> None:
         "code": "forbidden",
         "message": "no",
         "id": "c1",
+        "reason": None,
     }
+    refused = messages.error("invalid_state", "no", "c2", reason="session_adjourned")
+    assert unpack(refused)["reason"] == "session_adjourned"
     assert unpack(messages.error("malformed", "bad"))["id"] is None
     assert unpack(messages.pong(None, 8)) == {"type": "pong", "t": None, "server_time": 8}
 

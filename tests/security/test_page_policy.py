@@ -34,8 +34,15 @@ def test_every_screen_goes_live_with_nothing_refused_by_its_policy(
             page.wait_for_selector(
                 '#status[data-status="live"]', state="attached", timeout=15_000 * UNIT
             )
-            # The page image of the live document loads too (img-src).
-            page.wait_for_load_state("networkidle", timeout=15_000 * UNIT)
+            if path.startswith("/delegate/"):
+                # The tablet's service worker (worker-src) then every page it may read, kept
+                # one at a time for offline reading (docs/protocol.md §15): all of them held.
+                page.wait_for_selector(
+                    'html[data-offline="ready"]', state="attached", timeout=90_000 * UNIT
+                )
+            else:
+                # The page image of the live document loads too (img-src).
+                page.wait_for_load_state("networkidle", timeout=15_000 * UNIT)
         console.wait_for_selector(
             '#status[data-status="live"]', state="attached", timeout=15_000 * UNIT
         )

@@ -129,7 +129,8 @@ export class Hub {
         if (waiter) {
           this.pending.delete(frame.id);
           if (frame.type === "ack") waiter.resolve(frame);
-          else waiter.reject(Object.assign(new Error(frame.message), { code: frame.code }));
+          // The code and reason, for describeRefusal (ui.js): screens show translated text.
+          else waiter.reject(Object.assign(new Error(frame.message), { code: frame.code, reason: frame.reason ?? null }));
         }
         break;
       }

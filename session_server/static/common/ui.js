@@ -1,5 +1,5 @@
 // Small helpers the three screens share: building elements, countdowns, clocks.
-import { t } from "./i18n.js";
+import { hasString, lang, t } from "./i18n.js";
 
 export const $ = (id) => document.getElementById(id);
 
@@ -41,8 +41,10 @@ export function countdownState(seconds) {
   return "ok";
 }
 
+// The clock in the screen's language: Vietnamese, or English with the hall's 24 hours.
 export function clockText(serverNow) {
-  return new Date(serverNow).toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" });
+  const locale = lang() === "en" ? "en-GB" : "vi-VN";
+  return new Date(serverNow).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" });
 }
 
 export function kindLabel(kind) {
@@ -61,14 +63,35 @@ export function currentItem(view) {
 }
 
 // A banner for the connection's state, always visible, never in the way.
+// Marked for translate() too, so a switch of language re-words it at once.
 export function statusBadge(element, status) {
   element.dataset.status = status;
+  element.dataset.i18n = `status.${status}`;
   element.textContent = t(`status.${status}`);
+}
+
+// Sets an element's text only when it changed: a live region speaks each change once, not
+// at every render.
+export function setText(element, text) {
+  if (element.textContent !== text) element.textContent = text;
+}
+
+// What to tell a person when the hub refused: the refusal's `reason` (why the rules said
+// no), else its code (an error frame's `code`, an HTTP refusal's `error`), translated; the
+// hub's English `message` only when the screens have no string for either.
+export function describeRefusal(error) {
+  const refusal = error || {};
+  if (refusal.reason && hasString(`reason.${refusal.reason}`)) return t(`reason.${refusal.reason}`);
+  const code = refusal.code ?? refusal.error;
+  if (code !== undefined && code !== null && hasString(`error.${code}`)) return t(`error.${code}`);
+  return refusal.message || t("error.unknown");
 }
 
 // A short message in the corner: what the hub answered to the last action.
 export function toast(text, kind = "") {
   const element = $("toast");
+  // A refusal interrupts a screen reader; the rest waits its turn.
+  element.setAttribute("aria-live", kind === "error" ? "assertive" : "polite");
   element.textContent = text;
   element.dataset.kind = kind;
   element.hidden = false;

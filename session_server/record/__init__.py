@@ -1,0 +1,1 @@
+"""The congress's record: the log's hash chain, its signed checkpoints, and their verification."""

@@ -1,0 +1,135 @@
+"""A scripted session, played through the real writer onto the demo congress's SQLite log.
+
+Every command goes through `RoomWriter.submit` (decide, conditional append, durable) with
+the writer's clock set to the script's instants, so each time in the minutes is known here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from session_server.backends.sqlite import SQLiteBackend
+from session_server.core import commands as c
+from session_server.core.decide import Actor
+from session_server.core.state import RequestKind, Role
+from session_server.demo import DEMO_ROOM
+from session_server.writer import Refused, RoomWriter
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+T0 = int(datetime(2025, 10, 15, 8, 0, 0, tzinfo=TZ).timestamp() * 1000)
+"""08:00:00 on 15 October 2025, Vietnam's time: the first sitting opens."""
+
+PRESIDIUM = Actor(Role.PRESIDIUM)
+SECRETARIAT = Actor(Role.SECRETARIAT)
+
+CONFIDENTIAL = ("de-an-nhan-su", "Đề án nhân sự Ban Chấp hành (MẬT)")
+FOR_DELEGATES = ("bao-cao-chinh-tri", "Dự thảo Báo cáo chính trị")
+PUBLIC_DOCUMENT = ("chuong-trinh", "Chương trình Đại hội")
+ANNOUNCEMENT = "Mời các đồng chí đại biểu nghỉ giải lao 15 phút."
+SHORT_NOTICE = "Xe đón đại biểu chờ ở cổng số 2."
+LATE_NOTICE = "Phiên họp thứ hai bắt đầu."
+
+
+def at(seconds: float) -> int:
+    """The instant `seconds` after T0, in ms."""
+    return T0 + round(seconds * 1000)
+
+
+@dataclass(frozen=True)
+class ExpectedSpeech:
+    delegate_id: str
+    item: int
+    kind: str
+    granted: float
+    ended: float
+    duration: int
+    allowed: int
+    extensions: tuple[int, ...]
+
+
+SPEECHES = (
+    ExpectedSpeech("DB003", 1, "speech", 110, 475, 365, 300, (60, 30)),
+    # Ended by moving to the next item at 623.4 s: 123.4 s, written as 123.
+    ExpectedSpeech("DB011", 1, "point_of_order", 500, 623.4, 123, 180, ()),
+    ExpectedSpeech("DB015", 2, "speech", 1820, 2000, 180, 240, ()),
+)
+ITEMS = ((10, 623.4), (623.4, 2150))
+"""Items 1 and 2 of the agenda: opened and closed at these seconds after T0."""
+SITTINGS = (
+    # opened, closed, how, present at opening, present at the end, total
+    (0, 900, "suspended", 25, 30, 40),
+    (1800, 2200, "adjourned", 30, 31, 40),
+)
+PENDING = "DB007"
+"""Asks for the floor and is never accepted: a request the public may not see."""
+SILENT = "DB028"
+"""Checked in, never speaks: on the roll of the full copy alone."""
+
+
+class Script:
+    def __init__(self, writer: RoomWriter) -> None:
+        self.writer = writer
+        self.now = T0
+
+    def clock(self) -> int:
+        return self.now
+
+    async def do(self, when: float, actor: Actor, command: c.Command) -> None:
+        self.now = at(when)
+        outcome = await self.writer.submit(
+            command, actor, command_id=uuid.uuid4().hex, token_id="script"
+        )
+        assert not isinstance(outcome, Refused), f"{command.name}: {outcome}"
+
+
+async def play(data_dir: Path) -> list[str]:
+    """Play the session onto the demo room in `data_dir`; the agenda's item ids in order."""
+    backend = await SQLiteBackend.open(data_dir / "congress.db")
+    try:
+        script = Script(None)  # type: ignore[arg-type]
+        writer = await RoomWriter.open(DEMO_ROOM, backend, clock=script.clock)
+        script.writer = writer
+        items = [i.id for i in writer.state.agenda]
+        do = script.do
+        for n in range(1, 26):
+            await do(-600 + n, SECRETARIAT, c.CheckIn(delegate_id=f"DB{n:03d}"))
+        await do(0, PRESIDIUM, c.OpenSession())
+        await do(10, PRESIDIUM, c.SetCurrentItem(item_id=items[0]))
+        await do(20, PRESIDIUM, c.ShowPage(document_id=PUBLIC_DOCUMENT[0], page=1))
+        await do(30, PRESIDIUM, c.ShowPage(document_id=PUBLIC_DOCUMENT[0], page=2))
+        await do(40, PRESIDIUM, c.ShowPage(document_id=CONFIDENTIAL[0], page=1))
+        await do(50, PRESIDIUM, c.ShowPage(document_id=CONFIDENTIAL[0], page=2))
+        await do(60, PRESIDIUM, c.ShowPage(document_id=FOR_DELEGATES[0], page=1))
+        await do(70, PRESIDIUM, c.HideDocument())
+        await do(100, Actor(Role.DELEGATE, "DB003"), c.RequestFloor())
+        await do(110, PRESIDIUM, c.GrantFloor(delegate_id="DB003", seconds=300))
+        await do(400, PRESIDIUM, c.ExtendTime(seconds=60))
+        await do(430, PRESIDIUM, c.ExtendTime(seconds=30))
+        await do(475, PRESIDIUM, c.EndSpeech())
+        await do(480, Actor(Role.DELEGATE, PENDING), c.RequestFloor())
+        await do(485, Actor(Role.DELEGATE, "DB011"), c.RequestFloor(RequestKind.POINT_OF_ORDER))
+        await do(490, PRESIDIUM, c.AcceptRequest(delegate_id="DB011"))
+        await do(500, PRESIDIUM, c.GrantFloor(delegate_id="DB011", seconds=180))
+        await do(623.4, PRESIDIUM, c.SetCurrentItem(item_id=items[1]))
+        await do(700, PRESIDIUM, c.PostAnnouncement(text=ANNOUNCEMENT, minutes=30))
+        await do(760, PRESIDIUM, c.PostAnnouncement(text=SHORT_NOTICE, minutes=1))
+        for n in range(26, 31):
+            await do(715 + n, SECRETARIAT, c.CheckIn(delegate_id=f"DB{n:03d}"))
+        await do(900, PRESIDIUM, c.SuspendSession())
+        await do(1800, PRESIDIUM, c.OpenSession())
+        await do(1810, SECRETARIAT, c.CheckIn(delegate_id="DB031"))
+        # Posting tidies away the short notice, past its time: not a withdrawal.
+        await do(1815, PRESIDIUM, c.PostAnnouncement(text=LATE_NOTICE, minutes=60))
+        await do(1820, PRESIDIUM, c.GrantFloor(delegate_id="DB015", seconds=240))
+        await do(2000, PRESIDIUM, c.EndSpeech())
+        announcement = next(a.id for a in writer.state.announcements if a.text == ANNOUNCEMENT)
+        await do(2100, PRESIDIUM, c.WithdrawAnnouncement(announcement_id=announcement))
+        await do(2150, PRESIDIUM, c.SetCurrentItem(item_id=None))
+        await do(2200, PRESIDIUM, c.AdjournSession())
+        return items
+    finally:
+        await backend.close()
