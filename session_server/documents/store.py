@@ -45,9 +45,9 @@ class DocumentLimits:
     marking_queue: int = 8
     """Marked copies asked for by tablets that may wait for a render worker, per worker:
     at about 0.15 s a copy, what the workers finish in about a second."""
-    marking_wait: float = 2.0
-    """Seconds a request for a marked copy waits for it; then `503 preparing`, and the copy
-    is still made for the tablet's retry."""
+    marking_wait: float = 3.0
+    """Seconds a request for a marked copy waits for it (the render workers' first start not
+    counted); then `503 preparing`, and the copy is still made for the tablet's retry."""
 
 
 UploadErrorCode = Literal["file_too_large"] | RenderErrorCode | ErrorCode
@@ -178,6 +178,9 @@ class DocumentStore:
         if watermark is None:
             await self._rendered(sha256, page, width, None, path)
         else:
+            # The workers start with the first job (a node's first page): that wait is the
+            # node's, once, not the queue's, and is not counted in the request's.
+            await self.pool.start()
             key = MarkKey(sha256, page, width, watermark)
             await self.marking.ask(key, live or _not_live)
         self.served_rendered += 1
