@@ -154,8 +154,9 @@ class Prepared:
 
     @property
     def seconds_per_page(self) -> float:
-        """Every reader's copy of one page."""
-        return self.seconds * self.pages / self.copies if self.copies else float("nan")
+        """Every reader's copy of one page: the time over the pages made."""
+        made = self.copies * self.pages / self.total if self.total else 0.0
+        return self.seconds / made if made else float("nan")
 
 
 async def prepared(base: str, presidium: str, at_least: int, seconds: float) -> tuple[int, int]:
