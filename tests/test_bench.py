@@ -187,7 +187,7 @@ def test_a_quick_hall_run_puts_the_new_page_on_every_tablet() -> None:
     assert "page turn to a newly shown page, 3 of 3 tablets hold it:" in printed
     for figure in ("the shown document (2 pages), prepared first:", "every marked page ("):
         (line,) = [each for each in printed.splitlines() if each.startswith(figure)]
-        copies = line.split("): ", 1)[1].split(" copies", 1)[0]
+        copies = line.split(": ", 1)[1].split(" copies", 1)[0]
         (per_copy,) = [part for part in line.split(", ") if part.endswith(" ms a copy")]
         assert int(copies) > 0
         assert float(per_copy.split()[0]) > 0
