@@ -28,6 +28,9 @@ COOKIE = "congress_token"
 """Holds the sign-in token for page images, which a browser fetches without our headers."""
 
 UPLOADERS = frozenset({Role.PRESIDIUM, Role.SECRETARIAT})
+INLINE_IMAGE_BYTES = 1 << 20
+"""A page image up to this size is sent from memory; a larger one (a very tall page) is
+streamed from its file."""
 _IMMUTABLE = "private, max-age=31536000, immutable"
 
 
@@ -241,6 +244,11 @@ async def page_image(request: Request) -> Response:
         return error(422, failure.code, failure.message)
     except FileNotFoundError:
         return error(503, "unavailable", "the document's file cannot be read now; try again")
+    if path.stat().st_size <= INLINE_IMAGE_BYTES:
+        # Read whole, on the loop, from the page cache (tens of microseconds): the file
+        # response's thread hops (stat, open, each 64 KB chunk) halved how many images a
+        # page turn to 500 tablets got out in a second.
+        return Response(path.read_bytes(), media_type="image/webp", headers=headers)
     return FileResponse(path, media_type="image/webp", headers=headers)
 
 
