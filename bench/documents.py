@@ -1,4 +1,5 @@
-"""Document figures: a demo page's first render and its cached serve, over HTTP on a real hub."""
+"""Document figures: a demo page's first render and its cached serve, over HTTP on a real hub;
+and the hall (`--hall`): 500 delegates' marked copies prepared, then a newly shown page."""
 
 from __future__ import annotations
 
@@ -41,7 +42,30 @@ def pages_of(base: str, token: str, document: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.documents", description=__doc__)
     parser.add_argument("--repeat", type=int, default=20, help="cached requests per page")
+    parser.add_argument(
+        "--hall", action="store_true", help="the hall scenario (bench/hall.py) instead"
+    )
+    parser.add_argument(
+        "--delegates", type=int, default=500, help="delegates in the hall (%(default)s)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="with --hall: 3 delegates, a smoke test"
+    )
+    parser.add_argument(
+        "--prepare-seconds",
+        type=float,
+        default=3600.0,
+        help="with --hall: longest wait for every copy to be made (%(default)s)",
+    )
     args = parser.parse_args(argv)
+    if args.hall:
+        from bench.hall import run_hall
+
+        return run_hall(3 if args.quick else args.delegates, args.prepare_seconds)
+    return pages(args)
+
+
+def pages(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="congress-documents-") as work:
         data = Path(work) / "data"
         port = free_port()

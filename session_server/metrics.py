@@ -251,6 +251,21 @@ class _Live(Collector):
                 "and how many there are to prepare, by room.",
                 labels=["room", "state"],
             ),
+            marking=GaugeMetricFamily(
+                "congress_marking_jobs",
+                "Marked copies in the marking scheduler now: queued (asked for by tablets, "
+                "waiting for a worker; at most marking_queue a worker), ahead (the preparer's, "
+                "waiting), running.",
+                labels=["state"],
+            ),
+            preparing=CounterMetricFamily(
+                "congress_marking_refused",
+                "Requests for a marked copy answered 503 preparing, by reason: full (the "
+                "queue at its cap), replaced (a newer request of the same reader or the live "
+                "page took its place), busy (the reader already waits for the live page), "
+                "slow (not made within marking_wait; it is still made).",
+                labels=["reason"],
+            ),
             images=CounterMetricFamily(
                 "congress_page_images",
                 "Page images served over HTTP: from this node's cache, or rendered for the "
@@ -288,13 +303,30 @@ class _Live(Collector):
         families.replaced.add_metric([], pool.replaced)
         families.images.add_metric(["cache"], store.served_from_cache)
         families.images.add_metric(["render"], store.served_rendered)
+        marking = store.marking
+        families.marking.add_metric(["queued"], marking.queued)
+        families.marking.add_metric(["ahead"], marking.queued_ahead)
+        families.marking.add_metric(["running"], marking.running)
+        for reason, count in marking.refused.items():
+            families.preparing.add_metric([reason], count)
         for room, progress in store.preparation.items():
             families.marked.add_metric([room, "prepared"], progress.prepared)
             families.marked.add_metric([room, "total"], progress.total)
 
 
 class _Families:
-    __slots__ = ("images", "lag", "marked", "node", "render_jobs", "replaced", "screens", "seq")
+    __slots__ = (
+        "images",
+        "lag",
+        "marked",
+        "marking",
+        "node",
+        "preparing",
+        "render_jobs",
+        "replaced",
+        "screens",
+        "seq",
+    )
 
     def __init__(
         self,
@@ -306,6 +338,8 @@ class _Families:
         render_jobs: GaugeMetricFamily,
         replaced: CounterMetricFamily,
         marked: GaugeMetricFamily,
+        marking: GaugeMetricFamily,
+        preparing: CounterMetricFamily,
         images: CounterMetricFamily,
     ) -> None:
         self.node = node
@@ -315,6 +349,8 @@ class _Families:
         self.render_jobs = render_jobs
         self.replaced = replaced
         self.marked = marked
+        self.marking = marking
+        self.preparing = preparing
         self.images = images
 
     def __iter__(self) -> Iterator[Metric]:
@@ -326,6 +362,8 @@ class _Families:
             self.render_jobs,
             self.replaced,
             self.marked,
+            self.marking,
+            self.preparing,
             self.images,
         )
 

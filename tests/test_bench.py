@@ -199,3 +199,29 @@ def test_the_record_benchmark_verifies_a_small_day_and_prices_the_chain() -> Non
     assert "verify: 1200 records in " in run.stdout
     assert "us of SHA-256 per record" in run.stdout
     assert "ms a record with the chain" in run.stdout
+
+
+def test_a_quick_hall_run_puts_the_new_page_on_every_tablet() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.documents", "--hall", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    printed = run.stdout
+    assert "page turn to a newly shown page, 3 of 3 tablets hold it:" in printed
+    for figure in ("the shown document (2 pages), prepared first:", "every marked page ("):
+        (line,) = [each for each in printed.splitlines() if each.startswith(figure)]
+        copies = line.split(": ", 1)[1].split(" copies", 1)[0]
+        (per_copy,) = [part for part in line.split(", ") if part.endswith(" ms a copy")]
+        assert int(copies) > 0
+        assert float(per_copy.split()[0]) > 0
+    assert "stopped" not in printed, "every copy made: the demo's 3 delegates and the hall's"
+    for figure in ("page-turn event on the tablet", "image held (from the turn)"):
+        (line,) = [each for each in printed.splitlines() if figure in each]
+        p50, worst = (float(part.split()[-1]) for part in line.split(" ms")[:2])
+        assert 0 < p50 <= worst
+    assert "from the cache 3, made for the request 0; answered 503 preparing 0 times" in printed

@@ -86,10 +86,11 @@ def _pages(doc: DocumentInfo, pages: int, state: RoomState) -> list[int]:
 
 
 class Preparer:
-    """Makes, in the background, one marked page at a time: the render pool's other workers
-    stay free for what screens ask for now. Each node prepares into its own page cache (the
-    cache is files on the node's disk, kept across restarts); with several nodes, each
-    makes the copies its own tablets will ask it for."""
+    """Makes, in the background, one marked page at a time, through the store's marking
+    scheduler: after the copies tablets wait for, and on one worker at most, so the render
+    pool's other workers stay free for what screens ask for now. Each node prepares into
+    its own page cache (the cache is files on the node's disk, kept across restarts); with
+    several nodes, each makes the copies its own tablets will ask it for."""
 
     def __init__(self, store: DocumentStore, backend: Backend) -> None:
         self.store = store

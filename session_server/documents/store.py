@@ -7,7 +7,7 @@ import contextlib
 import hashlib
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -17,6 +17,7 @@ from ..core.errors import ErrorCode
 from ..core.state import PageSize
 from ..protocol.codes import RenderErrorCode
 from .render import PdfInfo, RenderError, RenderLimits, RenderPool
+from .scheduler import MarkingScheduler, MarkKey
 from .search_index import SearchIndex, SearchRate
 
 if TYPE_CHECKING:
@@ -41,6 +42,12 @@ class DocumentLimits:
     """Searches (and index builds) computed at once by a node; more wait their turn. One:
     a search's Python holds the GIL, and a second thread took it from the event loop more
     often for about the same number of searches a second."""
+    marking_queue: int = 8
+    """Marked copies asked for by tablets that may wait for a render worker, per worker:
+    at about 0.15 s a copy, what the workers finish in about a second."""
+    marking_wait: float = 3.0
+    """Seconds a request for a marked copy waits for it (the render workers' first start not
+    counted); then `503 preparing`, and the copy is still made for the tablet's retry."""
 
 
 UploadErrorCode = Literal["file_too_large"] | RenderErrorCode | ErrorCode
@@ -92,6 +99,13 @@ class DocumentStore:
             self.root / "index", self._page_texts, limits.concurrent_searches
         )
         self.search_rate = SearchRate(limits.search_rate, limits.search_burst)
+        self.marking = MarkingScheduler(
+            self._make_marked,
+            workers=pool.limits.workers,
+            queue_per_worker=limits.marking_queue,
+            wait=limits.marking_wait,
+        )
+        """Every marked copy goes through it: asked for by a tablet, or prepared ahead."""
 
     # --- files ---------------------------------------------------------------------------
 
@@ -143,27 +157,48 @@ class DocumentStore:
         return self.root / "pages" / sha256 / str(width) / name
 
     async def page_image(
-        self, sha256: str, page: int, width: int, watermark: str | None = None
+        self,
+        sha256: str,
+        page: int,
+        width: int,
+        watermark: str | None = None,
+        live: Callable[[], bool] | None = None,
     ) -> Path:
-        """The page rendered at `width`, from the cache when it was rendered before."""
+        """The page rendered at `width`, from the cache when it was rendered before.
+
+        A marked copy not made yet is asked of the marking scheduler (`live`: whether the
+        page is on the room's screen now), which may raise `Preparing` rather than wait long.
+        """
         if width not in WIDTHS:
             raise ValueError(f"width is one of {', '.join(map(str, WIDTHS))}")
         path = self._image(sha256, page, width, watermark)
         if path.exists():
             self.served_from_cache += 1
             return path
-        await self._rendered(sha256, page, width, watermark, path)
+        if watermark is None:
+            await self._rendered(sha256, page, width, None, path)
+        else:
+            # The workers start with the first job (a node's first page): that wait is the
+            # node's, once, not the queue's, and is not counted in the request's.
+            await self.pool.start()
+            key = MarkKey(sha256, page, width, watermark)
+            await self.marking.ask(key, live or _not_live)
         self.served_rendered += 1
         return path
 
     def has_image(self, sha256: str, page: int, width: int, watermark: str | None) -> bool:
         return self._image(sha256, page, width, watermark).exists()
 
-    async def prepare(self, sha256: str, page: int, width: int, watermark: str | None) -> None:
-        """Make the page image ahead of its readers; not counted as one served."""
-        path = self._image(sha256, page, width, watermark)
+    async def prepare(self, sha256: str, page: int, width: int, watermark: str) -> None:
+        """Make a marked copy ahead of its reader, after what tablets wait for; not counted
+        as one served."""
+        if not self._image(sha256, page, width, watermark).exists():
+            await self.marking.ahead(MarkKey(sha256, page, width, watermark))
+
+    async def _make_marked(self, key: MarkKey) -> None:
+        path = self._image(key.sha256, key.page, key.width, key.watermark)
         if not path.exists():
-            await self._rendered(sha256, page, width, watermark, path)
+            await self._rendered(key.sha256, key.page, key.width, key.watermark, path)
 
     async def _rendered(
         self, sha256: str, page: int, width: int, watermark: str | None, path: Path
@@ -255,6 +290,7 @@ class DocumentStore:
             await asyncio.gather(*list(self._background), return_exceptions=True)
 
     async def close(self) -> None:
+        await self.marking.close()
         # Renders still running too: their callers are gone, and the pool closes next.
         running = [*self._background, *self._rendering.values()]
         for task in running:
@@ -263,6 +299,10 @@ class DocumentStore:
             with contextlib.suppress(BaseException):
                 await task
         await self.search_index.close()
+
+
+def _not_live() -> bool:
+    return False
 
 
 def _consume(render: asyncio.Future[None]) -> None:

@@ -23,7 +23,13 @@ HttpErrorCode = (
     ErrorCode
     | RenderErrorCode
     | Literal[
-        "unauthorized", "bad_request", "file_too_large", "too_large", "timeout", "unavailable"
+        "unauthorized",
+        "bad_request",
+        "file_too_large",
+        "too_large",
+        "timeout",
+        "unavailable",
+        "preparing",
     ]
 )
 """The `error` of an HTTP endpoint's JSON refusal (docs/protocol.md §14)."""
