@@ -38,7 +38,8 @@ async def _delegate_worker(request: Request) -> Response:
 
 
 def routes() -> list[BaseRoute]:
-    """The pages at /, /console/, /delegate/, /board/ and /hall/, their assets under /static/."""
+    """The pages at /, /console/, /delegate/, /board/, /hall/ and /committee/, their assets
+    under /static/."""
 
     return [
         # The hub's own address: where the technical team and a lost tablet start.
@@ -49,6 +50,8 @@ def routes() -> list[BaseRoute]:
         _page("/hall/", DISPLAY / "hall.html"),
         # The delegate tablet's service worker (offline.js registers it; docs/operations.md).
         Route("/delegate/sw.js", _delegate_worker),
+        # The counting committee's members sign in here with their delegate tokens.
+        _page("/committee/", DISPLAY / "committee.html"),
         Mount("/static/console", StaticFiles(directory=CONSOLE), name="console"),
         Mount("/static/display", StaticFiles(directory=DISPLAY), name="display"),
         Mount("/static/common", StaticFiles(directory=SHARED / "common"), name="common"),

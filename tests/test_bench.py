@@ -173,6 +173,18 @@ def test_the_marking_benchmark_reports_each_step(capsys: pytest.CaptureFixture[s
     assert all(ms > 0 for ms in figures)
 
 
+def test_the_ballot_benchmark_reports_each_cost(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.ballots import main
+
+    assert main(["--candidates", "6", "--seats", "4", "--repeat", "1", "--browser"]) == 0
+    printed = capsys.readouterr().out
+    assert "6 candidates for 4 seats" in printed
+    assert "make a ballot in Chromium, CPU slowed 4x" in printed
+    figures = [float(line.split()[-1]) for line in printed.splitlines() if line.startswith("  ")]
+    assert len(figures) == 8, printed
+    assert all(figure > 0 for figure in figures)
+
+
 def test_the_record_benchmark_verifies_a_small_day_and_prices_the_chain() -> None:
     run = subprocess.run(
         [sys.executable, "-m", "bench.record", "--records", "1200", "--appends", "20"],

@@ -6,6 +6,7 @@ import {
   secondsLeft, statusBadge,
 } from "/static/common/ui.js";
 import { fitList, fillTicker } from "/static/display/board-fit.js";
+import { renderVote, voteOnBoard } from "/static/display/board-vote.js";
 
 let hub = null;
 
@@ -51,13 +52,17 @@ function render() {
   $("checkpoint").hidden = !session.checkpoint;
   // First what changes the room the panels get: the ticker band, shown or not.
   renderTicker();
-  const idle = isIdle(view);
-  document.body.dataset.mode = idle ? "idle" : "live";
-  $("live").hidden = idle;
+  // A vote put to the congress takes the board while it runs, and its result after.
+  const vote = voteOnBoard(view);
+  const idle = !vote && isIdle(view);
+  document.body.dataset.mode = vote ? "vote" : idle ? "idle" : "live";
+  $("vote").hidden = !vote;
+  $("live").hidden = idle || Boolean(vote);
   $("idle").hidden = !idle;
   renderDocument(view, $("document"));
   renderDocument(view, $("idle-document"));
-  if (idle) renderIdle(view);
+  if (vote) renderVote(vote, (view.turnout || {})[vote.id], $("vote"));
+  else if (idle) renderIdle(view);
   else renderLive(view);
   tick();
 }

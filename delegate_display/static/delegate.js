@@ -8,6 +8,7 @@ import {
 import { PageZoom, clearOfBar, textSizeToggle } from "/static/display/comfort.js";
 import { OfflineTablet, preparing } from "/static/display/offline.js";
 import { Notices, Unread } from "/static/display/notices.js";
+import { Voting } from "/static/display/voting.js";
 
 const WIDTH = 2048;
 let hub = null;
@@ -18,6 +19,7 @@ let offline = null;
 // The delegate's notices and unread announcements (notices.js), made with the first view.
 let notices = null;
 let unread = null;
+let voting = null;
 
 async function act(name, args = {}) {
   try {
@@ -165,6 +167,7 @@ function render() {
   renderPicker();
   renderViewer();
   renderSpeakers(now);
+  voting.render();
   const attendance = view.attendance || { present: 0, total: 0 };
   $("attendance").textContent = `${t("attendance.present")}: ${attendance.present} / ${attendance.total}`;
   $("check-in").hidden = Boolean(you && you.present);
@@ -233,6 +236,7 @@ async function main() {
   offline = new OfflineTablet(hub, token);
   $("sign-out").hidden = false;
   $("sign-out").addEventListener("click", () => { if (confirm(t("offline.signOutConfirm"))) offline.signOut(); });
+  voting = new Voting(hub, $("voting"));
   for (const button of document.querySelectorAll("[data-kind]")) {
     button.addEventListener("click", () => act("request_floor", { kind: button.dataset.kind }));
   }

@@ -8,6 +8,7 @@ import {
 import { confirmAction, field, fill, offerUndo } from "./dialogs.js";
 import { DocumentDesk } from "./documents.js";
 import { clockOf, HistoryPanel } from "./history.js";
+import { VotesPanel } from "./votes.js";
 
 const TOKEN_KEY = "congress.console.token";
 const PREPARATION_POLL_MS = 5000;
@@ -17,6 +18,7 @@ const DEFAULT_SECONDS = { speech: 420, point_of_order: 120, reply: 180 };
 let hub = null;
 let desk = null;
 let history = null;
+let votes = null;
 
 // The hub's refusal in the screen's language: by its reason, then its code, its English
 // message last (a code the strings do not know yet).
@@ -275,7 +277,7 @@ async function checkIn(delegate) {
 
 // ---- Tabs: the roll and the speaker history ----------------------------------------------
 
-const TABS = ["roll", "announcements", "history"];
+const TABS = ["roll", "announcements", "history", "votes"];
 
 function selectTab(name) {
   for (const tab of TABS) {
@@ -304,6 +306,7 @@ function render() {
   renderPresets();
   renderSide(now);
   if (!$("panel-history").hidden) history.refresh();
+  votes.render();
 }
 
 function tick() {
@@ -325,6 +328,11 @@ async function start(token) {
   hub = new Hub({ token, onChange: render, onStatus: (status) => statusBadge($("status"), status) });
   desk = new DocumentDesk({ hub, act, disable });
   history = new HistoryPanel(hub);
+  // Consequential vote steps (open, close, publish, withdraw) ask first, in the same dialog.
+  votes = new VotesPanel(hub, $("votes"), {
+    act,
+    ask: async (text) => (await confirmAction({ title: t("console.vote.panel"), text, ok: t("console.vote.confirmOk") })) !== null,
+  });
   await hub.start(session);
   $("who").textContent = session.label;
   $("sign-in").hidden = true;

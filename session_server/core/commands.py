@@ -282,6 +282,10 @@ class RecordCheckpoint(Command):
     roles: ClassVar[frozenset[Role]] = STEERING
 
 
+# The votes' commands live in a module of their own; importing it here, once Command exists,
+# registers them with the rest.
+from . import vote_commands  # noqa: E402, F401
+
 COMMAND_TYPES: dict[str, type[Command]] = {cls.name: cls for cls in Command.__subclasses__()}
 
 

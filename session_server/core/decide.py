@@ -114,6 +114,10 @@ def _decide(command: c.Command, state: RoomState, actor: Actor, now: int) -> Dec
     return Rejection("unknown_command", f"no rule for {command.name}", "no_rule")
 
 
+rule = _decide.register
+"""Registers the rule of one command class: how the votes' module adds its own."""
+
+
 @_decide.register
 def _(command: c.OpenSession, state: RoomState, actor: Actor, now: int) -> Decision:
     out: list[e.Event] = []
@@ -448,3 +452,6 @@ def _(command: c.RecordCheckpoint, state: RoomState, actor: Actor, now: int) -> 
 
 # The list of speakers' rules live in their own module; importing it registers them.
 from . import floor as _floor  # noqa: E402, F401
+
+# The votes' rules live in a module of their own, registered once everything above exists.
+from . import vote_rules  # noqa: E402, F401

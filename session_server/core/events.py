@@ -264,6 +264,10 @@ class CheckpointRecorded(Event):
         return bool(self.signature)
 
 
+# The votes' events live in a module of their own; importing it here, once Event exists,
+# registers them with the rest.
+from . import vote_events  # noqa: E402, F401
+
 EVENT_TYPES: dict[str, type[Event]] = {cls.kind: cls for cls in Event.__subclasses__()}
 
 

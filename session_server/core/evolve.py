@@ -53,6 +53,10 @@ def _rule(kind: type[E]) -> Callable[[Callable[[RoomState, E], RoomState]], Rule
     return register
 
 
+rule = _rule
+"""Registers the rule of one event kind: how the votes' module adds its own."""
+
+
 def _moved(items: tuple[T, ...], index: int, position: int) -> tuple[T, ...]:
     rest = list(items)
     moving = rest.pop(index)
@@ -375,3 +379,7 @@ def _(state: RoomState, event: e.CheckpointRecorded) -> RoomState:
         reason=event.reason,
     )
     return replace(state, checkpoint=checkpoint)
+
+
+# The votes' rules live in a module of their own, registered once everything above exists.
+from . import vote_evolve  # noqa: E402, F401

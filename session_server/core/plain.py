@@ -14,6 +14,8 @@ T = TypeVar("T")
 
 MAX_TEXT = 2000
 """Longest string accepted from outside; titles and announcements are far shorter."""
+MAX_BYTES = 65536
+"""Longest binary value (a ballot's proof, a sealed key share): no frame is longer."""
 
 
 ADDED_LATER: Mapping[str, bool] = {"added_later": True}
@@ -61,7 +63,7 @@ def to_plain(value: Any) -> Any:
         return {
             f.name: to_plain(getattr(value, f.name))
             for f in dataclasses.fields(value)
-            if not (f.metadata.get("added_later") and getattr(value, f.name) == f.default)
+            if not (f.metadata.get("added_later") and getattr(value, f.name) == _default(f))
         }
     if isinstance(value, Enum):
         return value.value
@@ -73,6 +75,12 @@ def to_plain(value: Any) -> Any:
         # Sorted keys keep the bytes of a replayed state identical to the original's.
         return {k: to_plain(value[k]) for k in sorted(value)}
     return value
+
+
+def _default(f: dataclasses.Field[Any]) -> Any:
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return f.default
 
 
 @functools.cache
@@ -144,6 +152,12 @@ def _convert(tp: Any, data: Any, path: str) -> Any:
             raise PlainError(path, "must be a string")
         if len(data) > MAX_TEXT:
             raise PlainError(path, f"is longer than {MAX_TEXT} characters")
+        return data
+    if tp is bytes:
+        if not isinstance(data, bytes):
+            raise PlainError(path, "must be binary data")
+        if len(data) > MAX_BYTES:
+            raise PlainError(path, f"is longer than {MAX_BYTES} bytes")
         return data
     if tp is Any:
         return data

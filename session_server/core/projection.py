@@ -14,6 +14,7 @@ from .state import (
     SessionStatus,
     audience_may_see,
 )
+from .vote_projection import own_votes, turnout_view, voters_view, votes_view
 
 SECTIONS = (
     "session",
@@ -24,6 +25,9 @@ SECTIONS = (
     "announcements",
     "attendance",
     "roll",
+    "votes",
+    "turnout",
+    "voters",
 )
 """Top-level parts of a view; an event replaces small ones whole and edits inside the ones
 that grow through a day (`core/delta.py`)."""
@@ -86,6 +90,9 @@ def project(state: RoomState, audience: Role) -> View:
         ],
         "attendance": {"present": len(state.present), "total": len(state.delegates)},
         "roll": None,
+        "votes": votes_view(state, audience),
+        "turnout": turnout_view(state, audience),
+        "voters": voters_view(state, audience),
     }
     if audience in PRIVILEGED:
         view["session"]["speaking_times"] = _speaking_times(state)
@@ -197,6 +204,7 @@ def personal(state: RoomState, delegate_id: str) -> dict[str, Any] | None:
         "unit": delegate.unit,
         "seat": delegate.seat,
         "present": delegate.id in state.present,
+        "votes": own_votes(state, delegate_id),
     }
 
 

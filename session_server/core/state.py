@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .plain import ADDED_LATER
+from .vote_state import Vote
 
 
 class Role(StrEnum):
@@ -229,6 +230,9 @@ class RoomState:
     """During a break, the instant the presidium said the session resumes (None: unsaid)."""
     speaking_times: SpeakingTimes | None = field(default=None, metadata=ADDED_LATER)
     """The presidium's presets; None until set, when the core's defaults apply."""
+    votes: Mapping[str, Vote] = field(default_factory=dict, metadata=ADDED_LATER)
+    """Every vote prepared and not withdrawn, by id, in the order prepared."""
+    votes_created: int = field(default=0, metadata=ADDED_LATER)
     checkpoint: Checkpoint | None = field(default=None, metadata=ADDED_LATER)
     signing_keys: frozenset[str] = field(default=frozenset(), metadata=ADDED_LATER)
     """Ids of the public keys registered in the log (`signing_key_registered`)."""

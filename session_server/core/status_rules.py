@@ -64,6 +64,24 @@ ALLOWED: Mapping[str, frozenset[SessionStatus]] = {
     "revoke_token": ALWAYS,
     # The record may be signed whenever the presidium asks, the adjourned day's above all.
     "checkpoint": ALWAYS,
+    # Votes are prepared, and the committee makes its key, while the session is prepared;
+    # the presence check, the opening and the casting only in session; a vote open when a
+    # break begins can still be closed, and counting and publishing finish whatever follows.
+    "prepare_vote": PREPARING,
+    "withdraw_vote": PREPARING,
+    "set_committee": PREPARING,
+    "join_committee": PREPARING,
+    "deliver_shares": PREPARING,
+    "confirm_shares": PREPARING,
+    "start_presence_check": frozenset({IN_SESSION}),
+    "confirm_presence": frozenset({IN_SESSION}),
+    "open_vote": frozenset({IN_SESSION}),
+    "cast_vote": frozenset({IN_SESSION}),
+    "cast_ballot": frozenset({IN_SESSION}),
+    "record_ballot": frozenset({IN_SESSION}),
+    "close_vote": WHILE_THE_FLOOR_RUNS,
+    "submit_decryption": ALWAYS,
+    "publish_result": ALWAYS,
 }
 """For each command, the session statuses in which it is considered at all."""
 

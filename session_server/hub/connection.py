@@ -11,12 +11,14 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..auth import actor_of, authenticate, secret_hash
 from ..backends.base import BackendUnavailable, TokenRecord
 from ..core.commands import COMMAND_TYPES, UnknownCommand, parse_command
+from ..core.decide import Rejection
 from ..core.plain import PlainError
 from ..core.state import Role
+from ..core.vote_commands import CastBallot
 from ..protocol import messages
 from ..protocol.codes import Close
 from ..protocol.messages import CommandMessage, Hello, Ping, ProtocolError, Sync
-from ..writer import Accepted, Outcome
+from ..writer import Accepted, Outcome, Refused
 from .node import Hub
 from .room import Room
 from .screen import Screen, Sink
@@ -258,6 +260,14 @@ async def _read(
                     raise ProtocolError("unknown_command", str(unknown)) from None
                 except PlainError as invalid:
                     raise ProtocolError("invalid_args", str(invalid)) from None
+                if isinstance(command, CastBallot):
+                    # The proofs are checked off the loop; the room then records the ballot.
+                    checked = await hub.ballots.prepare(room.state, command, actor)
+                    if isinstance(checked, Rejection):
+                        outcome: Outcome = Refused(checked.code, checked.message, checked.reason)
+                        screen.answer(_frame(outcome, message.id))
+                        continue
+                    command = checked
                 outcome = await room.submit(
                     command, actor, command_id=message.id, token_id=token.token_id
                 )

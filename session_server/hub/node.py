@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ..backends.base import Backend, BackendUnavailable
+from ..ballots.checking import BallotChecker
 from ..core.state import Role
 from ..metrics import Metrics
 from ..protocol.codes import Close
@@ -104,6 +105,8 @@ class Hub:
         self._sockets: dict[str, list[Screen]] = {}
         self._cooling: dict[str, float] = {}
         """Secret hashes of tokens cut off for flooding, and until when (monotonic)."""
+        self.ballots = BallotChecker()
+        """Checks election ballots' proofs in worker processes, off this node's loop."""
 
     def start(self) -> None:
         """Start the watchdog that closes stuck and revoked screens."""
@@ -232,3 +235,4 @@ class Hub:
         for room in self.rooms.values():
             await room.close()
         self.rooms.clear()
+        self.ballots.close()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ..backends.base import Backend, BackendUnavailable, LogRecord
 from ..core import events as e
+from ..core import vote_events as ve
 from ..core.commands import Command
 from ..core.decide import Actor
 from ..core.delta import view_delta
@@ -38,7 +39,17 @@ VIEW_OF: dict[Role, Role] = {
 }
 VIEWS = (Role.PRESIDIUM, Role.DELEGATE, Role.BOARD, Role.HALL)
 
-_PERSONAL_EVENTS = (e.DelegateRegistered, e.DelegateCheckedIn, e.CheckInCancelled)
+_PERSONAL_EVENTS = (
+    e.DelegateRegistered,
+    e.DelegateCheckedIn,
+    e.CheckInCancelled,
+    ve.PresenceConfirmed,
+    ve.OpenVoteCast,
+    ve.BallotCast,
+)
+"""Events that change one delegate's `you` frame: it is sent again to their screens."""
+_EVERYONES_VOTE_EVENTS = (ve.PresenceCheckStarted, ve.VoteOpened, ve.VoteWithdrawn)
+"""Events that change every delegate's place in a vote (the `you` frame's `votes`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +193,9 @@ class Room:
                 self._close_token(event.token_id)
             elif isinstance(event, _PERSONAL_EVENTS):
                 self._send_personal(event.delegate_id)
+            elif isinstance(event, _EVERYONES_VOTE_EVENTS):
+                for delegate_id in list(self.delegate_screens):
+                    self._send_personal(delegate_id)
         if record.seq % self.snapshot_every == 0:
             task = asyncio.get_running_loop().create_task(self._save_snapshot())
             self._snapshot_saves.add(task)

@@ -210,6 +210,91 @@ REASONS: dict[Reason, ReasonEntry] = {
         ReasonEntry("name_length", "invalid_args", "A delegate's name is empty or too long."),
         ReasonEntry("unit_or_seat_length", "invalid_args", "A unit or a seat is too long."),
         ReasonEntry("token_id_length", "invalid_args", "A token id is empty or too long."),
+        # Votes (core/vote_rules.py).
+        ReasonEntry("vote_not_found", "not_found", "No vote has this id."),
+        ReasonEntry(
+            "vote_kind_mismatch",
+            "invalid_state",
+            "The command is for the other kind of vote (a question or an election).",
+        ),
+        ReasonEntry(
+            "vote_settings_invalid", "invalid_args", "The vote's settings do not fit its kind."
+        ),
+        ReasonEntry("seats_range", "invalid_args", "The number of seats is out of range."),
+        ReasonEntry(
+            "candidate_list_invalid",
+            "invalid_args",
+            "The list of candidates is malformed, or breaks the surplus the congress allows.",
+        ),
+        ReasonEntry(
+            "vote_already_open",
+            "invalid_state",
+            "The vote has been opened; it stays in the record.",
+        ),
+        ReasonEntry(
+            "another_vote_open",
+            "invalid_state",
+            "Another vote is being checked or is open; close it first.",
+        ),
+        ReasonEntry(
+            "committee_invalid",
+            "invalid_args",
+            "The committee's members or threshold are not valid.",
+        ),
+        ReasonEntry(
+            "committee_started",
+            "invalid_state",
+            "The committee's key ceremony has begun; it cannot be changed.",
+        ),
+        ReasonEntry(
+            "not_committee_member",
+            "forbidden",
+            "This delegate is not on the vote's counting committee.",
+        ),
+        ReasonEntry(
+            "committee_step_done",
+            "invalid_state",
+            "This member has done this step already, with other values.",
+        ),
+        ReasonEntry(
+            "committee_not_ready",
+            "invalid_state",
+            "The committee's key is not made yet (or the step before is not done by every member).",
+        ),
+        ReasonEntry(
+            "dealing_invalid", "invalid_args", "A member's commitments or proofs do not hold."
+        ),
+        ReasonEntry("shares_invalid", "invalid_args", "The sealed shares are malformed."),
+        ReasonEntry(
+            "no_presence_check", "invalid_state", "No presence check is running for this vote."
+        ),
+        ReasonEntry(
+            "electorate_empty",
+            "invalid_state",
+            "No delegate confirmed their presence (or none is checked in).",
+        ),
+        ReasonEntry("vote_not_open", "invalid_state", "The vote is not open."),
+        ReasonEntry(
+            "not_in_electorate",
+            "forbidden",
+            "This delegate is not in the vote's electorate, fixed when it opened.",
+        ),
+        ReasonEntry(
+            "abstain_not_allowed", "invalid_args", "This question has no 'not voting' option."
+        ),
+        ReasonEntry(
+            "already_voted", "invalid_state", "This delegate has voted; the choice is final."
+        ),
+        ReasonEntry(
+            "ballot_invalid", "invalid_args", "The ballot is malformed or a proof does not hold."
+        ),
+        ReasonEntry("vote_not_closed", "invalid_state", "The election is not closed."),
+        ReasonEntry(
+            "decryption_invalid",
+            "invalid_args",
+            "A member's decryption share or its proof does not hold.",
+        ),
+        ReasonEntry("vote_not_counted", "invalid_state", "The vote has no result yet."),
     )
 }
 """Every reason a rule refusal carries; docs/protocol.md §8 lists the same."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..core import events as e
+from ..core import vote_events as ve
 from ..core.state import RoomState, SessionStatus
 from .chain import fingerprint
 from .keys import Signer
@@ -12,18 +13,24 @@ from .keys import Signer
 ITEM_CLOSED = "item_closed"
 ADJOURNED = "adjourned"
 VOTE_CLOSED = "vote_closed"
-"""For the votes when they land: add their closing event to `checkpoint_reason`."""
+VOTE_COUNTED = "vote_counted"
+"""An election is counted after its close, once the committee opened the totals: its result
+is signed too."""
 
 
 def checkpoint_reason(events: Iterable[e.Event]) -> str | None:
     """Why a record of these events is followed by a checkpoint, or None.
 
-    The hook for every automatic checkpoint: the end of an agenda item, the adjournment
-    (and a vote's close, once votes exist: one more `isinstance` here).
+    The hook for every automatic checkpoint: the end of an agenda item, the adjournment, a
+    vote's close, and an election's count.
     """
     for event in events:
         if isinstance(event, e.ItemClosed):
             return ITEM_CLOSED
+        if isinstance(event, ve.VoteClosed):
+            return VOTE_CLOSED
+        if isinstance(event, ve.VoteCounted):
+            return VOTE_COUNTED
         if isinstance(event, e.SessionStatusChanged) and event.status is SessionStatus.ADJOURNED:
             return ADJOURNED
     return None

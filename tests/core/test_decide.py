@@ -10,6 +10,7 @@ import pytest
 from session_server.core import commands as c
 from session_server.core import events as e
 from session_server.core import evolve as evolve_module
+from session_server.core import vote_commands as vc
 from session_server.core.decide import (
     Actor,
     Rejection,
@@ -23,6 +24,7 @@ from session_server.core.state import (
     Role,
     RoomState,
 )
+from session_server.core.vote_state import Choice, VoteKind
 from session_server.protocol.codes import ERRORS
 
 from .rooms import (
@@ -77,6 +79,21 @@ DOCUMENTED_ROLES: dict[str, set[Role]] = {
     "set_speaking_times": {Role.PRESIDIUM},
     "revoke_token": {Role.PRESIDIUM, Role.SECRETARIAT},
     "checkpoint": {Role.PRESIDIUM},
+    "prepare_vote": {Role.PRESIDIUM},
+    "withdraw_vote": {Role.PRESIDIUM},
+    "set_committee": {Role.PRESIDIUM},
+    "join_committee": {Role.DELEGATE},
+    "deliver_shares": {Role.DELEGATE},
+    "confirm_shares": {Role.DELEGATE},
+    "start_presence_check": {Role.PRESIDIUM},
+    "confirm_presence": {Role.DELEGATE},
+    "open_vote": {Role.PRESIDIUM},
+    "cast_vote": {Role.DELEGATE},
+    "cast_ballot": {Role.DELEGATE},
+    "record_ballot": {Role.DELEGATE},
+    "close_vote": {Role.PRESIDIUM},
+    "submit_decryption": {Role.DELEGATE},
+    "publish_result": {Role.PRESIDIUM},
 }
 """The role table of docs/protocol.md section 7."""
 
@@ -113,6 +130,21 @@ SAMPLES: dict[str, c.Command] = {
         c.CancelCheckIn(ANH),
         c.RevokeToken("tk-1234abcd"),
         c.RecordCheckpoint(),
+        vc.PrepareVote(VoteKind.QUESTION, "Thông qua Nghị quyết"),
+        vc.WithdrawVote("vote-1"),
+        vc.SetCommittee("vote-1", (ANH,), 1),
+        vc.JoinCommittee("vote-1", b"k" * 32, (), ()),
+        vc.DeliverShares("vote-1", (b"",)),
+        vc.ConfirmShares("vote-1"),
+        vc.StartPresenceCheck("vote-1"),
+        vc.ConfirmPresence("vote-1"),
+        vc.OpenVote("vote-1"),
+        vc.CastVote("vote-1", Choice.FOR),
+        vc.CastBallot("vote-1", {}),
+        vc.RecordBallot("vote-1", (), (), b""),
+        vc.CloseVote("vote-1"),
+        vc.SubmitDecryption("vote-1", (), ()),
+        vc.PublishResult("vote-1"),
     )
 }
 """One command of each kind that the presidium, secretariat or a delegate could send now."""
@@ -124,6 +156,30 @@ UNCHANGED_IN_BUSY: dict[str, tuple[()] | Rejection] = {
     ),
     "reopen_list": (),
     "withdraw_request": Rejection("not_found", "you have no request on this item", "no_request"),
+    # The busy room's vote-1 is a question, open, with DUNG its only voter.
+    "withdraw_vote": Rejection(
+        "invalid_state", "vote-1 was opened: it stays in the record", "vote_already_open"
+    ),
+    "start_presence_check": Rejection(
+        "invalid_state", "vote-1 is past its preparation", "vote_already_open"
+    ),
+    "confirm_presence": Rejection(
+        "invalid_state", "vote-1 has no presence check running", "no_presence_check"
+    ),
+    "open_vote": (),
+    "publish_result": Rejection("invalid_state", "vote-1 has no result yet", "vote_not_counted"),
+    **{
+        name: Rejection("invalid_state", "vote-1 is not of the kind election", "vote_kind_mismatch")
+        for name in (
+            "set_committee",
+            "join_committee",
+            "deliver_shares",
+            "confirm_shares",
+            "cast_ballot",
+            "record_ballot",
+            "submit_decryption",
+        )
+    },
 }
 """The samples that change nothing in the busy room; every other one records events."""
 
@@ -138,6 +194,10 @@ def busy() -> Room:
     room.do(c.RemoveRequest(DUNG))
     room.do(c.CheckIn(ANH))
     room.do(c.GrantFloor(CHI))
+    room.do(vc.PrepareVote(VoteKind.QUESTION, "Thông qua Chương trình"))
+    room.do(vc.StartPresenceCheck("vote-1"))
+    room.do(vc.ConfirmPresence("vote-1"), delegate(DUNG))
+    room.do(vc.OpenVote("vote-1"))
     return room
 
 

@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 
 from session_server.core import commands as c
 from session_server.core import events as e
+from session_server.core import vote_commands as vc
+from session_server.core import vote_events as ve
 from session_server.core.commands import COMMAND_TYPES, UnknownCommand, parse_command
 from session_server.core.events import EVENT_TYPES, event_from_plain, event_to_plain
 from session_server.core.plain import MAX_TEXT, PlainError, from_plain, to_plain
@@ -202,8 +204,16 @@ def plain_for(tp: Any) -> st.SearchStrategy[Any]:
         return st.integers(-(2**63), 2**64 - 1)
     if tp is bool:
         return st.booleans()
+    if tp is bytes:
+        return st.binary(max_size=64)
+    if tp is Any:
+        # An argument the command reads itself (a ballot): any plain value may come.
+        return st.none() | st.integers() | st.text(max_size=8) | st.binary(max_size=8)
     if isinstance(tp, type) and issubclass(tp, Enum):
         return st.sampled_from([m.value for m in tp])
+    if origin is frozenset:
+        (item,) = typing.get_args(tp)
+        return st.lists(plain_for(item), max_size=3, unique=True)
     if origin is tuple:
         item, ellipsis = typing.get_args(tp)
         assert ellipsis is Ellipsis, tp
@@ -387,11 +397,11 @@ def _defined_in(module: types.ModuleType, base: type) -> set[Any]:
 
 
 def test_every_event_and_command_class_is_registered_under_its_name() -> None:
-    events = _defined_in(e, e.Event)
+    events = _defined_in(e, e.Event) | _defined_in(ve, e.Event)
     assert set(EVENT_TYPES.values()) == events
-    assert len(EVENT_TYPES) == len(events) == 29
+    assert len(EVENT_TYPES) == len(events) == 29 + 16
     assert all(EVENT_TYPES[cls.kind] is cls for cls in events)
-    commands = _defined_in(c, c.Command)
+    commands = _defined_in(c, c.Command) | _defined_in(vc, c.Command)
     assert set(COMMAND_TYPES.values()) == commands
     assert all(COMMAND_TYPES[cls.name] is cls for cls in commands)
 

@@ -391,6 +391,7 @@ def test_personal_data_goes_to_the_delegate_alone() -> None:
         "unit": "Unit North",
         "seat": "seat-A1",
         "present": True,
+        "votes": {},
     }
     absent = personal(room.state, BINH)
     assert absent is not None

@@ -24,7 +24,7 @@ from session_server.core.delta import view_delta
 from session_server.core.events import Event, FloorGranted, event_from_plain, event_to_plain
 from session_server.core.evolve import apply
 from session_server.core.plain import PlainError
-from session_server.core.projection import SECTIONS, View, project
+from session_server.core.projection import FLOOR_SHOWN_IN_PUBLIC, SECTIONS, View, project
 from session_server.core.replay import replay, state_bytes, state_from_bytes
 from session_server.core.state import (
     Access,
@@ -474,6 +474,8 @@ class CongressSession(RuleBasedStateMachine):
         if speakers is None:
             assert board["speakers"] is None
         else:
+            # During a break and after the adjournment a board shows no queue at all.
+            in_public = state.status in FLOOR_SHOWN_IN_PUBLIC
             assert board["speakers"]["queue"] == [
                 {
                     "name": state.delegates[r.delegate_id].name,
@@ -481,7 +483,7 @@ class CongressSession(RuleBasedStateMachine):
                     "kind": r.kind.value,
                 }
                 for r in speakers.requests
-                if r.accepted
+                if r.accepted and in_public
             ]
 
         # The hall: the delegates' documents, never a presidium one, and of people and

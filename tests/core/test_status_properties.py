@@ -8,11 +8,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
 from session_server.core import commands as c
+from session_server.core import vote_commands as vc
 from session_server.core.decide import Actor, Rejection, decide
 from session_server.core.projection import project
 from session_server.core.replay import state_bytes
 from session_server.core.state import Access, RequestKind, Role, SessionStatus
 from session_server.core.status_rules import ALLOWED, REFUSED_BECAUSE, refusal
+from session_server.core.vote_state import Choice, VoteKind
 
 from .test_properties import DELEGATES, CongressSession
 
@@ -51,6 +53,21 @@ ONE_OF_EACH: dict[str, tuple[Actor, c.Command]] = {
         (Actor(Role.SECRETARIAT), c.CancelCheckIn(ANH)),
         (Actor(Role.SECRETARIAT), c.RevokeToken("tk-1234abcd")),
         (Actor(Role.PRESIDIUM), c.RecordCheckpoint()),
+        (Actor(Role.PRESIDIUM), vc.PrepareVote(VoteKind.QUESTION, "Thông qua")),
+        (Actor(Role.PRESIDIUM), vc.WithdrawVote("vote-1")),
+        (Actor(Role.PRESIDIUM), vc.SetCommittee("vote-1", (ANH,), 1)),
+        (Actor(Role.DELEGATE, ANH), vc.JoinCommittee("vote-1", b"k" * 32, (), ())),
+        (Actor(Role.DELEGATE, ANH), vc.DeliverShares("vote-1", (b"",))),
+        (Actor(Role.DELEGATE, ANH), vc.ConfirmShares("vote-1")),
+        (Actor(Role.PRESIDIUM), vc.StartPresenceCheck("vote-1")),
+        (Actor(Role.DELEGATE, BINH), vc.ConfirmPresence("vote-1")),
+        (Actor(Role.PRESIDIUM), vc.OpenVote("vote-1")),
+        (Actor(Role.DELEGATE, BINH), vc.CastVote("vote-1", Choice.FOR)),
+        (Actor(Role.DELEGATE, BINH), vc.CastBallot("vote-1", {})),
+        (Actor(Role.DELEGATE, BINH), vc.RecordBallot("vote-1", (), (), b"")),
+        (Actor(Role.PRESIDIUM), vc.CloseVote("vote-1")),
+        (Actor(Role.DELEGATE, ANH), vc.SubmitDecryption("vote-1", (), ())),
+        (Actor(Role.PRESIDIUM), vc.PublishResult("vote-1")),
     )
 }
 """One command of each kind, from a role that may send it."""

@@ -20,12 +20,15 @@ from pathlib import Path
 import msgpack
 
 from session_server.backends.base import LogRecord, encode_record, encode_snapshot
+from session_server.ballots import ballot, committee, elgamal, proofs, transport
 from session_server.core import commands as c
+from session_server.core import vote_commands as vc
 from session_server.core.decide import Actor, create_room, decide
 from session_server.core.events import CheckpointRecorded
 from session_server.core.evolve import apply
 from session_server.core.replay import state_bytes
 from session_server.core.state import Access, PageSize, RequestKind, Role, RoomState
+from session_server.core.vote_state import Candidate, Choice, VoteKind
 from session_server.record import chain
 from session_server.record.checkpoints import ADJOURNED, seal
 from session_server.record.keys import Signer
@@ -242,10 +245,95 @@ def congress() -> Session:
     # Since the second golden log: a token revoked while the room runs.
     s.do(c.RevokeToken("tk-0a1b2c3d"), SECRETARIAT)
     s.do(c.RequestFloor(RequestKind.SPEECH), delegate("DB003"))
+    # Since the fifth golden log: a question, a withdrawn draft and a secret election.
+    votes(s)
     s.do(c.AdjournSession())
     # Since the third golden log: the key registered and the adjournment's checkpoint.
     s.checkpoint(ADJOURNED)
     return s
+
+
+def votes(s: Session) -> None:
+    """An open vote with a presence check, a withdrawn draft, and a secret election whose
+    two-member committee makes the key, opens the totals, and sees the result published."""
+    voters = [d for d in DELEGATES if d != "DB007"]
+    s.do(vc.PrepareVote(VoteKind.QUESTION, "Thông qua Quy chế làm việc", allow_abstain=True))
+    s.do(vc.StartPresenceCheck("vote-1"))
+    for voter in voters:
+        s.do(vc.ConfirmPresence("vote-1"), delegate(voter))
+    s.do(vc.OpenVote("vote-1"))
+    for voter, choice in zip(
+        voters, [Choice.FOR] * 5 + [Choice.AGAINST, Choice.ABSTAIN], strict=True
+    ):
+        s.do(vc.CastVote("vote-1", choice), delegate(voter))
+    s.do(vc.CloseVote("vote-1"))
+    s.do(vc.PublishResult("vote-1"))
+    s.do(vc.PrepareVote(VoteKind.QUESTION, "Biểu quyết nháp"))
+    s.do(vc.WithdrawVote("vote-2"))
+    candidates = tuple(
+        Candidate(f"c{n}", name, unit)
+        for n, (name, unit, _) in enumerate(list(DELEGATES.values())[:5], start=1)
+    )
+    s.do(
+        vc.PrepareVote(
+            VoteKind.ELECTION,
+            "Bầu Ban Chấp hành",
+            seats=4,
+            surplus_percent=30,
+            candidates=candidates,
+        )
+    )
+    members = ("DB007", "DB008")
+    s.do(vc.SetCommittee("vote-3", members, 2))
+    ceremony = proofs.context_of(ROOM, "vote-3", "committee")
+    dealt = [committee.deal(n, 2, ceremony) for n in (1, 2)]
+    seals = [transport.new_key() for _ in members]
+    for (dealing, _), seal_key, member in zip(dealt, seals, members, strict=True):
+        s.do(
+            vc.JoinCommittee("vote-3", seal_key[1], dealing.commitments, dealing.proofs),
+            delegate(member),
+        )
+    for number, member in enumerate(members, start=1):
+        other = 3 - number
+        sealed = [b"", b""]
+        sealed[other - 1] = transport.seal(
+            dealt[number - 1][1].share_for(other), seals[other - 1][1], ceremony, number, other
+        )
+        s.do(vc.DeliverShares("vote-3", tuple(sealed)), delegate(member))
+    for member in members:
+        s.do(vc.ConfirmShares("vote-3"), delegate(member))
+    vote = s.state.votes["vote-3"]
+    assert vote.committee is not None
+    key = vote.committee.key
+    s.do(vc.StartPresenceCheck("vote-3"))
+    for voter in voters:
+        s.do(vc.ConfirmPresence("vote-3"), delegate(voter))
+    s.do(vc.OpenVote("vote-3"))
+    for n, voter in enumerate(voters):
+        kept = [i != n % 5 for i in range(5)]
+        made = ballot.make(kept, key, 4, proofs.context_of(ROOM, "vote-3", voter))
+        s.do(vc.CastBallot("vote-3", made.to_plain()), delegate(voter))
+    s.do(vc.CloseVote("vote-3"))
+    tally = s.state.votes["vote-3"].tally
+    for number, member in enumerate(members, start=1):
+        secret = committee.secret_share({d: dealt[d - 1][1].share_for(number) for d in (1, 2)})
+        shares = [
+            committee.decrypt_share(
+                number,
+                secret,
+                elgamal.Ciphertext.from_bytes(total),
+                ceremony,
+                proofs.context_of("candidate", index),
+            )
+            for index, total in enumerate(tally)
+        ]
+        s.do(
+            vc.SubmitDecryption(
+                "vote-3", tuple(x.value for x in shares), tuple(x.proof for x in shares)
+            ),
+            delegate(member),
+        )
+    s.do(vc.PublishResult("vote-3"))
 
 
 def main(argv: list[str]) -> int:

@@ -54,6 +54,13 @@ GOLDEN_STATES = {
     "congress-2026-12-01-rules.msgpack": (
         "59ec6c877be7c41d8161f91946c8745f7ec2faa6382f54e5b78ad20d462ce7d7"
     ),
+    # Written by make_golden.py the same day, with the votes. Checked by hand: the question
+    # passed 5-1-1 of the 8 convened; a draft withdrawn; the election of 4 from 5, each of
+    # the 7 voters striking one name, opened by the two-member committee: 5, 5, 6, 6, 6
+    # votes, c3, c4 and c5 elected, c1 and c2 tied for the last seat.
+    "congress-2026-12-01-votes.msgpack": (
+        "3ccc6b40564d18fe652036038dfbf230e480162225b46c6b80db8087c470b2e0"
+    ),
 }
 """Each golden log and the SHA-256 of `state_bytes` of the state it replays to.
 

@@ -56,3 +56,13 @@ def test_an_item_s_end_and_the_adjournment_call_for_a_checkpoint() -> None:
     assert checkpoint_reason((adjourned,)) == "adjourned"
     suspended = e.SessionStatusChanged(status=SessionStatus.SUSPENDED, at=0)
     assert checkpoint_reason((suspended, e.ItemOpened(item_id="j"))) is None
+
+
+def test_a_vote_s_close_and_an_election_s_count_call_for_a_checkpoint() -> None:
+    from session_server.core import vote_events as ve
+    from session_server.core.vote_state import Result
+
+    assert checkpoint_reason((ve.VoteClosed(vote_id="vote-1", at=0),)) == "vote_closed"
+    counted = ve.VoteCounted(vote_id="vote-1", result=Result(base=8, counts=(5, 1, 1)))
+    assert checkpoint_reason((counted,)) == "vote_counted"
+    assert checkpoint_reason((ve.VoteOpened("vote-1", frozenset({"a"}), 1, 0),)) is None

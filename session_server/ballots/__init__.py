@@ -1,0 +1,1 @@
+"""Secret ballots: encryption, proofs and the counting committee's threshold key."""

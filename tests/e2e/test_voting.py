@@ -1,0 +1,220 @@
+"""An election on a real hub: the committee's key over the sockets, ballots, a crash, the count."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from presidium_console.client import CommandRefused, CongressClient
+from session_server.ballots import ballot as ballots
+from session_server.ballots import committee as keys
+from session_server.ballots import elgamal, proofs, transport
+from session_server.demo import DEMO_ROOM
+from tests.conftest import UNIT, Clients, DemoTokens, HubProcess
+
+SEATS = 4
+CANDIDATES = [{"id": f"c{i}", "name": f"Ứng cử viên {i}", "unit": "Tỉnh ủy"} for i in range(5)]
+
+
+class Member:
+    """A committee member's device, speaking to the hub as that delegate."""
+
+    def __init__(self, client: CongressClient, number: int, vote_id: str) -> None:
+        self.client, self.number, self.vote_id = client, number, vote_id
+        self.ceremony = proofs.context_of(DEMO_ROOM, vote_id, "committee")
+        self.seal_secret, self.seal_public = transport.new_key()
+        self.dealing, self.polynomial = keys.deal(number, 2, self.ceremony)
+        self.share = b""
+
+    async def join(self) -> None:
+        await self.client.command(
+            "join_committee",
+            vote_id=self.vote_id,
+            seal_key=self.seal_public,
+            commitments=list(self.dealing.commitments),
+            proofs=list(self.dealing.proofs),
+        )
+
+    async def deliver(self) -> None:
+        view = await self.client.wait_for(
+            lambda v: all(
+                m["seal_key"] for m in vote_of_view(v, self.vote_id)["committee"]["members"]
+            ),
+            timeout=10 * UNIT,
+        )
+        members = vote_of_view(view, self.vote_id)["committee"]["members"]
+        sealed = [
+            b""
+            if m["number"] == self.number
+            else transport.seal(
+                self.polynomial.share_for(m["number"]),
+                m["seal_key"],
+                self.ceremony,
+                self.number,
+                m["number"],
+            )
+            for m in members
+        ]
+        await self.client.command("deliver_shares", vote_id=self.vote_id, sealed=sealed)
+
+    async def confirm(self) -> None:
+        view = await self.client.wait_for(
+            lambda v: all(
+                m["sealed"] for m in vote_of_view(v, self.vote_id)["committee"]["members"]
+            ),
+            timeout=10 * UNIT,
+        )
+        received = {self.number: self.polynomial.share_for(self.number)}
+        for m in vote_of_view(view, self.vote_id)["committee"]["members"]:
+            if m["number"] == self.number:
+                continue
+            share = transport.open_sealed(
+                m["sealed"][self.number - 1],
+                self.seal_secret,
+                self.ceremony,
+                m["number"],
+                self.number,
+            )
+            dealing = keys.Dealing(m["number"], tuple(m["commitments"]), tuple(m["proofs"]))
+            keys.check_share(self.number, share, dealing)
+            received[m["number"]] = share
+        self.share = keys.secret_share(received)
+        await self.client.command("confirm_shares", vote_id=self.vote_id)
+
+    async def decrypt(self) -> None:
+        view = await self.client.wait_for(
+            lambda v: bool(vote_of_view(v, self.vote_id).get("tally")), timeout=10 * UNIT
+        )
+        made = [
+            keys.decrypt_share(
+                self.number,
+                self.share,
+                elgamal.Ciphertext.from_bytes(total),
+                self.ceremony,
+                proofs.context_of("candidate", index),
+            )
+            for index, total in enumerate(vote_of_view(view, self.vote_id)["tally"])
+        ]
+        await self.client.command(
+            "submit_decryption",
+            vote_id=self.vote_id,
+            shares=[s.value for s in made],
+            proofs=[s.proof for s in made],
+        )
+
+
+def vote_of_view(view: Any, vote_id: str) -> dict[str, Any]:
+    return next(v for v in view["votes"] if v["id"] == vote_id)
+
+
+async def cast(
+    client: CongressClient,
+    delegate_id: str,
+    vote_id: str,
+    key: bytes,
+    kept: list[bool],
+    command_id: str,
+) -> None:
+    made = ballots.make(kept, key, SEATS, proofs.context_of(DEMO_ROOM, vote_id, delegate_id))
+    await client.command(
+        "cast_ballot", command_id=command_id, vote_id=vote_id, ballot=made.to_plain()
+    )
+
+
+@pytest.mark.slow
+async def test_an_election_survives_a_crash_and_counts_every_acknowledged_ballot_once(
+    hub: HubProcess, tokens: DemoTokens, clients: Clients
+) -> None:
+    presidium = await clients.connect(tokens.presidium)
+    board = await clients.connect(tokens.boards[0])
+    if presidium.view["session"]["status"] != "in_session":
+        await presidium.command("open_session")
+    await presidium.command(
+        "prepare_vote",
+        kind="election",
+        title="Bầu Ban Chấp hành Đảng bộ tỉnh khóa mới",
+        seats=SEATS,
+        surplus_percent=30,
+        base="present",
+        candidates=CANDIDATES,
+    )
+    vote_id = presidium.view["votes"][-1]["id"]
+    assert not [v for v in board.view["votes"] if v["id"] == vote_id]  # a draft is not public
+    (m1_token, m1), (m2_token, m2), (m3_token, m3) = tokens.delegates[:3]
+    await presidium.command("set_committee", vote_id=vote_id, members=[m1, m2, m3], threshold=2)
+    members = [
+        Member(await clients.connect(token), number, vote_id)
+        for number, token in enumerate((m1_token, m2_token, m3_token), start=1)
+    ]
+    for member in members:
+        await member.join()
+    for member in members:
+        await member.deliver()
+    for member in members:
+        await member.confirm()
+    view = await presidium.wait_for(
+        lambda v: bool(vote_of_view(v, vote_id)["committee"]["key"]), timeout=10 * UNIT
+    )
+    key = vote_of_view(view, vote_id)["committee"]["key"]
+    voters = tokens.delegates[3:9]
+    voter_clients = [await clients.connect(token) for token, _ in voters]
+    await presidium.command("start_presence_check", vote_id=vote_id)
+    for client in voter_clients:
+        await client.command("confirm_presence", vote_id=vote_id)
+    await presidium.command("open_vote", vote_id=vote_id)
+    kept_by = [[i != n % 5 for i in range(5)] for n in range(len(voters))]  # four kept each
+    for n in range(3):
+        delegate_id = voters[n][1]
+        await cast(voter_clients[n], delegate_id, vote_id, key, kept_by[n], f"ballot-{delegate_id}")
+    # The hub is killed; it restarts on the same log.
+    await clients.close()
+    hub.kill()
+    hub.start()
+    clients.open.clear()
+    presidium = await clients.connect(tokens.presidium)
+    board = await clients.connect(tokens.boards[0])
+    assert board.view["turnout"][vote_id]["cast"] == 3
+    voter_clients = [await clients.connect(token) for token, _ in voters]
+    # A tablet that never saw its ack sends the same ballot again: applied once.
+    first_client, (_, first_id) = voter_clients[0], voters[0]
+    ack = await cast_again(first_client, first_id, vote_id, key, kept_by[0])
+    assert ack
+    for n in range(3, len(voters)):
+        delegate_id = voters[n][1]
+        await cast(voter_clients[n], delegate_id, vote_id, key, kept_by[n], f"ballot-{delegate_id}")
+    with pytest.raises(CommandRefused) as again:
+        await cast(voter_clients[1], voters[1][1], vote_id, key, kept_by[1], "another-id")
+    assert again.value.code == "invalid_state"
+    await board.wait_for(lambda v: v["turnout"][vote_id]["cast"] == 6, timeout=10 * UNIT)
+    assert all("choice" not in repr(v) for v in board.view["votes"])
+    await presidium.command("close_vote", vote_id=vote_id)
+    # Members 1 and 3 (any two of the three) open the totals; their devices kept their
+    # shares across the hub's restart, as a tablet keeps them.
+    for member, token in ((members[0], m1_token), (members[2], m3_token)):
+        member.client = await clients.connect(token)
+        await member.decrypt()
+    view = await presidium.wait_for(
+        lambda v: vote_of_view(v, vote_id)["status"] == "counted", timeout=10 * UNIT
+    )
+    result = vote_of_view(view, vote_id)["result"]
+    # Each voter struck one name: c0 twice, the others once; six voters, so c0 has 4.
+    assert result["counts"] == [4, 5, 5, 5, 5]
+    assert result["base"] == 6
+    assert result["elected"] == ["c1", "c2", "c3", "c4"]
+    assert "result" not in vote_of_view(board.view, vote_id)
+    await presidium.command("publish_result", vote_id=vote_id)
+    await board.wait_for(
+        lambda v: vote_of_view(v, vote_id).get("result") is not None, timeout=10 * UNIT
+    )
+    assert vote_of_view(board.view, vote_id)["result"]["elected"] == ["c1", "c2", "c3", "c4"]
+
+
+async def cast_again(
+    client: CongressClient, delegate_id: str, vote_id: str, key: bytes, kept: list[bool]
+) -> bool:
+    made = ballots.make(kept, key, SEATS, proofs.context_of(DEMO_ROOM, vote_id, delegate_id))
+    answer = await client.command(
+        "cast_ballot", command_id=f"ballot-{delegate_id}", vote_id=vote_id, ballot=made.to_plain()
+    )
+    return answer.duplicate
