@@ -77,7 +77,7 @@ def test_a_request_granted_shows_one_countdown_on_all_three_screens(
     delegate = screens.delegate(demo.delegates[3][0])
     board = screens.board(demo.boards[0])
     # The floor is given only once the session is open (docs/protocol.md §7).
-    console.click("[data-command=open_session]")
+    console.click("#open-session")
     open_item(console, "Khai mạc Đại hội")
     delegate.wait_for_function(
         "!document.querySelector('[data-kind=speech]').disabled", timeout=5 * SECOND
@@ -268,7 +268,7 @@ def test_the_hall_band_is_read_from_the_back_in_both_languages(
     console = screens.console(demo.presidium)
     delegate = screens.delegate(demo.delegates[6][0])
     hall = screens.hall(demo.hall)
-    console.click("[data-command=open_session]")
+    console.click("#open-session")
     open_item(console, "Khai mạc Đại hội")
     delegate.wait_for_function(
         "!document.querySelector('[data-kind=speech]').disabled", timeout=5 * SECOND

@@ -282,6 +282,7 @@ const STRINGS = {
     "error.no_such_page": "Tài liệu không có trang này",
     "error.render_timeout": "Dựng trang quá lâu: đề nghị thử lại",
     "error.render_failed": "Không dựng được trang tài liệu",
+    "error.preparing": "Trang đang được chuẩn bị: đề nghị đồng chí chờ giây lát",
     // The presidium console: confirmations, undo, preview then show, speaking times, history.
     "console.cancel": "Hủy",
     "console.undo": "Hoàn tác",
@@ -699,6 +700,7 @@ const STRINGS = {
     "error.no_such_page": "The document has no such page",
     "error.render_timeout": "Drawing the page took too long: please try again",
     "error.render_failed": "The page could not be drawn",
+    "error.preparing": "The page is being prepared: please wait a moment",
     // The presidium console: confirmations, undo, preview then show, speaking times, history.
     "console.cancel": "Cancel",
     "console.undo": "Undo",
