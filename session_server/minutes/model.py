@@ -158,16 +158,28 @@ class AnnouncementEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class Vote:
-    """A vote's settings, turnout and result. The core records no vote yet: this is their
-    place in the minutes, filled once the voting events exist."""
+class VoteEntry:
+    """A vote put to the congress: its settings, turnout and result, as the copy's audience
+    sees them (the public copy has a result only once it was published)."""
 
+    vote_id: str
+    kind: str
     title: str
-    opened_at: int
+    opened_at: int | None
     closed_at: int | None
-    settings: dict[str, Any]
-    turnout: dict[str, int]
-    result: dict[str, Any]
+    threshold: str
+    base_rule: str
+    seats: int
+    candidates: tuple[tuple[str, str, str], ...]
+    """(id, name, unit) in the ballot's order."""
+    issued: int
+    cast: int
+    status: str
+    result: dict[str, Any] | None
+
+    @property
+    def not_cast(self) -> int:
+        return self.issued - self.cast
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +209,7 @@ class Minutes:
     shown: tuple[Showing, ...] = ()
     speeches: tuple[SpeechEntry, ...] = ()
     announcements: tuple[AnnouncementEntry, ...] = ()
-    votes: tuple[Vote, ...] = ()
+    votes: tuple[VoteEntry, ...] = ()
     checkpoints: tuple[Checkpoint, ...] = ()
     skipped_kinds: tuple[str, ...] = field(default=())
     """Event kinds these minutes do not know (a later release's): left out, named here."""
@@ -289,7 +301,6 @@ class _Folder:
         elif event.kind == CHECKPOINT_KIND:
             self.checkpoint(to_plain(event), record)
         elif type(event) not in _KNOWN_EVENTS and event.kind not in self.skipped:
-            # Votes will come here until their events have a place above.
             self.skipped.append(event.kind)
 
     # ---- the session
@@ -506,6 +517,33 @@ class _Folder:
             )
         )
 
+    def votes(self) -> tuple[VoteEntry, ...]:
+        """The votes opened, by the audience's own projection of them (docs/protocol.md §6)."""
+        view = self.view("votes", "delegates")
+        entries = []
+        for vote in view["votes"]:
+            turnout = view["turnout"].get(vote["id"])
+            if "title" not in vote or turnout is None or vote["opened_at"] is None:
+                continue
+            entries.append(
+                VoteEntry(
+                    vote_id=vote["id"],
+                    kind=vote["kind"],
+                    title=vote["title"],
+                    opened_at=vote["opened_at"],
+                    closed_at=vote["closed_at"],
+                    threshold=vote["threshold"],
+                    base_rule=vote["base"],
+                    seats=vote["seats"],
+                    candidates=tuple((c["id"], c["name"], c["unit"]) for c in vote["candidates"]),
+                    issued=turnout["issued"] or 0,
+                    cast=turnout["cast"],
+                    status=vote["status"],
+                    result=vote.get("result"),
+                )
+            )
+        return tuple(entries)
+
     def finish(self, copy: Copy) -> Minutes:
         # Still sitting at the log's end: its attendance is the latest, its end unknown.
         self.close_sitting(None, None)
@@ -534,6 +572,7 @@ class _Folder:
             ),
             speeches=tuple(self.speeches),
             announcements=tuple(self.announcements.values()),
+            votes=self.votes(),
             checkpoints=tuple(self.checkpoints),
             skipped_kinds=tuple(self.skipped),
         )

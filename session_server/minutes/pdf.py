@@ -11,7 +11,7 @@ from fpdf import FPDF
 
 from ..demo_pdfs import FONT_DIRS
 from .model import Minutes, PageTurn, Showing, SpeechEntry, StatusChange
-from .text import Lang, clock, day, duration, word
+from .text import Lang, clock, day, duration, moment, word
 
 _RED = (170, 20, 20)
 _GREY = (90, 90, 90)
@@ -174,9 +174,7 @@ def render_pdf(minutes: Minutes, *, lang: Lang, tz: ZoneInfo, place: str = "") -
     _speeches(pdf, minutes, lang, tz)
     _announcements(pdf, minutes, lang, tz)
     _attendance(pdf, minutes, lang, tz)
-    pdf.section(word("s_votes", lang))
-    # The core records no vote yet (minutes.votes stays empty until it does).
-    pdf.note(word("no_votes", lang))
+    _votes(pdf, minutes, lang, tz)
     _checkpoints(pdf, minutes, lang, tz)
     if minutes.skipped_kinds and minutes.copy == "full":
         pdf.ln(2)
@@ -372,6 +370,77 @@ def _announcements(pdf: _Paper, minutes: Minutes, lang: Lang, tz: ZoneInfo) -> N
     ]
     heads = (word("posted", lang), word("text", lang), word("shown_until", lang))
     pdf.grid((34, 108, 32), heads, rows)
+
+
+def _votes(pdf: _Paper, minutes: Minutes, lang: Lang, tz: ZoneInfo) -> None:
+    pdf.section(word("s_votes", lang))
+    if not minutes.votes:
+        pdf.note(word("no_votes", lang))
+        return
+    for vote in minutes.votes:
+        pdf.set_font(pdf.face, "B", 10)
+        kind = word("v_question" if vote.kind == "question" else "v_election", lang)
+        pdf.multi_cell(0, 6, pdf.t(f"{kind}: {vote.title}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.note(
+            word(
+                "v_settings",
+                lang,
+                opened=moment(vote.opened_at, tz),
+                closed=moment(vote.closed_at, tz),
+                threshold=word(f"v_{vote.threshold}", lang),
+                base=word(f"v_base_{vote.base_rule}", lang),
+            )
+        )
+        pdf.note(word("v_turnout", lang, issued=vote.issued, cast=vote.cast, missing=vote.not_cast))
+        result = vote.result
+        if result is None:
+            pdf.note(word("v_no_result", lang))
+        elif vote.kind == "question":
+            yes, no, abstain = result["counts"]
+            verdict = word("v_passed" if result["passed"] else "v_not_passed", lang)
+            pdf.note(
+                word(
+                    "v_question_result",
+                    lang,
+                    yes=yes,
+                    no=no,
+                    abstain=abstain,
+                    base=result["base"],
+                    verdict=verdict,
+                )
+            )
+        else:
+            elected, tied = set(result["elected"]), set(result["tied"])
+            rows = [
+                [
+                    name,
+                    unit,
+                    str(count),
+                    word("v_elected", lang)
+                    if cid in elected
+                    else word("v_tied", lang)
+                    if cid in tied
+                    else "",
+                ]
+                for (cid, name, unit), count in zip(vote.candidates, result["counts"], strict=True)
+            ]
+            heads = (
+                word("name", lang),
+                word("unit", lang),
+                word("v_votes", lang),
+                word("v_outcome", lang),
+            )
+            pdf.grid((60, 60, 20, 34), heads, rows)
+            pdf.note(
+                word(
+                    "v_election_result",
+                    lang,
+                    base=result["base"],
+                    seats=vote.seats,
+                    unfilled=result["unfilled"],
+                )
+            )
+        pdf.ln(1)
 
 
 def _attendance(pdf: _Paper, minutes: Minutes, lang: Lang, tz: ZoneInfo) -> None:

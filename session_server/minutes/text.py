@@ -92,6 +92,36 @@ WORDS: dict[str, tuple[str, str]] = {
     "checked_in": ("Điểm danh lúc", "Checked in at"),
     "absent": ("Vắng", "Absent"),
     "no_sitting": ("Chưa có buổi họp nào được khai mạc.", "No sitting was opened."),
+    "v_question": ("Biểu quyết", "Vote"),
+    "v_election": ("Bầu cử", "Election"),
+    "v_settings": (
+        "Mở lúc {opened}, kết thúc lúc {closed}; tỷ lệ cần đạt: {threshold}, cơ sở tính: {base}.",
+        "Opened {opened}, closed {closed}; threshold: {threshold}, base: {base}.",
+    ),
+    "v_half": ("quá một nửa", "more than half"),
+    "v_two_thirds": ("từ hai phần ba trở lên", "two-thirds or more"),
+    "v_base_convened": ("đại biểu chính thức được triệu tập", "official delegates convened"),
+    "v_base_present": ("đại biểu có mặt khi mở biểu quyết", "delegates present at the opening"),
+    "v_turnout": (
+        "Số phiếu phát ra {issued} = số phiếu thu về {cast} + số phiếu không thu về {missing}.",
+        "Ballots issued {issued} = ballots cast {cast} + ballots not cast {missing}.",
+    ),
+    "v_no_result": ("Chưa có kết quả được công bố.", "No result published."),
+    "v_passed": ("Thông qua", "Adopted"),
+    "v_not_passed": ("Không thông qua", "Not adopted"),
+    "v_question_result": (
+        "Tán thành {yes}, không tán thành {no}, không biểu quyết {abstain}; "
+        "cơ sở tính {base}: {verdict}.",
+        "For {yes}, against {no}, not voting {abstain}; base {base}: {verdict}.",
+    ),
+    "v_votes": ("Số phiếu", "Votes"),
+    "v_outcome": ("Kết quả", "Outcome"),
+    "v_elected": ("Trúng cử", "Elected"),
+    "v_tied": ("Bằng phiếu: bầu tiếp", "Tied: further round"),
+    "v_election_result": (
+        "Cơ sở tính {base}; số lượng cần bầu {seats}; còn thiếu {unfilled}.",
+        "Base {base}; seats {seats}; unfilled {unfilled}.",
+    ),
     "no_votes": (
         "Nhật ký chưa ghi cuộc biểu quyết nào.",
         "The log records no vote.",

@@ -14,7 +14,7 @@ from session_server.minutes.model import Minutes
 from tests.minutes.session import CONFIDENTIAL, FOR_DELEGATES, PENDING, SILENT, SPEECHES
 
 
-def pdf_text(path: Path) -> str:
+def pdf_text(path: Path | bytes) -> str:
     document = pypdfium2.PdfDocument(path)
     try:
         pages = []
