@@ -8,6 +8,7 @@ import {
 import { confirmAction, field, fill, offerUndo } from "./dialogs.js";
 import { DocumentDesk } from "./documents.js";
 import { clockOf, HistoryPanel } from "./history.js";
+import { RecordPanel } from "./record.js";
 import { VotesPanel } from "./votes.js";
 
 const TOKEN_KEY = "congress.console.token";
@@ -19,6 +20,7 @@ let hub = null;
 let desk = null;
 let history = null;
 let votes = null;
+let record = null;
 
 // The hub's refusal in the screen's language: by its reason, then its code, its English
 // message last (a code the strings do not know yet).
@@ -277,7 +279,7 @@ async function checkIn(delegate) {
 
 // ---- Tabs: the roll and the speaker history ----------------------------------------------
 
-const TABS = ["roll", "announcements", "history", "votes"];
+const TABS = ["roll", "announcements", "history", "votes", "record"];
 
 function selectTab(name) {
   for (const tab of TABS) {
@@ -287,6 +289,7 @@ function selectTab(name) {
     $(`panel-${tab}`).hidden = !on;
   }
   if (name === "history" && history) history.refresh();
+  if (name === "record" && record) record.refresh();
 }
 
 // ---- The whole desk ---------------------------------------------------------------------
@@ -328,6 +331,7 @@ async function start(token) {
   hub = new Hub({ token, onChange: render, onStatus: (status) => statusBadge($("status"), status) });
   desk = new DocumentDesk({ hub, act, disable });
   history = new HistoryPanel(hub);
+  record = new RecordPanel(hub, $("record"));
   // Consequential vote steps (open, close, publish, withdraw) ask first, in the same dialog.
   votes = new VotesPanel(hub, $("votes"), {
     act,

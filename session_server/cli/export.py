@@ -28,14 +28,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "while the hub runs (SQLite or Redis); or, with attendance or speeches instead of "
         "FILE, that table of the room for the secretariat",
         description="congress export FILE: the whole congress as one archive (for "
-        "`congress restore`). congress export attendance|speeches --format csv|json --out "
-        "FILE: one table of the room, for the secretariat's spreadsheets (CSV in UTF-8 with "
-        "a BOM, or JSON).",
+        "`congress restore`). congress export attendance|speeches|votes|timeline "
+        "--format csv|json --out FILE: one table of the room, for the secretariat's "
+        "spreadsheets (CSV in UTF-8 with a BOM, or JSON).",
     )
     export.add_argument(
         "file",
         type=Path,
-        metavar="FILE|attendance|speeches",
+        metavar="FILE|attendance|speeches|votes|timeline",
         help="the archive to write; or attendance or speeches for that table",
     )
     export.add_argument(

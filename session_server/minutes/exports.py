@@ -1,4 +1,4 @@
-"""The secretariat's tables (attendance, speeches) from the full minutes, as CSV or JSON."""
+"""The secretariat's tables (attendance, speeches, votes, timeline) from the full minutes."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from .model import Minutes
 from .text import moment
 
-Table = Literal["attendance", "speeches"]
-TABLES: tuple[Table, ...] = ("attendance", "speeches")
+Table = Literal["attendance", "speeches", "votes", "timeline"]
+TABLES: tuple[Table, ...] = ("attendance", "speeches", "votes", "timeline")
 Format = Literal["csv", "json"]
 FORMATS: tuple[Format, ...] = ("csv", "json")
 
@@ -43,6 +43,24 @@ COLUMNS: dict[Table, tuple[str, ...]] = {
         "extensions",
         "extension_seconds",
     ),
+    "votes": (
+        "vote_id",
+        "kind",
+        "title",
+        "opened_at",
+        "closed_at",
+        "threshold",
+        "base_rule",
+        "base",
+        "issued",
+        "cast",
+        "not_cast",
+        "option_id",
+        "option",
+        "count",
+        "outcome",
+    ),
+    "timeline": ("at", "what", "detail"),
 }
 """Each table's columns, in order (docs/minutes.md says what each holds)."""
 
@@ -56,6 +74,10 @@ def rows(minutes: Minutes, table: Table, tz: ZoneInfo) -> list[dict[str, Any]]:
     """The table's rows as plain values: times as ISO 8601 in `tz`, missing ones null."""
     if minutes.copy != "full":
         raise ValueError("the secretariat's tables are made from the full minutes")
+    if table == "votes":
+        return _votes(minutes, tz)
+    if table == "timeline":
+        return _timeline(minutes, tz)
     if table == "attendance":
         return [
             {
@@ -90,6 +112,75 @@ def rows(minutes: Minutes, table: Table, tz: ZoneInfo) -> list[dict[str, Any]]:
         }
         for number, speech in enumerate(minutes.speeches, start=1)
     ]
+
+
+_QUESTION_OPTIONS = ("for", "against", "abstain")
+
+
+def _votes(minutes: Minutes, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """One row per option of each vote put to the congress: a question's three, an
+    election's candidates; the count and outcome only once counted."""
+    out = []
+    for vote in minutes.votes:
+        result = vote.result or {}
+        counts = result.get("counts") or []
+        if vote.kind == "question":
+            options = [(o, o) for o in _QUESTION_OPTIONS]
+        else:
+            options = [(cid, name) for cid, name, _ in vote.candidates]
+        for index, (option_id, option) in enumerate(options):
+            if vote.kind == "question":
+                outcome = "" if not result else ("passed" if result["passed"] else "not_passed")
+            elif option_id in result.get("elected", ()):
+                outcome = "elected"
+            else:
+                outcome = "tied" if option_id in result.get("tied", ()) else ""
+            out.append(
+                {
+                    "vote_id": vote.vote_id,
+                    "kind": vote.kind,
+                    "title": vote.title,
+                    "opened_at": moment(vote.opened_at, tz) or None,
+                    "closed_at": moment(vote.closed_at, tz) or None,
+                    "threshold": vote.threshold,
+                    "base_rule": vote.base_rule,
+                    "base": result.get("base"),
+                    "issued": vote.issued,
+                    "cast": vote.cast,
+                    "not_cast": vote.not_cast,
+                    "option_id": option_id,
+                    "option": option,
+                    "count": counts[index] if counts else None,
+                    "outcome": outcome,
+                }
+            )
+    return out
+
+
+def _timeline(minutes: Minutes, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """What happened, in order of time: the session, items, pages shown, speeches,
+    announcements, votes and checkpoints, one line each (the console's record panel)."""
+    events: list[tuple[int, str, str]] = []
+    events += [(c.at, f"session_{c.status}", "") for c in minutes.status]
+    for item in minutes.agenda:
+        for period in item.periods:
+            events.append((period.opened_at, "item_opened", item.title))
+            if period.closed_at is not None:
+                events.append((period.closed_at, "item_closed", item.title))
+    events += [(s.shown_at, "document_shown", s.title) for s in minutes.shown if not s.hidden]
+    events += [
+        (s.granted_at, "speech", f"{s.name} ({s.unit}) · {s.kind} · {s.duration_seconds} s")
+        for s in minutes.speeches
+    ]
+    events += [(a.posted_at, "announcement", a.text) for a in minutes.announcements]
+    for vote in minutes.votes:
+        if vote.opened_at is not None:
+            events.append((vote.opened_at, f"{vote.kind}_opened", vote.title))
+        if vote.closed_at is not None:
+            events.append((vote.closed_at, f"{vote.kind}_closed", vote.title))
+    events += [(c.at, "checkpoint", f"{c.reason} · {c.fingerprint}") for c in minutes.checkpoints]
+    events.sort(key=lambda e: e[0])
+    return [{"at": moment(at, tz), "what": what, "detail": detail} for at, what, detail in events]
 
 
 def export(minutes: Minutes, table: Table, fmt: Format, tz: ZoneInfo) -> bytes:

@@ -64,13 +64,17 @@ def routes() -> list[BaseRoute]:
         return await make(request, wanted, f"bien-ban-{copy}-{lang}.pdf", "application/pdf")
 
     async def table(request: Request) -> Response:
-        """`GET /api/rooms/{room}/exports/{attendance|speeches}.{csv|json}?tz=ZONE`."""
+        """`GET /api/rooms/{room}/exports/{attendance|speeches|votes|timeline}.{csv|json}?tz=`."""
         what, _, fmt = request.path_params["name"].partition(".")
         tz = request.query_params.get("tz", DEFAULT_TZ)
         table = next((t for t in TABLES if t == what), None)
         form = next((f for f in FORMATS if f == fmt), None)
         if table is None or form is None:
-            return error(404, "not_found", "the tables are attendance and speeches, .csv or .json")
+            return error(
+                404,
+                "not_found",
+                "the tables are attendance, speeches, votes and timeline, .csv or .json",
+            )
         if (problem := _bad_zone(tz)) is not None:
             return problem
         wanted = Wanted(table=table, fmt=form, tz=tz)

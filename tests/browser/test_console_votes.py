@@ -69,3 +69,36 @@ def test_the_chair_runs_a_question_from_the_votes_tab(
     console.get_by_role("dialog").get_by_role("button", name="Đồng ý").click()
     expect(card).to_contain_text("đã công bố")
     assert_accessible(console, "console, votes tab with a published result")
+
+
+def test_the_record_tab_shows_the_timeline_and_hands_out_the_minutes(
+    screens: Screens, demo: DemoTokens, drivers: list[Driver]
+) -> None:
+    presidium = Driver(screens.hub, demo.presidium)
+    drivers.append(presidium)
+    if presidium.view["session"]["status"] != "in_session":
+        presidium.command("open_session")
+    presidium.command("set_current_item", item_id=presidium.view["agenda"]["items"][0]["id"])
+    presidium.command("prepare_vote", kind="question", title="Thông qua Chương trình")
+    vote_id = presidium.view["votes"][-1]["id"]
+    presidium.command("check_in", delegate_id=demo.delegates[0][1])
+    presidium.command("open_vote", vote_id=vote_id)
+    presidium.command("close_vote", vote_id=vote_id)
+    console = screens.console(demo.presidium, 1920, 1080)
+    console.get_by_role("tab", name="Biên bản").click()
+    timeline = console.locator("#record-timeline")
+    expect(timeline).to_contain_text("Mở biểu quyết — Thông qua Chương trình")
+    expect(timeline).to_contain_text("Mở nội dung")
+    console.get_by_label("Tìm trong diễn biến").fill("biểu quyết")
+    expect(timeline.locator("li")).to_have_count(2)  # opened and closed
+    assert_accessible(console, "console, record tab")
+    no_page_scroll(console)
+    for name, media in (
+        ("Biên bản (bản đầy đủ, PDF)", "application/pdf"),
+        ("Biểu quyết (CSV)", "text/csv; charset=utf-8"),
+    ):
+        href = console.get_by_role("link", name=name).get_attribute("href")
+        assert href is not None
+        answer = console.request.get(f"{screens.hub.http}{href}")
+        assert answer.status == 200, (name, answer.status)
+        assert answer.headers["content-type"] == media

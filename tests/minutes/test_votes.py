@@ -58,3 +58,40 @@ def test_a_result_not_yet_published_is_in_the_full_copy_only() -> None:
     assert full.votes[1].result is not None
     assert public.votes[1].result is None
     assert "Chưacókếtquảđượccôngbố" in squeezed(pdf_text(render_pdf(public, lang="vi", tz=TZ)))
+
+
+def test_the_votes_and_timeline_tables_hold_each_option_and_each_step() -> None:
+    import json
+
+    from session_server.minutes.exports import export, rows
+
+    room, log = records()
+    full = build_minutes(room, log, "full")
+    votes = rows(full, "votes", TZ)
+    question = [r for r in votes if r["vote_id"] == "vote-1"]
+    assert [(r["option"], r["count"], r["outcome"]) for r in question] == [
+        ("for", 5, "passed"),
+        ("against", 1, "passed"),
+        ("abstain", 1, "passed"),
+    ]
+    election = {
+        r["option_id"]: (r["count"], r["outcome"]) for r in votes if r["vote_id"] == "vote-3"
+    }
+    assert election == {
+        "c1": (5, "tied"),
+        "c2": (5, "tied"),
+        "c3": (6, "elected"),
+        "c4": (6, "elected"),
+        "c5": (6, "elected"),
+    }
+    timeline = json.loads(export(full, "timeline", "json", TZ))["rows"]
+    whats = [r["what"] for r in timeline]
+    assert whats.index("question_opened") < whats.index("question_closed")
+    assert (
+        whats.index("election_opened")
+        < whats.index("election_closed")
+        < whats.index("session_adjourned")
+    )
+    assert [r["at"] for r in timeline] == sorted(r["at"] for r in timeline)
+    assert any(r["what"] == "checkpoint" for r in timeline)
+    assert export(full, "votes", "csv", TZ).startswith(b"\xef\xbb\xbfvote_id,kind,title")
