@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import msgpack
 
+from bench.marking import timed
 from session_server.ballots import ballot, committee, elgamal, group, proofs
 
 CEREMONY = proofs.context_of("bench", "committee")
-
-
-def timed(step: Callable[[], object], repeat: int) -> float:
-    """Milliseconds per call, the best of three rounds of `repeat` calls."""
-    rounds = []
-    for _ in range(3):
-        started = time.perf_counter()
-        for _ in range(repeat):
-            step()
-        rounds.append((time.perf_counter() - started) / repeat * 1000)
-    return min(rounds)
 
 
 def measure(candidates: int, seats: int, repeat: int) -> dict[str, float]:

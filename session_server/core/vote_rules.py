@@ -19,7 +19,7 @@ from .decide import MAX_ID, MAX_NAME, MAX_TITLE, Actor, Decision, Rejection, rul
 from .errors import RuleReason
 from .events import Event
 from .state import RoomState
-from .vote_state import Choice, CommitteeMember, Result, Vote, VoteKind, VoteStatus
+from .vote_state import Choice, Committee, CommitteeMember, Result, Vote, VoteKind, VoteStatus
 from .voting import MAX_SURPLUS_PERCENT, base_size, elect, list_problem, reaches
 
 MAX_CANDIDATES = 150
@@ -164,8 +164,10 @@ def _(command: vc.SetCommittee, state: RoomState, actor: Actor, now: int) -> Dec
     return (ve.CommitteeSet(vote_id=vote.id, members=members, threshold=command.threshold),)
 
 
-def _member_vote(state: RoomState, vote_id: str, actor: Actor) -> tuple[Vote, int] | Rejection:
-    """The election and the actor's member number, or why not."""
+def _member_vote(
+    state: RoomState, vote_id: str, actor: Actor
+) -> tuple[Vote, Committee, CommitteeMember] | Rejection:
+    """The election, its committee and the actor as a member of it, or why not."""
     vote = _vote(state, vote_id, VoteKind.ELECTION)
     if isinstance(vote, Rejection):
         return vote
@@ -174,7 +176,7 @@ def _member_vote(state: RoomState, vote_id: str, actor: Actor) -> tuple[Vote, in
         return Rejection(
             "forbidden", f"not a member of {vote_id}'s committee", "not_committee_member"
         )
-    return vote, member.number
+    return vote, vote.committee, member
 
 
 @rule
@@ -182,18 +184,16 @@ def _(command: vc.JoinCommittee, state: RoomState, actor: Actor, now: int) -> De
     found = _member_vote(state, command.vote_id, actor)
     if isinstance(found, Rejection):
         return found
-    vote, number = found
-    assert vote.committee is not None
-    joined = vote.committee.members[number - 1]
+    vote, committee, joined = found
     if joined.seal_key:
         if joined.seal_key == command.seal_key and joined.commitments == command.commitments:
             return ()
         return _invalid("committee_step_done", "this member has joined already")
     if len(command.seal_key) != 32:
         return _bad("dealing_invalid", "a sealing key is 32 bytes")
-    dealing = keys.Dealing(number, command.commitments, command.proofs)
+    dealing = keys.Dealing(joined.number, command.commitments, command.proofs)
     try:
-        keys.check_dealing(dealing, vote.committee.threshold, ceremony(state, vote.id))
+        keys.check_dealing(dealing, committee.threshold, ceremony(state, vote.id))
     except keys.CommitteeError as bad:
         return _bad("dealing_invalid", str(bad))
     return (
@@ -212,12 +212,10 @@ def _(command: vc.DeliverShares, state: RoomState, actor: Actor, now: int) -> De
     found = _member_vote(state, command.vote_id, actor)
     if isinstance(found, Rejection):
         return found
-    vote, number = found
-    assert vote.committee is not None
-    members = vote.committee.members
+    vote, committee, me = found
+    members = committee.members
     if not all(m.seal_key for m in members):
         return _invalid("committee_not_ready", "every member joins before shares are sent")
-    me = members[number - 1]
     if me.sealed:
         return (
             ()
@@ -227,7 +225,7 @@ def _(command: vc.DeliverShares, state: RoomState, actor: Actor, now: int) -> De
     if len(command.sealed) != len(members):
         return _bad("shares_invalid", f"one sealed share for each of the {len(members)} members")
     for index, sealed in enumerate(command.sealed):
-        own = index + 1 == number
+        own = index + 1 == me.number
         if own != (sealed == b"") or (
             not own and not SEAL_BYTES[0] <= len(sealed) <= SEAL_BYTES[1]
         ):
@@ -240,16 +238,14 @@ def _(command: vc.ConfirmShares, state: RoomState, actor: Actor, now: int) -> De
     found = _member_vote(state, command.vote_id, actor)
     if isinstance(found, Rejection):
         return found
-    vote, number = found
-    assert vote.committee is not None
-    members = vote.committee.members
+    vote, committee, me = found
+    members = committee.members
     if not all(m.sealed for m in members):
         return _invalid("committee_not_ready", "every member sends its shares first")
-    me = members[number - 1]
     if me.confirmed:
         return ()
     out: list[Event] = [ve.SharesConfirmed(vote_id=vote.id, delegate_id=me.delegate_id)]
-    if all(m.confirmed or m.number == number for m in members):
+    if all(m.confirmed or m.number == me.number for m in members):
         dealings = [keys.Dealing(m.number, m.commitments, m.proofs) for m in members]
         out.append(ve.BallotBoxKeyed(vote_id=vote.id, key=keys.joint_key(dealings)))
     return tuple(out)
@@ -467,18 +463,17 @@ def _(command: vc.SubmitDecryption, state: RoomState, actor: Actor, now: int) ->
     found = _member_vote(state, command.vote_id, actor)
     if isinstance(found, Rejection):
         return found
-    vote, number = found
-    assert vote.committee is not None
+    vote, committee, me = found
+    number = me.number
     if vote.status is not VoteStatus.CLOSED:
         if vote.status in (VoteStatus.COUNTED, VoteStatus.PUBLISHED):
             return ()
         return _invalid("vote_not_closed", f"{vote.id} is not closed")
-    me = vote.committee.members[number - 1]
     if me.decryption:
         return ()
     if not len(command.shares) == len(command.proofs) == len(vote.candidates):
         return _bad("decryption_invalid", "one share and one proof for each candidate")
-    dealings = [keys.Dealing(m.number, m.commitments, m.proofs) for m in vote.committee.members]
+    dealings = [keys.Dealing(m.number, m.commitments, m.proofs) for m in committee.members]
     public = keys.public_share(number, dealings)
     context = ceremony(state, vote.id)
     submitted = []
@@ -498,8 +493,8 @@ def _(command: vc.SubmitDecryption, state: RoomState, actor: Actor, now: int) ->
             proofs=command.proofs,
         )
     ]
-    done = [m for m in vote.committee.members if m.decryption]
-    if len(done) + 1 >= vote.committee.threshold:
+    done = [m for m in committee.members if m.decryption]
+    if len(done) + 1 >= committee.threshold:
         out.append(ve.VoteCounted(vote_id=vote.id, result=_count(vote, done, submitted)))
     return tuple(out)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, sync_playwright
 
+from tests.browser.driver import Driver
 from tests.conftest import DemoTokens, HubProcess
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -133,3 +134,14 @@ def screens(browser: Browser, screens_hub: HubProcess) -> Iterator[Screens]:
     finally:
         opened.close()
     assert not opened.script_errors, opened.script_errors
+
+
+@pytest.fixture
+def drivers(screens: Screens) -> Iterator[list[Driver]]:
+    """Python clients a test opens beside its pages (tests/browser/driver.py), all closed."""
+    opened: list[Driver] = []
+    try:
+        yield opened
+    finally:
+        for driver in opened:
+            driver.close()

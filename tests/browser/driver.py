@@ -42,3 +42,15 @@ class Driver:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
         self._loop.close()
+
+
+def in_session(driver: Driver) -> None:
+    """The session opened, if it is not: votes are cast only in session."""
+    if driver.view["session"]["status"] != "in_session":
+        driver.command("open_session")
+
+
+def vote_in(view: Any, vote_id: str) -> dict[str, Any]:
+    """One vote of a view's `votes` section."""
+    found: dict[str, Any] = next(v for v in view["votes"] if v["id"] == vote_id)
+    return found

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
-import pytest
 from playwright.sync_api import expect
 
 from session_server.ballots import committee as keys
@@ -13,22 +9,8 @@ from session_server.ballots import elgamal, proofs, transport
 from session_server.demo import DEMO_ROOM
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import Screens
-from tests.browser.driver import Driver
+from tests.browser.driver import Driver, in_session, vote_in
 from tests.conftest import DemoTokens
-
-
-@pytest.fixture
-def drivers(screens: Screens) -> Iterator[list[Driver]]:
-    opened: list[Driver] = []
-    try:
-        yield opened
-    finally:
-        for driver in opened:
-            driver.close()
-
-
-def vote_in(view: Any, vote_id: str) -> dict[str, Any]:
-    return next(v for v in view["votes"] if v["id"] == vote_id)
 
 
 class Committee:
@@ -102,8 +84,7 @@ def test_an_open_vote_on_the_phone(
 ) -> None:
     presidium = Driver(screens.hub, demo.presidium)
     drivers.append(presidium)
-    if presidium.view["session"]["status"] != "in_session":
-        presidium.command("open_session")
+    in_session(presidium)
     presidium.command(
         "prepare_vote", kind="question", title="Thông qua Quy chế làm việc", allow_abstain=True
     )
@@ -134,8 +115,7 @@ def test_a_secret_ballot_struck_on_the_tablet_is_counted_as_struck(
 ) -> None:
     presidium = Driver(screens.hub, demo.presidium)
     drivers.append(presidium)
-    if presidium.view["session"]["status"] != "in_session":
-        presidium.command("open_session")
+    in_session(presidium)
     candidates = [{"id": f"c{i}", "name": f"Ứng cử viên {i}", "unit": "Huyện ủy"} for i in range(5)]
     presidium.command(
         "prepare_vote",

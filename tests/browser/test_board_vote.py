@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import Screens
-from tests.browser.driver import Driver
+from tests.browser.driver import Driver, in_session
 from tests.conftest import DemoTokens
-
-
-@pytest.fixture
-def drivers(screens: Screens) -> Iterator[list[Driver]]:
-    opened: list[Driver] = []
-    try:
-        yield opened
-    finally:
-        for driver in opened:
-            driver.close()
 
 
 def test_the_board_shows_a_vote_its_turnout_and_then_its_result(
@@ -28,8 +15,7 @@ def test_the_board_shows_a_vote_its_turnout_and_then_its_result(
 ) -> None:
     presidium = Driver(screens.hub, demo.presidium)
     drivers.append(presidium)
-    if presidium.view["session"]["status"] != "in_session":
-        presidium.command("open_session")
+    in_session(presidium)
     presidium.command("set_current_item", item_id=presidium.view["agenda"]["items"][0]["id"])
     board = screens.board(demo.boards[0])
     presidium.command("prepare_vote", kind="question", title="Thông qua Chương trình Đại hội")

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from session_server.ballots import ballot as ballots
@@ -13,25 +11,11 @@ from session_server.ballots import proofs
 from session_server.demo import DEMO_ROOM
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import Screens, wait_live
-from tests.browser.driver import Driver
+from tests.browser.driver import Driver, in_session, vote_in
 from tests.conftest import DemoTokens
 
 SEATS = 4
 CANDIDATES = [{"id": f"c{i}", "name": f"Ứng cử viên {i}", "unit": "Tỉnh ủy"} for i in range(5)]
-
-
-@pytest.fixture
-def drivers(screens: Screens) -> Iterator[list[Driver]]:
-    opened: list[Driver] = []
-    try:
-        yield opened
-    finally:
-        for driver in opened:
-            driver.close()
-
-
-def vote_in(view: object, vote_id: str) -> dict[str, object]:
-    return next(v for v in view["votes"] if v["id"] == vote_id)  # type: ignore[index]
 
 
 def committee_page(screens: Screens, token: str) -> Page:
@@ -45,8 +29,7 @@ def test_three_members_make_the_key_and_two_open_the_count(
 ) -> None:
     presidium = Driver(screens.hub, demo.presidium)
     drivers.append(presidium)
-    if presidium.view["session"]["status"] != "in_session":
-        presidium.command("open_session")
+    in_session(presidium)
     presidium.command(
         "prepare_vote",
         kind="election",
@@ -67,8 +50,8 @@ def test_three_members_make_the_key_and_two_open_the_count(
     )
     for page in pages:
         page.get_by_role("button", name="Tạo phần khóa").click()
-    view = presidium.wait_for(lambda v: bool(vote_in(v, vote_id)["committee"]["key"]))  # type: ignore[index]
-    key = vote_in(view, vote_id)["committee"]["key"]  # type: ignore[index]
+    view = presidium.wait_for(lambda v: bool(vote_in(v, vote_id)["committee"]["key"]))
+    key = vote_in(view, vote_id)["committee"]["key"]
     for page in pages:
         expect(page.locator(".steps li[data-state=done]")).to_have_count(4)
     assert_accessible(pages[0], "committee screen, key made", touch=True)
@@ -93,8 +76,8 @@ def test_three_members_make_the_key_and_two_open_the_count(
         page.get_by_role("button", name="Gửi phần giải mã kết quả").click()
     view = presidium.wait_for(lambda v: vote_in(v, vote_id)["status"] == "counted")
     result = vote_in(view, vote_id)["result"]
-    assert result["counts"] == [3, 2, 3, 4, 4]  # type: ignore[index]
-    assert result["elected"] == ["c3", "c4", "c0", "c2"]  # type: ignore[index]
+    assert result["counts"] == [3, 2, 3, 4, 4]
+    assert result["elected"] == ["c3", "c4", "c0", "c2"]
     presidium.command("publish_result", vote_id=vote_id)
     expect(pages[2].locator(".result-table tbody tr")).to_have_count(5)
     assert_accessible(pages[2], "committee screen, result published", touch=True)

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import Screens
 from tests.browser.console_page import no_page_scroll
-from tests.browser.driver import Driver
+from tests.browser.driver import Driver, in_session
 from tests.conftest import DemoTokens
-
-
-@pytest.fixture
-def drivers(screens: Screens) -> Iterator[list[Driver]]:
-    opened: list[Driver] = []
-    try:
-        yield opened
-    finally:
-        for driver in opened:
-            driver.close()
 
 
 def test_the_chair_runs_a_question_from_the_votes_tab(
@@ -29,8 +16,7 @@ def test_the_chair_runs_a_question_from_the_votes_tab(
 ) -> None:
     presidium = Driver(screens.hub, demo.presidium)
     drivers.append(presidium)
-    if presidium.view["session"]["status"] != "in_session":
-        presidium.command("open_session")
+    in_session(presidium)
     console = screens.console(demo.presidium, 1920, 1080)
     console.get_by_role("tab", name="Biểu quyết").click()
     panel = console.locator("#panel-votes")
@@ -76,8 +62,7 @@ def test_the_record_tab_shows_the_timeline_and_hands_out_the_minutes(
 ) -> None:
     presidium = Driver(screens.hub, demo.presidium)
     drivers.append(presidium)
-    if presidium.view["session"]["status"] != "in_session":
-        presidium.command("open_session")
+    in_session(presidium)
     presidium.command("set_current_item", item_id=presidium.view["agenda"]["items"][0]["id"])
     presidium.command("prepare_vote", kind="question", title="Thông qua Chương trình")
     vote_id = presidium.view["votes"][-1]["id"]
