@@ -134,6 +134,6 @@ async def test_bad_requests_are_refused_with_a_reason(target: HubProcess, demo: 
         answer = await fetch(target, f"/api/rooms/{ROOM}/minutes.pdf?{query}", demo.presidium)
         assert answer.status == 400, query
         assert json.loads(answer.body)["error"] == "bad_request"
-    for name in ("votes.csv", "speeches.xlsx", "speeches"):
+    for name in ("ballots.csv", "speeches.xlsx", "speeches"):
         answer = await fetch(target, f"/api/rooms/{ROOM}/exports/{name}", demo.presidium)
         assert answer.status == 404, name
