@@ -219,17 +219,18 @@ def plain_for(tp: Any) -> st.SearchStrategy[Any]:
         assert ellipsis is Ellipsis, tp
         return st.lists(plain_for(item), max_size=3)
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
-        return plain_of(tp)
+        # Inside an argument (a candidate), every field: the round trip compares them whole.
+        return plain_of(tp, complete=True)
     raise AssertionError(f"no strategy for {tp!r}")
 
 
 @st.composite
-def plain_of(draw: st.DrawFn, cls: type) -> dict[str, Any]:
+def plain_of(draw: st.DrawFn, cls: type, complete: bool = False) -> dict[str, Any]:
     hints = typing.get_type_hints(cls)
     plain: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         required = f.default is dataclasses.MISSING
-        if required or draw(st.booleans()):
+        if required or complete or draw(st.booleans()):
             plain[f.name] = draw(plain_for(hints[f.name]))
     return plain
 
