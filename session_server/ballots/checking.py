@@ -8,9 +8,11 @@ turns back for seconds. The room's rules still decide everything else, on the lo
 from __future__ import annotations
 
 import asyncio
+import functools
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from ..core.decide import Actor, Rejection
 from ..core.state import RoomState
@@ -56,7 +58,14 @@ class BallotChecker:
             return command
         made, key, seats, context = found
         loop = asyncio.get_running_loop()
-        refused = await loop.run_in_executor(self._executor(), _check, made, key, seats, context)
+        job = functools.partial(_check, made, key, seats, context)
+        try:
+            refused = await loop.run_in_executor(self._executor(), job)
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): a new pool, and this ballot checked
+            # again, rather than every later ballot failing on the broken one.
+            self.close()
+            refused = await loop.run_in_executor(self._executor(), job)
         if refused is not None:
             return Rejection("invalid_args", refused, "ballot_invalid")
         return RecordBallot(

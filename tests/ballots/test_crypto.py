@@ -233,3 +233,34 @@ def test_the_hub_holds_nothing_that_decrypts(three_of_five: Committee) -> None:
     for member, secret in three_of_five.secrets.items():
         alone = group.sub(c.data, group.times(secret, c.pad))
         assert alone != group.base_times(group.from_int(1)), member
+
+
+async def test_the_hub_checks_ballots_again_on_a_new_pool_when_a_worker_died() -> None:
+    import os
+    import signal
+
+    from session_server.ballots.checking import BallotChecker
+    from session_server.core import vote_commands as vc
+    from session_server.core.decide import Actor
+    from session_server.core.state import Role
+    from tests.core.test_votes import Devices, congress, election
+
+    room = congress(3)
+    vote = election(room, seats=1, candidates=1, surplus=0)
+    devices = Devices(room, vote, members=(0, 1), threshold=1)
+    room.do(vc.OpenVote(vote))
+    context = proofs.context_of("r", vote, "d002")
+    made = ballot.make([True], devices.key, 1, context)
+    checker = BallotChecker(workers=1)
+    try:
+        actor = Actor(Role.DELEGATE, "d002")
+        first = await checker.prepare(room.state, vc.CastBallot(vote, made.to_plain()), actor)
+        assert isinstance(first, vc.RecordBallot)
+        pool = checker._pool
+        assert pool is not None
+        for pid in list(pool._processes):  # the worker killed as the kernel's OOM killer would
+            os.kill(pid, signal.SIGKILL)
+        again = await checker.prepare(room.state, vc.CastBallot(vote, made.to_plain()), actor)
+        assert isinstance(again, vc.RecordBallot)
+    finally:
+        checker.close()
