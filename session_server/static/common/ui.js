@@ -24,8 +24,11 @@ export function replace(container, ...children) {
 }
 
 // Seconds left for the speaker now (negative when over time), on the server's clock.
+// Never more than the time given: a screen whose estimate of the server's clock runs a
+// little behind would otherwise show 2:01 for a two-minute point of order.
 export function secondsLeft(floor, serverNow) {
-  return Math.ceil((floor.granted_at + floor.allowed_seconds * 1000 - serverNow) / 1000);
+  const left = Math.ceil((floor.granted_at + floor.allowed_seconds * 1000 - serverNow) / 1000);
+  return Math.min(left, floor.allowed_seconds);
 }
 
 export function formatSeconds(seconds) {
