@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from .group_state import Group
 from .plain import ADDED_LATER
 from .vote_state import Vote
 
@@ -236,6 +237,9 @@ class RoomState:
     checkpoint: Checkpoint | None = field(default=None, metadata=ADDED_LATER)
     signing_keys: frozenset[str] = field(default=frozenset(), metadata=ADDED_LATER)
     """Ids of the public keys registered in the log (`signing_key_registered`)."""
+    groups: Mapping[str, Group] = field(default_factory=dict, metadata=ADDED_LATER)
+    """The plenary's discussion groups, by id, in the order defined (empty in a group's room)."""
+    groups_created: int = field(default=0, metadata=ADDED_LATER)
 
     def item(self, item_id: str) -> AgendaItem | None:
         for item in self.agenda:
