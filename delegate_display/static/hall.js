@@ -4,6 +4,7 @@ import { lang, switchLanguage, t, translate } from "/static/common/i18n.js";
 import {
   $, countdownState, currentItem, formatSeconds, h, replace, secondsLeft, statusBadge,
 } from "/static/common/ui.js";
+import { renderVote, voteOnBoard } from "/static/display/board-vote.js";
 
 // Page images come at these widths (docs/protocol.md §14): the smallest that fills the screen.
 const WIDTHS = [1280, 2048];
@@ -133,9 +134,21 @@ function renderCountdown(view) {
   countdown.dataset.state = countdownState(left);
 }
 
+// A vote takes the stage while it runs, and its published result stays up while its item is
+// current: the hall sees what the gate boards see, totals only (docs/protocol.md §6).
+function renderHallVote(view) {
+  const vote = voteOnBoard(view);
+  const element = $("vote");
+  element.hidden = !vote;
+  $("stage").dataset.vote = vote ? "yes" : "no";
+  if (vote) renderVote(vote, (view.turnout || {})[vote.id], element);
+  else replace(element);
+}
+
 function render() {
   renderBand(hub.view);
   renderPage(hub.view);
+  renderHallVote(hub.view);
 }
 
 function tick() {
