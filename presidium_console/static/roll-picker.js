@@ -119,3 +119,81 @@ export class RollPicker {
     }));
   }
 }
+
+// Candidates found in the roll, written into the list's text ("Name | Unit" a line): the
+// text stays the one list, since a candidate may also be someone who is not a delegate.
+export class RollLines {
+  constructor({ id, legend, roll, textarea }) {
+    this.id = id;
+    this.roll = roll;
+    this.textarea = textarea;
+    this.drawn = "";
+    this.query = h("input", {
+      id: `${id}-q`, type: "search", autocomplete: "off", class: "roll-q",
+      "aria-controls": `${id}-results`, "aria-describedby": `${id}-found`,
+      oninput: () => this.refresh(),
+      onkeydown: (event) => {
+        if (event.key !== "Enter") return;
+        event.preventDefault();
+        const first = matches(this.roll() || [], this.query.value).find((d) => !this.has(d));
+        if (first) this.toggle(first, true);
+      },
+    });
+    this.results = h("ul", { id: `${id}-results`, class: "roll-results" });
+    this.found = h("p", { id: `${id}-found`, class: "roll-found muted", "aria-live": "polite" });
+    this.element = h("fieldset", { class: "roll-picker" }, h("legend", {}, legend),
+      h("label", { for: `${id}-q` }, t("picker.search")), this.query, this.found, this.results);
+    textarea.addEventListener("input", () => this.sync());
+    this.refresh();
+  }
+
+  lines() {
+    return this.textarea.value.split("\n").map((line) => line.trim()).filter(Boolean);
+  }
+
+  static same(line, d) {
+    const [name, unit = ""] = line.split("|").map((part) => part.trim());
+    return name === d.name && unit === d.unit;
+  }
+
+  has(d) {
+    return this.lines().some((line) => RollLines.same(line, d));
+  }
+
+  toggle(d, on) {
+    let lines = this.lines();
+    if (on && !this.has(d)) lines.push(`${d.name} | ${d.unit}`);
+    if (!on) lines = lines.filter((line) => !RollLines.same(line, d));
+    this.textarea.value = lines.join("\n");
+    this.sync();
+  }
+
+  // The checkboxes follow the text, typed or reset.
+  sync() {
+    const roll = this.roll() || [];
+    for (const box of this.results.querySelectorAll("input[type=checkbox]")) {
+      const d = roll.find((x) => x.id === box.value);
+      box.checked = Boolean(d && this.has(d));
+    }
+  }
+
+  refresh() {
+    const roll = this.roll() || [];
+    const signature = `${this.query.value}\n${roll.map((d) => `${d.id}|${d.name}|${d.unit}|${d.seat}`).join("\n")}`;
+    if (signature === this.drawn) return;
+    this.drawn = signature;
+    const query = this.query.value.trim();
+    const found = query ? matches(roll, query) : [];
+    replace(this.results, found.slice(0, SHOWN).map((d) => h("li", {},
+      h("label", { class: "roll-option", for: `${this.id}-${d.id}` },
+        h("input", {
+          type: "checkbox", id: `${this.id}-${d.id}`, value: d.id, checked: this.has(d),
+          onchange: (event) => this.toggle(d, event.target.checked),
+        }),
+        h("span", { class: "roll-name" }, d.name),
+        h("span", { class: "roll-where" }, `${d.unit} · ${t("picker.seat")} ${d.seat}`)))));
+    const more = found.length - Math.min(found.length, SHOWN);
+    this.found.textContent = !query ? "" : found.length === 0 ? t("picker.noMatch")
+      : more > 0 ? t("picker.more").replace("{n}", more) : t("picker.found").replace("{n}", found.length);
+  }
+}

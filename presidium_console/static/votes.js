@@ -2,7 +2,7 @@
 // run the presence check, open, watch the turnout, close, publish (docs/voting.md).
 import { lang, t } from "/static/common/i18n.js";
 import { h, replace } from "/static/common/ui.js";
-import { RollPicker } from "./roll-picker.js";
+import { RollLines, RollPicker } from "./roll-picker.js";
 
 const STATUS_ORDER = ["draft", "checking", "open", "closed", "counted", "published"];
 // MAX_COMMITTEE in docs/limits.md: the hub refuses a larger committee.
@@ -35,6 +35,7 @@ export class VotesPanel {
     this.kind = "question";
     this.built = null; // the language the form was built in: rebuilt when it changes
     this.committees = new Map(); // vote id -> the committee form being filled in
+    this.fromRoll = null; // candidates found in the roll, written into the list's text
   }
 
   buildForm() {
@@ -49,6 +50,10 @@ export class VotesPanel {
     const base = h("select", { id: "vote-base" },
       h("option", { value: "convened" }, t("console.vote.convened")),
       h("option", { value: "present" }, t("console.vote.present")));
+    const candidates = h("textarea", { id: "vote-candidates", rows: 6, placeholder: t("console.vote.candidatesHelp") });
+    this.fromRoll = new RollLines({
+      id: "vote-cand-roll", legend: t("console.vote.candidatesFromRoll"), roll: () => this.hub.view.roll, textarea: candidates,
+    });
     const form = h("form", { id: "vote-form", class: "vote-form" },
       field("vote-kind", t("console.vote.kind"), kind),
       field("vote-title", t("console.vote.title"), h("input", { id: "vote-title", required: true, maxlength: 300 })),
@@ -62,8 +67,8 @@ export class VotesPanel {
       h("div", { class: "vote-election", hidden: true },
         field("vote-seats", t("console.vote.seats"), h("input", { id: "vote-seats", type: "number", min: 1, value: 1 })),
         field("vote-surplus", t("console.vote.surplus"), h("input", { id: "vote-surplus", type: "number", min: 0, max: 30, value: 20 })),
-        field("vote-candidates", t("console.vote.candidates"),
-          h("textarea", { id: "vote-candidates", rows: 6, placeholder: t("console.vote.candidatesHelp") }))),
+        field("vote-candidates", t("console.vote.candidates"), candidates),
+        this.fromRoll.element),
       h("button", { type: "submit", class: "btn primary" }, t("console.vote.prepare")));
     form.addEventListener("submit", (event) => { event.preventDefault(); this.prepare(form); });
     return form;
@@ -99,6 +104,8 @@ export class VotesPanel {
     if (await this.act("prepare_vote", args)) {
       form.reset();
       form.querySelector("#vote-kind").value = this.kind;
+      this.fromRoll.query.value = "";
+      this.fromRoll.refresh();
     }
     this.toggleKind();
   }
@@ -118,11 +125,13 @@ export class VotesPanel {
           if (control.type === "checkbox") now.checked = control.checked; else now.value = control.value;
         }
       }
+      this.fromRoll.sync();
       replace(this.root, h("div", { id: "vote-list", class: "vote-list", "aria-live": "polite" }),
         h("details", { class: "vote-new", open: opened }, h("summary", {}, t("console.vote.new")), form));
       this.toggleKind();
       this.built = lang();
     }
+    this.fromRoll.refresh();
     const view = this.hub.view;
     const votes = [...(view.votes || [])].sort(
       (a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || a.id.localeCompare(b.id));
@@ -232,6 +241,7 @@ export class VotesPanel {
       threshold.disabled = n === 0;
       submit.disabled = n === 0;
       why.textContent = n === 0 ? t("console.vote.pickFirst") : "";
+      why.hidden = n !== 0;
     };
     const picker = new RollPicker({
       id, legend: t("console.vote.committeePick"), roll: () => this.hub.view.roll, limit: MAX_COMMITTEE,

@@ -249,6 +249,7 @@ const STRINGS = {
     "board.vote.questionResult": "Kết quả biểu quyết",
     "board.vote.electionResult": "Kết quả bầu cử",
     "board.vote.votes": "{n} phiếu",
+    "console.vote.candidatesFromRoll": "Thêm ứng cử viên là đại biểu (tìm trong danh sách)",
     // The tablet that holds its documents (offline.js).
     "offline.preparing": "Đang chuẩn bị trang…",
     "offline.signOutConfirm": "Đăng xuất khỏi máy tính bảng này? Tài liệu và trạng thái đã lưu trên máy sẽ bị xóa. Để đăng nhập lại, đồng chí mở đường dẫn hoặc quét mã QR được cấp.",
@@ -711,6 +712,7 @@ const STRINGS = {
     "board.vote.questionResult": "Result of the vote",
     "board.vote.electionResult": "Election result",
     "board.vote.votes": "{n} votes",
+    "console.vote.candidatesFromRoll": "Add candidates who are delegates (found in the roll)",
     // The tablet that holds its documents (offline.js).
     "offline.preparing": "Preparing the page…",
     "offline.signOutConfirm": "Sign out of this tablet? The documents and state kept on it will be deleted. To sign in again, open the link or scan the QR code you were given.",
