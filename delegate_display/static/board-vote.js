@@ -33,15 +33,20 @@ function resultLines(vote) {
     h("h3", { class: "vote-subhead" }, t("board.vote.elected").replace("{n}", result.elected.length)),
     h("ol", { class: "vote-elected fit-list" }, result.elected.map((id) => {
       const c = byId.get(id);
-      return h("li", {}, h("span", { class: "name" }, c.name), h("span", { class: "votes" }, String(c.votes)));
+      return h("li", {}, h("span", { class: "name" }, c.name),
+        h("span", { class: "votes" }, t("board.vote.votes").replace("{n}", c.votes)));
     })),
     result.unfilled ? h("p", { class: "vote-base" }, t("board.vote.unfilled").replace("{n}", result.unfilled)) : null,
+    h("p", { class: "vote-base" }, t("board.vote.base").replace("{n}", result.base)),
   ];
 }
 
 export function renderVote(vote, turnout, element) {
-  const heading = h("h2", { id: "vote-label" },
-    t(vote.kind === "election" ? "board.vote.election" : "board.vote.question"));
+  // A published result is no longer "in progress": the heading says it is the result.
+  const done = vote.status === "published";
+  const heading = h("h2", { id: "vote-label" }, t(vote.kind === "election"
+    ? (done ? "board.vote.electionResult" : "board.vote.election")
+    : (done ? "board.vote.questionResult" : "board.vote.question")));
   const title = h("div", { class: "key vote-title" }, vote.title);
   let body;
   if (vote.status === "published") {

@@ -152,7 +152,8 @@ function electionCard(vote, turnout) {
     delivered: me.sealed.length ? "done" : me.seal_key ? "now" : "todo",
     confirmed: me.confirmed ? "done" : me.sealed.length ? "now" : "todo",
     key: committee.key ? "done" : "todo",
-    decrypted: me.decrypted ? "done" : closed ? "now" : "todo",
+    // Only while the vote is closed: once counted, the members who sent no share are not due.
+    decrypted: me.decrypted ? "done" : vote.status === "closed" ? "now" : "todo",
   };
   const card = h("article", { class: "card election", "aria-labelledby": `title-${vote.id}` },
     h("h2", { id: `title-${vote.id}` }, vote.title || t("committee.untitled")),

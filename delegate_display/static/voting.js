@@ -3,7 +3,7 @@
 // A secret ballot is encrypted here, on the tablet, before it leaves it; the choices are
 // never stored, on the tablet or anywhere.
 import { contextOf, fingerprint, makeBallot } from "/static/common/ballot.js";
-import { t } from "/static/common/i18n.js";
+import { lang, t } from "/static/common/i18n.js";
 import { h, replace } from "/static/common/ui.js";
 
 const OPTIONS = ["for", "against", "abstain"];
@@ -52,16 +52,32 @@ export class Voting {
   render() {
     const found = this.active();
     if (!found || (found.own.voted && this.hiddenFor.has(found.vote.id) && this.changing === null)) {
+      this.drawn = null;
       this.root.hidden = true;
       replace(this.root);
       document.body.classList.remove("voting");
       return;
     }
     const { vote, own } = found;
+    // Every event (another delegate's ballot moves the turnout) renders again: the sheet is
+    // redrawn only when what it shows changed, so the focus stays where the delegate put it
+    // and a screen reader does not hear the sheet again.
+    const shown = [vote.id, vote.status, vote.kind, vote.title, vote.seats, vote.candidates, vote.allow_abstain,
+      vote.allow_change, Boolean(vote.committee && vote.committee.key)];
+    const drawn = JSON.stringify([lang(), shown, own, this.pending, this.sending, this.error, this.changing,
+      [...(this.struck.get(vote.id) || [])]]);
+    if (drawn === this.drawn) return;
+    this.drawn = drawn;
+    const focused = this.root.contains(document.activeElement) ? document.activeElement.dataset.key : null;
     this.root.hidden = false;
     document.body.classList.add("voting");
     const title = h("h2", { id: "vote-title", class: "vote-title" }, vote.title);
     const kind = h("p", { class: "vote-kind" }, t(vote.kind === "election" ? "vote.election" : "vote.question"));
+    // The page's own language switch is under the sheet: this one reaches it.
+    const language = h("button", {
+      type: "button", class: "vote-lang", dataset: { key: "lang" },
+      onclick: () => { const page = document.getElementById("lang"); if (page) page.click(); },
+    }, t("lang.switch"));
     let body;
     if (vote.status === "checking") body = this.presence(vote, own);
     else if (own.voted && this.changing !== vote.id) body = this.done(vote, own);
@@ -70,7 +86,9 @@ export class Voting {
     const error = this.error ? h("p", { class: "vote-error", role: "alert" }, this.error) : null;
     replace(this.root, h("div", {
       class: "vote-sheet", role: "dialog", "aria-modal": "true", "aria-labelledby": "vote-title",
-    }, kind, title, body, error));
+    }, h("div", { class: "vote-head" }, kind, language), title, body, error));
+    const again = focused && this.root.querySelector(`[data-key="${CSS.escape(focused)}"]`);
+    if (again) again.focus({ preventScroll: true });
   }
 
   presence(vote, own) {
@@ -78,7 +96,7 @@ export class Voting {
     return h("div", { class: "vote-actions" },
       h("p", { class: "vote-note" }, t("vote.presenceAsk")),
       h("button", {
-        type: "button", class: "vote-button primary", disabled: this.sending,
+        type: "button", class: "vote-button primary", disabled: this.sending, dataset: { key: "presence" },
         onclick: () => this.send("confirm_presence", { vote_id: vote.id }),
       }, t("vote.presenceConfirm")));
   }
@@ -89,16 +107,16 @@ export class Voting {
       return h("div", { class: "vote-actions" },
         h("p", { class: "vote-note", role: "status" }, t("vote.confirmChoice").replace("{choice}", t(`vote.choice.${choice}`))),
         h("button", {
-          type: "button", class: "vote-button primary", disabled: this.sending,
+          type: "button", class: "vote-button primary", disabled: this.sending, dataset: { key: "confirm" },
           onclick: () => this.send("cast_vote", { vote_id: vote.id, choice }),
         }, t("vote.confirm")),
-        h("button", { type: "button", class: "vote-button", onclick: () => { this.pending = null; this.render(); } },
+        h("button", { type: "button", class: "vote-button", dataset: { key: "back" }, onclick: () => { this.pending = null; this.render(); } },
           t("vote.back")));
     }
     const options = OPTIONS.filter((option) => option !== "abstain" || vote.allow_abstain);
     return h("div", { class: "vote-options", role: "group", "aria-labelledby": "vote-title" },
       options.map((choice) => h("button", {
-        type: "button", class: `vote-button choice-${choice}`,
+        type: "button", class: `vote-button choice-${choice}`, dataset: { key: choice },
         onclick: () => { this.pending = { voteId: vote.id, choice }; this.render(); },
       }, t(`vote.choice.${choice}`))));
   }
@@ -115,7 +133,7 @@ export class Voting {
       const isStruck = struck.has(c.id);
       return h("li", {}, h("button", {
         type: "button", class: "candidate", "aria-pressed": isStruck ? "true" : "false",
-        dataset: { candidate: c.id, struck: isStruck ? "yes" : "no" },
+        dataset: { candidate: c.id, key: `candidate-${c.id}`, struck: isStruck ? "yes" : "no" },
         onclick: () => {
           if (isStruck) struck.delete(c.id); else struck.add(c.id);
           this.render();
@@ -125,7 +143,7 @@ export class Voting {
     }));
     const reason = over > 0 ? t("vote.tooMany").replace("{n}", over) : "";
     const next = h("button", {
-      type: "button", class: "vote-button primary", disabled: over > 0,
+      type: "button", class: "vote-button primary", disabled: over > 0, dataset: { key: "review" },
       "aria-describedby": over > 0 ? "ballot-reason" : null,
       onclick: () => { this.pending = { voteId: vote.id, ballot: true }; this.render(); },
     }, t("vote.review"));
@@ -145,10 +163,10 @@ export class Voting {
       h("h3", {}, t("vote.struckList").replace("{n}", struckNames.length)),
       h("ul", { class: "summary struck" }, struckNames.map((name) => h("li", {}, name))),
       h("button", {
-        type: "button", class: "vote-button primary", disabled: this.sending,
+        type: "button", class: "vote-button primary", disabled: this.sending, dataset: { key: "cast" },
         onclick: () => this.castBallot(vote, struck),
       }, this.sending ? t("vote.encrypting") : t("vote.cast")),
-      h("button", { type: "button", class: "vote-button", disabled: this.sending, onclick: () => { this.pending = null; this.render(); } },
+      h("button", { type: "button", class: "vote-button", disabled: this.sending, dataset: { key: "back" }, onclick: () => { this.pending = null; this.render(); } },
         t("vote.back")));
   }
 
@@ -174,10 +192,10 @@ export class Voting {
     return h("div", { class: "vote-actions" },
       h("p", { class: "vote-done", role: "status" }, text),
       vote.kind === "question" && vote.allow_change
-        ? h("button", { type: "button", class: "vote-button", onclick: () => { this.changing = vote.id; this.render(); } },
+        ? h("button", { type: "button", class: "vote-button", dataset: { key: "change" }, onclick: () => { this.changing = vote.id; this.render(); } },
           t("vote.change"))
         : null,
-      h("button", { type: "button", class: "vote-button", onclick: () => { this.hiddenFor.add(vote.id); this.render(); } },
+      h("button", { type: "button", class: "vote-button", dataset: { key: "documents" }, onclick: () => { this.hiddenFor.add(vote.id); this.render(); } },
         t("vote.backToDocuments")));
   }
 }

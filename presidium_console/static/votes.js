@@ -1,9 +1,12 @@
 // The console's votes: prepare a question or an election, name the counting committee,
 // run the presence check, open, watch the turnout, close, publish (docs/voting.md).
-import { t } from "/static/common/i18n.js";
+import { lang, t } from "/static/common/i18n.js";
 import { h, replace } from "/static/common/ui.js";
+import { RollLines, RollPicker } from "./roll-picker.js";
 
 const STATUS_ORDER = ["draft", "checking", "open", "closed", "counted", "published"];
+// MAX_COMMITTEE in docs/limits.md: the hub refuses a larger committee.
+const MAX_COMMITTEE = 15;
 
 function field(id, label, control) {
   return h("div", { class: "vote-field" }, h("label", { for: id }, label), control);
@@ -30,7 +33,9 @@ export class VotesPanel {
     this.act = act;
     this.ask = ask;
     this.kind = "question";
-    this.built = false;
+    this.built = null; // the language the form was built in: rebuilt when it changes
+    this.committees = new Map(); // vote id -> the committee form being filled in
+    this.fromRoll = null; // candidates found in the roll, written into the list's text
   }
 
   buildForm() {
@@ -45,6 +50,10 @@ export class VotesPanel {
     const base = h("select", { id: "vote-base" },
       h("option", { value: "convened" }, t("console.vote.convened")),
       h("option", { value: "present" }, t("console.vote.present")));
+    const candidates = h("textarea", { id: "vote-candidates", rows: 6, placeholder: t("console.vote.candidatesHelp") });
+    this.fromRoll = new RollLines({
+      id: "vote-cand-roll", legend: t("console.vote.candidatesFromRoll"), roll: () => this.hub.view.roll, textarea: candidates,
+    });
     const form = h("form", { id: "vote-form", class: "vote-form" },
       field("vote-kind", t("console.vote.kind"), kind),
       field("vote-title", t("console.vote.title"), h("input", { id: "vote-title", required: true, maxlength: 300 })),
@@ -58,8 +67,8 @@ export class VotesPanel {
       h("div", { class: "vote-election", hidden: true },
         field("vote-seats", t("console.vote.seats"), h("input", { id: "vote-seats", type: "number", min: 1, value: 1 })),
         field("vote-surplus", t("console.vote.surplus"), h("input", { id: "vote-surplus", type: "number", min: 0, max: 30, value: 20 })),
-        field("vote-candidates", t("console.vote.candidates"),
-          h("textarea", { id: "vote-candidates", rows: 6, placeholder: t("console.vote.candidatesHelp") }))),
+        field("vote-candidates", t("console.vote.candidates"), candidates),
+        this.fromRoll.element),
       h("button", { type: "submit", class: "btn primary" }, t("console.vote.prepare")));
     form.addEventListener("submit", (event) => { event.preventDefault(); this.prepare(form); });
     return form;
@@ -92,27 +101,53 @@ export class VotesPanel {
         candidates: parseCandidates(value("vote-candidates")),
       });
     }
-    if (await this.act("prepare_vote", args)) form.reset();
+    if (await this.act("prepare_vote", args)) {
+      form.reset();
+      form.querySelector("#vote-kind").value = this.kind;
+      this.fromRoll.query.value = "";
+      this.fromRoll.refresh();
+    }
     this.toggleKind();
   }
 
   render() {
-    if (!this.built) {
+    // The whole tab is drawn again at every event: the element that had the focus is put
+    // back (a kept form's field) so typing and the keyboard are not interrupted.
+    const focused = this.root.contains(document.activeElement) ? document.activeElement : null;
+    if (this.built !== lang()) {
+      const before = this.root.querySelector("#vote-form");
+      const opened = this.root.querySelector(".vote-new") ? this.root.querySelector(".vote-new").open : false;
+      const form = this.buildForm();
+      if (before) {
+        for (const control of before.querySelectorAll("input, select, textarea")) {
+          const now = form.querySelector(`#${control.id}`);
+          if (!now) continue;
+          if (control.type === "checkbox") now.checked = control.checked; else now.value = control.value;
+        }
+      }
+      this.fromRoll.sync();
       replace(this.root, h("div", { id: "vote-list", class: "vote-list", "aria-live": "polite" }),
-        h("details", { class: "vote-new" }, h("summary", {}, t("console.vote.new")), this.buildForm()));
-      this.built = true;
+        h("details", { class: "vote-new", open: opened }, h("summary", {}, t("console.vote.new")), form));
+      this.toggleKind();
+      this.built = lang();
     }
+    this.fromRoll.refresh();
     const view = this.hub.view;
     const votes = [...(view.votes || [])].sort(
       (a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || a.id.localeCompare(b.id));
+    for (const id of this.committees.keys()) {
+      if (!votes.some((v) => v.id === id && v.status === "draft" && !v.committee)) this.committees.delete(id);
+    }
     replace(this.root.querySelector("#vote-list"), votes.length
       ? votes.map((vote) => this.card(vote, (view.turnout || {})[vote.id]))
       : h("p", { class: "muted" }, t("console.vote.none")));
+    if (focused && focused.isConnected && document.activeElement !== focused) focused.focus({ preventScroll: true });
   }
 
-  button(label, name, args, question = null, primary = false) {
+  button(label, name, args, question = null, primary = false, waitingFor = null) {
     return h("button", {
       type: "button", class: primary ? "btn primary" : "btn",
+      disabled: Boolean(waitingFor), "aria-describedby": waitingFor,
       onclick: async () => {
         if (question && !(await this.ask(question))) return;
         this.act(name, args);
@@ -127,9 +162,12 @@ export class VotesPanel {
     const election = vote.kind === "election";
     if (vote.status === "draft" || vote.status === "checking") {
       if (election) lines.push(this.committee(vote));
-      if (vote.status === "draft") actions.push(this.button(t("console.vote.check"), "start_presence_check", id));
-      actions.push(this.button(t("console.vote.open"), "open_vote", id,
-        t("console.vote.confirmOpen").replace("{title}", vote.title), true));
+      // An election waits for its ballot box's key: the steps before it say so, not a refusal.
+      const waiting = election && !(vote.committee && vote.committee.key) ? `wait-${vote.id}` : null;
+      if (waiting) lines.push(h("p", { id: waiting, class: "muted" }, t("console.vote.needKey")));
+      if (vote.status === "draft") actions.push(this.button(t("console.vote.check"), "start_presence_check", id, null, false, waiting));
+      actions.push(this.button(t(election ? "console.vote.openElection" : "console.vote.open"), "open_vote", id,
+        t("console.vote.confirmOpen").replace("{title}", vote.title), true, waiting));
       actions.push(this.button(t("console.vote.withdraw"), "withdraw_vote", id,
         t("console.vote.confirmWithdraw").replace("{title}", vote.title)));
     }
@@ -164,28 +202,71 @@ export class VotesPanel {
 
   committee(vote) {
     const committee = vote.committee;
-    if (!committee) {
-      const members = h("input", { id: `members-${vote.id}`, placeholder: "DB001, DB002, DB003" });
-      const threshold = h("input", { id: `k-${vote.id}`, type: "number", min: 1, value: 2 });
-      return h("form", {
-        class: "vote-committee",
-        onsubmit: (event) => {
-          event.preventDefault();
-          this.act("set_committee", {
-            vote_id: vote.id,
-            members: members.value.split(",").map((m) => m.trim()).filter(Boolean),
-            threshold: Number(threshold.value),
-          });
-        },
-      },
-      field(`members-${vote.id}`, t("console.vote.committeeMembers"), members),
-      field(`k-${vote.id}`, t("console.vote.committeeThreshold"), threshold),
-      h("button", { type: "submit", class: "btn" }, t("console.vote.setCommittee")));
-    }
+    if (!committee) return this.committeeForm(vote);
+    this.committees.delete(vote.id);
     const ready = committee.members.filter((m) => m.confirmed).length;
-    return h("p", { class: "vote-committee-state" }, committee.key
-      ? t("console.vote.keyReady")
-      : t("console.vote.keyPending").replace("{n}", ready).replace("{total}", committee.members.length));
+    const names = committee.members.map((m) => m.name || m.delegate_id).join(", ");
+    return h("div", { class: "vote-committee-state" },
+      h("p", {}, t("console.vote.committeeOf").replace("{names}", names)
+        .replace("{k}", committee.threshold).replace("{n}", committee.members.length)),
+      h("p", {}, committee.key
+        ? t("console.vote.keyReady")
+        : t("console.vote.keyPending").replace("{n}", ready).replace("{total}", committee.members.length)));
+  }
+
+  // The committee's members picked from the roll, and how many of them open the totals.
+  // Built once per vote (and language) and kept across renders: a half-made pick, the
+  // search typed and the focus survive every event that arrives meanwhile.
+  committeeForm(vote) {
+    const kept = this.committees.get(vote.id);
+    if (kept && kept.lang === lang()) {
+      kept.picker.refresh();
+      return kept.element;
+    }
+    const id = `committee-${vote.id}`;
+    const made = { lang: lang(), picker: null, thresholdChosen: kept ? kept.thresholdChosen : false, element: null };
+    const threshold = h("select", { id: `${id}-k`, onchange: () => { made.thresholdChosen = true; } });
+    const why = h("p", { id: `${id}-why`, class: "muted" });
+    const submit = h("button", { type: "submit", class: "btn primary", "aria-describedby": `${id}-why` },
+      t("console.vote.setCommittee"));
+    const drawThreshold = (chosen) => {
+      const n = chosen.length;
+      const before = Number(threshold.value);
+      replace(threshold, n
+        ? Array.from({ length: n }, (_, i) => h("option", { value: String(i + 1) },
+          t("console.vote.kOfN").replace("{k}", i + 1).replace("{n}", n)))
+        : h("option", { value: "" }, t("console.vote.kNone")));
+      // A majority of the members unless the chair chose otherwise (and it still fits).
+      threshold.value = String(made.thresholdChosen && before >= 1 && before <= n ? before : Math.floor(n / 2) + 1);
+      threshold.disabled = n === 0;
+      submit.disabled = n === 0;
+      why.textContent = n === 0 ? t("console.vote.pickFirst") : "";
+      why.hidden = n !== 0;
+    };
+    const picker = new RollPicker({
+      id, legend: t("console.vote.committeePick"), roll: () => this.hub.view.roll, limit: MAX_COMMITTEE,
+      onChange: drawThreshold,
+    });
+    made.picker = picker;
+    // A language switch rebuilds the form: the members picked so far stay picked.
+    if (kept) for (const member of kept.picker.chosen) picker.toggle(member, true);
+    if (kept && kept.thresholdChosen) threshold.value = kept.threshold.value;
+    made.threshold = threshold;
+    made.element = h("form", {
+      class: "vote-committee",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        if (!picker.chosen.length) return;
+        await this.act("set_committee", {
+          vote_id: vote.id, members: [...picker.chosen], threshold: Number(threshold.value),
+        });
+      },
+    }, picker.element,
+    field(`${id}-k`, t("console.vote.committeeThreshold"), threshold),
+    why, h("div", { class: "vote-actions" }, submit));
+    drawThreshold(picker.chosen);
+    this.committees.set(vote.id, made);
+    return made.element;
   }
 
   result(vote) {
