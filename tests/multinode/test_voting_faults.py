@@ -105,15 +105,25 @@ class Tablet:
         self.ballot = voting.make_ballot(self.delegate_id, vote_id, key, self.kept, SEATS)
 
     async def send(self, vote_id: str) -> Ack | None:
-        """The ballot sent (the same bytes every time); its ack, or None if the node died."""
+        """The ballot sent (the same bytes every time); its ack, or None if the node died.
+
+        Sent again at once on `conflict` (other nodes' appends kept winning, nothing
+        applied: a temporary error, docs/protocol.md §8), as a tablet may.
+        """
         assert self.ballot is not None
-        return await voting.command_or_lost(
-            self.client,
-            "cast_ballot",
-            command_id=self.command_id,
-            vote_id=vote_id,
-            ballot=self.ballot.to_plain(),
-        )
+        for _ in range(10):
+            try:
+                return await voting.command_or_lost(
+                    self.client,
+                    "cast_ballot",
+                    command_id=self.command_id,
+                    vote_id=vote_id,
+                    ballot=self.ballot.to_plain(),
+                )
+            except CommandRefused as refused:
+                if refused.code != "conflict":
+                    raise
+        raise AssertionError("conflict ten times running")
 
 
 def kept_by(n: int) -> tuple[bool, ...]:
