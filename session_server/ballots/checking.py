@@ -11,6 +11,8 @@ import asyncio
 import functools
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -19,6 +21,22 @@ from ..core.state import RoomState
 from ..core.vote_commands import CastBallot, RecordBallot
 from ..core.vote_rules import ballot_to_check
 from . import ballot as ballots
+
+
+def _exit_with(hub: int) -> None:
+    """In a worker: exit once the hub that started it is gone. A hub killed with SIGKILL
+    runs no shutdown, and its workers (children of the forkserver, not of the hub) would
+    otherwise wait for work forever, each holding its memory."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1)
+            try:
+                os.kill(hub, 0)
+            except OSError:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="hub-watch", daemon=True).start()
 
 
 def _check(made: ballots.Ballot, key: bytes, seats: int, context: bytes) -> str | None:
@@ -41,7 +59,9 @@ class BallotChecker:
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["session_server.ballots.ballot"])
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
+            )
         return self._pool
 
     async def prepare(

@@ -2,110 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from presidium_console.client import CommandRefused, CongressClient
-from session_server.ballots import ballot as ballots
-from session_server.ballots import committee as keys
-from session_server.ballots import elgamal, proofs, transport
-from session_server.demo import DEMO_ROOM
+from tests import voting_helpers as voting
 from tests.conftest import UNIT, Clients, DemoTokens, HubProcess
+from tests.voting_helpers import Member, vote_of_view
 
 SEATS = 4
-CANDIDATES = [{"id": f"c{i}", "name": f"Ứng cử viên {i}", "unit": "Tỉnh ủy"} for i in range(5)]
-
-
-class Member:
-    """A committee member's device, speaking to the hub as that delegate."""
-
-    def __init__(self, client: CongressClient, number: int, vote_id: str) -> None:
-        self.client, self.number, self.vote_id = client, number, vote_id
-        self.ceremony = proofs.context_of(DEMO_ROOM, vote_id, "committee")
-        self.seal_secret, self.seal_public = transport.new_key()
-        self.dealing, self.polynomial = keys.deal(number, 2, self.ceremony)
-        self.share = b""
-
-    async def join(self) -> None:
-        await self.client.command(
-            "join_committee",
-            vote_id=self.vote_id,
-            seal_key=self.seal_public,
-            commitments=list(self.dealing.commitments),
-            proofs=list(self.dealing.proofs),
-        )
-
-    async def deliver(self) -> None:
-        view = await self.client.wait_for(
-            lambda v: all(
-                m["seal_key"] for m in vote_of_view(v, self.vote_id)["committee"]["members"]
-            ),
-            timeout=10 * UNIT,
-        )
-        members = vote_of_view(view, self.vote_id)["committee"]["members"]
-        sealed = [
-            b""
-            if m["number"] == self.number
-            else transport.seal(
-                self.polynomial.share_for(m["number"]),
-                m["seal_key"],
-                self.ceremony,
-                self.number,
-                m["number"],
-            )
-            for m in members
-        ]
-        await self.client.command("deliver_shares", vote_id=self.vote_id, sealed=sealed)
-
-    async def confirm(self) -> None:
-        view = await self.client.wait_for(
-            lambda v: all(
-                m["sealed"] for m in vote_of_view(v, self.vote_id)["committee"]["members"]
-            ),
-            timeout=10 * UNIT,
-        )
-        received = {self.number: self.polynomial.share_for(self.number)}
-        for m in vote_of_view(view, self.vote_id)["committee"]["members"]:
-            if m["number"] == self.number:
-                continue
-            share = transport.open_sealed(
-                m["sealed"][self.number - 1],
-                self.seal_secret,
-                self.ceremony,
-                m["number"],
-                self.number,
-            )
-            dealing = keys.Dealing(m["number"], tuple(m["commitments"]), tuple(m["proofs"]))
-            keys.check_share(self.number, share, dealing)
-            received[m["number"]] = share
-        self.share = keys.secret_share(received)
-        await self.client.command("confirm_shares", vote_id=self.vote_id)
-
-    async def decrypt(self) -> None:
-        view = await self.client.wait_for(
-            lambda v: bool(vote_of_view(v, self.vote_id).get("tally")), timeout=10 * UNIT
-        )
-        made = [
-            keys.decrypt_share(
-                self.number,
-                self.share,
-                elgamal.Ciphertext.from_bytes(total),
-                self.ceremony,
-                proofs.context_of("candidate", index),
-            )
-            for index, total in enumerate(vote_of_view(view, self.vote_id)["tally"])
-        ]
-        await self.client.command(
-            "submit_decryption",
-            vote_id=self.vote_id,
-            shares=[s.value for s in made],
-            proofs=[s.proof for s in made],
-        )
-
-
-def vote_of_view(view: Any, vote_id: str) -> dict[str, Any]:
-    return next(v for v in view["votes"] if v["id"] == vote_id)
+CANDIDATES = voting.candidates(5)
 
 
 async def cast(
@@ -116,10 +21,7 @@ async def cast(
     kept: list[bool],
     command_id: str,
 ) -> None:
-    made = ballots.make(kept, key, SEATS, proofs.context_of(DEMO_ROOM, vote_id, delegate_id))
-    await client.command(
-        "cast_ballot", command_id=command_id, vote_id=vote_id, ballot=made.to_plain()
-    )
+    await voting.cast(client, delegate_id, vote_id, key, kept, command_id, SEATS)
 
 
 @pytest.mark.slow
@@ -144,25 +46,13 @@ async def test_an_election_survives_a_crash_and_counts_every_acknowledged_ballot
     (m1_token, m1), (m2_token, m2), (m3_token, m3) = tokens.delegates[:3]
     await presidium.command("set_committee", vote_id=vote_id, members=[m1, m2, m3], threshold=2)
     members = [
-        Member(await clients.connect(token), number, vote_id)
+        Member(await clients.connect(token), number, vote_id, 2)
         for number, token in enumerate((m1_token, m2_token, m3_token), start=1)
     ]
-    for member in members:
-        await member.join()
-    for member in members:
-        await member.deliver()
-    for member in members:
-        await member.confirm()
-    view = await presidium.wait_for(
-        lambda v: bool(vote_of_view(v, vote_id)["committee"]["key"]), timeout=10 * UNIT
-    )
-    key = vote_of_view(view, vote_id)["committee"]["key"]
+    key = await voting.key_ceremony(members, presidium)
     voters = tokens.delegates[3:9]
     voter_clients = [await clients.connect(token) for token, _ in voters]
-    await presidium.command("start_presence_check", vote_id=vote_id)
-    for client in voter_clients:
-        await client.command("confirm_presence", vote_id=vote_id)
-    await presidium.command("open_vote", vote_id=vote_id)
+    await voting.open_with_electorate(presidium, voter_clients, vote_id)
     kept_by = [[i != n % 5 for i in range(5)] for n in range(len(voters))]  # four kept each
     for n in range(3):
         delegate_id = voters[n][1]
@@ -213,8 +103,7 @@ async def test_an_election_survives_a_crash_and_counts_every_acknowledged_ballot
 async def cast_again(
     client: CongressClient, delegate_id: str, vote_id: str, key: bytes, kept: list[bool]
 ) -> bool:
-    made = ballots.make(kept, key, SEATS, proofs.context_of(DEMO_ROOM, vote_id, delegate_id))
-    answer = await client.command(
-        "cast_ballot", command_id=f"ballot-{delegate_id}", vote_id=vote_id, ballot=made.to_plain()
+    answer = await voting.cast(
+        client, delegate_id, vote_id, key, kept, f"ballot-{delegate_id}", SEATS
     )
     return answer.duplicate
