@@ -495,6 +495,7 @@ const STRINGS = {
     "reason.contribution_status": "Trạng thái của tham luận không cho phép thao tác này (tiếp nhận trước khi phát hành; chỉ gửi lại tham luận đã bị trả lại).",
     "reason.contribution_limit": "Đồng chí đã gửi số tham luận tối đa.",
     "reason.contribution_reason_length": "Lý do trả lại có từ 1 đến 500 ký tự.",
+    "record.table.contributions": "Tham luận (CSV)",
   },
   en: {
     "app.name": "Paperless Congress",
@@ -991,6 +992,7 @@ const STRINGS = {
     "reason.contribution_status": "The contribution's status does not allow this (accept it before publishing it; only a returned one is sent again).",
     "reason.contribution_limit": "You have sent the most contributions allowed.",
     "reason.contribution_reason_length": "A reason for returning it has 1 to 500 characters.",
+    "record.table.contributions": "Contributions (CSV)",
   },
 };
 
