@@ -144,7 +144,8 @@ class RequestGuard:
         if rule.content_type is not None:
             given = headers.get("content-type", "").split(";", 1)[0].strip().lower()
             if given not in (rule.content_type, rule.also_type):
-                await _refuse(send, 415, "bad_request", f"send the body as {rule.content_type}")
+                wanted = rule.content_type + (f" or {rule.also_type}" if rule.also_type else "")
+                await _refuse(send, 415, "bad_request", f"send the body as {wanted}")
                 return
         declared = headers.get("content-length")
         if declared is not None and (

@@ -175,6 +175,18 @@ async def test_the_secretariat_returns_accepts_and_publishes_by_access(
     with pytest.raises(CommandRefused) as refused:
         await screens["author"].command("accept_contribution", contribution_id=made["id"])
     assert refused.value.code == "forbidden"
+    # Nor does a delegate record a submission on the socket: the hub does, from the file.
+    with pytest.raises(CommandRefused) as refused:
+        await screens["author"].command(
+            "submit_contribution",
+            title="Không có tệp",
+            kind="pdf",
+            sha256="0" * 64,
+            size=1,
+            pdf_sha256="0" * 64,
+            page_sizes=[{"width": 595, "height": 842}],
+        )
+    assert refused.value.code == "forbidden"
     await console.command(
         "return_contribution", contribution_id=made["id"], reason="Đề nghị bổ sung số liệu"
     )
