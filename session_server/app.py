@@ -16,11 +16,11 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from . import history, metrics, pages
+from . import contributions_http, history, metrics, pages
 from .auth import authenticate
 from .backends import open_backend
 from .backends.base import BackendUnavailable
-from .core.state import RoomState
+from .core.state import Role, RoomState
 from .documents.http import UPLOADERS, Documents, secret_of
 from .documents.http import routes as document_routes
 from .documents.preparation import Preparer
@@ -159,6 +159,7 @@ def create_app(settings: Settings) -> ASGIApp:
             *document_routes(),
             *preparation_routes(),
             *minutes_routes(),
+            *contributions_http.routes(),
             *history.routes(),
             *pages.routes(),
         ],
@@ -169,7 +170,12 @@ def create_app(settings: Settings) -> ASGIApp:
         request = Request(scope)
         room = scope["path"].split("/")[3]
         token = await authenticate(starlette.state.hub.backend, secret_of(request), room)
-        return token is not None and token.role in UPLOADERS
+        if token is None:
+            return False
+        if scope["path"].endswith("/contributions"):
+            # A written contribution is a delegate's own upload.
+            return token.role is Role.DELEGATE
+        return token.role in UPLOADERS
 
     def origin_allowed(origin: str | None, host: str | None) -> bool:
         hub: Hub = starlette.state.hub
@@ -181,6 +187,9 @@ def create_app(settings: Settings) -> ASGIApp:
         upload_bytes=settings.documents.max_file_bytes,
         may_upload=may_upload,
         origin_allowed=origin_allowed,
+        contribution_bytes=min(
+            settings.documents.max_file_bytes, contributions_http.MAX_CONTRIBUTION_BYTES
+        ),
     )
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:

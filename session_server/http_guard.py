@@ -58,6 +58,9 @@ SLIGHTLY_TOO_LARGE = 4
 """An upload declared up to this many times the limit, by a staff token, is read through
 (and dropped) before its 413, so the console can show why; a larger one is cut off."""
 _UPLOAD = re.compile(r"^/api/rooms/[^/]+/documents$")
+_CONTRIBUTION = re.compile(r"^/api/rooms/[^/]+/contributions$")
+"""A delegate's written contribution: an upload too, of a PDF or a text, read only for a
+delegate `may_upload` admits, within `contribution_bytes`."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,6 +84,8 @@ class _Rule:
     seconds: float
     content_type: str | None
     too_large: HttpErrorCode = "too_large"
+    also_type: str | None = None
+    """A second content type taken (a contribution's text beside its PDF)."""
 
 
 class RequestGuard:
@@ -102,12 +107,14 @@ class RequestGuard:
         upload_bytes: int,
         may_upload: Callable[[Scope], Awaitable[bool]],
         origin_allowed: Callable[[str | None, str | None], bool],
+        contribution_bytes: int = 0,
     ) -> None:
         self.app = app
         self.limits = limits
         self.upload_bytes = upload_bytes
         self.may_upload = may_upload
         self.origin_allowed = origin_allowed
+        self.contribution_bytes = contribution_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -116,17 +123,29 @@ class RequestGuard:
         send = _with_security_headers(send, https=scope.get("scheme") == "https")
         headers = _headers(scope)
         method: str = scope["method"]
-        is_upload = method == "POST" and _UPLOAD.match(scope["path"]) is not None
+        is_contribution = method == "POST" and _CONTRIBUTION.match(scope["path"]) is not None
+        is_upload = is_contribution or (
+            method == "POST" and _UPLOAD.match(scope["path"]) is not None
+        )
         if method not in _SAFE_METHODS:
             refusal = self._forged(scope, headers)
             if refusal is not None:
                 await _refuse(send, 403, "forbidden", refusal)
                 return
         rule = self._rule(method, is_upload)
+        if is_contribution:
+            rule = _Rule(
+                self.contribution_bytes,
+                self.limits.upload_seconds,
+                "application/pdf",
+                "file_too_large",
+                also_type="text/plain",
+            )
         if rule.content_type is not None:
             given = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-            if given != rule.content_type:
-                await _refuse(send, 415, "bad_request", f"send the body as {rule.content_type}")
+            if given not in (rule.content_type, rule.also_type):
+                wanted = rule.content_type + (f" or {rule.also_type}" if rule.also_type else "")
+                await _refuse(send, 415, "bad_request", f"send the body as {wanted}")
                 return
         declared = headers.get("content-length")
         if declared is not None and (

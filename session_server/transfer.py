@@ -20,8 +20,13 @@ def state_sha256(state: RoomState) -> str:
 
 
 def referenced_blobs(state: RoomState) -> set[str]:
-    """Every stored file a room's documents name, older versions included."""
-    return {v.sha256 for doc in state.documents for v in doc.versions if v.sha256}
+    """Every stored file a room's documents (older versions included) and contributions name."""
+    documents = {v.sha256 for doc in state.documents for v in doc.versions if v.sha256}
+    # A written contribution's file (its text, or its PDF) and the PDF its pages come from.
+    contributions = {
+        sha256 for k in state.contributions.values() for sha256 in (k.sha256, k.pdf_sha256)
+    }
+    return documents | contributions
 
 
 async def read_room(backend: Backend, room: str, last_seq: int) -> list[LogRecord]:

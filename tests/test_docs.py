@@ -8,7 +8,9 @@ from pathlib import Path
 import msgpack
 import pytest
 
+from session_server import contribution_pdf, contributions_http
 from session_server.auth import MAX_TOKEN
+from session_server.core import contribution_rules
 from session_server.core import decide as decide_module
 from session_server.core.commands import COMMAND_TYPES
 from session_server.core.decide import DEFAULT_SECONDS, MAX_ANNOUNCEMENT, MAX_ID, MAX_TITLE
@@ -227,6 +229,11 @@ def test_every_http_limit_is_documented_with_its_default(field: str) -> None:
         ("SPEAKING_SECONDS", decide_module.SPEAKING_SECONDS[0]),
         ("MAX_EXTENSION_SECONDS", decide_module.MAX_EXTENSION_SECONDS),
         ("MAX_ANNOUNCEMENT_MINUTES", decide_module.MAX_ANNOUNCEMENT_MINUTES),
+        ("MAX_CONTRIBUTION_BYTES", contributions_http.MAX_CONTRIBUTION_BYTES),
+        ("MAX_CONTRIBUTION_TEXT", contribution_pdf.MAX_CONTRIBUTION_TEXT),
+        ("MAX_CONTRIBUTION_PAGES", contribution_rules.MAX_CONTRIBUTION_PAGES),
+        ("MAX_CONTRIBUTIONS", contribution_rules.MAX_CONTRIBUTIONS),
+        ("MAX_RETURN_REASON", contribution_rules.MAX_RETURN_REASON),
     ],
 )
 def test_every_fixed_limit_is_documented_with_its_value(name: str, value: int) -> None:

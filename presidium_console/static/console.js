@@ -9,6 +9,7 @@ import { confirmAction, field, fill, offerUndo } from "./dialogs.js";
 import { DocumentDesk } from "./documents.js";
 import { clockOf, HistoryPanel } from "./history.js";
 import { RecordPanel } from "./record.js";
+import { ContributionsPanel } from "./contributions.js";
 import { VotesPanel } from "./votes.js";
 
 const TOKEN_KEY = "congress.console.token";
@@ -21,6 +22,7 @@ let desk = null;
 let history = null;
 let votes = null;
 let record = null;
+let contributions = null;
 
 // The hub's refusal in the screen's language: by its reason, then its code, its English
 // message last (a code the strings do not know yet).
@@ -279,7 +281,7 @@ async function checkIn(delegate) {
 
 // ---- Tabs: the roll and the speaker history ----------------------------------------------
 
-const TABS = ["roll", "announcements", "history", "votes", "record"];
+const TABS = ["roll", "announcements", "history", "votes", "record", "contributions"];
 
 function selectTab(name) {
   for (const tab of TABS) {
@@ -310,6 +312,7 @@ function render() {
   renderSide(now);
   if (!$("panel-history").hidden) history.refresh();
   votes.render();
+  contributions.render();
 }
 
 function tick() {
@@ -336,6 +339,18 @@ async function start(token) {
   votes = new VotesPanel(hub, $("votes"), {
     act,
     ask: async (text) => (await confirmAction({ title: t("console.vote.panel"), text, ok: t("console.vote.confirmOk") })) !== null,
+  });
+  contributions = new ContributionsPanel(hub, $("contributions"), {
+    act,
+    ask: async (text) => (await confirmAction({ title: t("contrib.console.title"), text, ok: t("contrib.publish") })) !== null,
+    askReason: async (entry) => {
+      const values = await confirmAction({
+        title: t("contrib.return"), text: entry.title, ok: t("contrib.return"),
+        extra: () => field("contrib.returnReason", { name: "reason", maxlength: "500", autocomplete: "off" }),
+        check: (given) => (given.reason.trim() ? "" : t("contrib.returnReasonNeeded")),
+      });
+      return values ? values.reason.trim() : null;
+    },
   });
   await hub.start(session);
   $("who").textContent = session.label;

@@ -28,7 +28,7 @@ export class RecordPanel {
       h("div", { class: "record-downloads", role: "group", "aria-label": t("record.downloads") },
         this.link(`${base}/minutes.pdf?copy=full&lang=${lang()}`, t("record.minutesFull")),
         this.link(`${base}/minutes.pdf?copy=public&lang=${lang()}`, t("record.minutesPublic")),
-        ["attendance", "speeches", "votes", "timeline"].map((table) =>
+        ["attendance", "speeches", "votes", "timeline", "contributions"].map((table) =>
           this.link(`${base}/exports/${table}.csv`, t(`record.table.${table}`)))),
       h("div", { class: "record-search" },
         h("label", { for: "record-q" }, t("record.search")), search,

@@ -28,7 +28,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "while the hub runs (SQLite or Redis); or, with attendance or speeches instead of "
         "FILE, that table of the room for the secretariat",
         description="congress export FILE: the whole congress as one archive (for "
-        "`congress restore`). congress export attendance|speeches|votes|timeline "
+        "`congress restore`). congress export attendance|speeches|votes|timeline|contributions "
         "--format csv|json --out FILE: one table of the room, for the secretariat's "
         "spreadsheets (CSV in UTF-8 with a BOM, or JSON).",
     )

@@ -284,6 +284,8 @@ class RecordCheckpoint(Command):
 
 # The votes' commands live in a module of their own; importing it here, once Command exists,
 # registers them with the rest.
+# The written contributions' commands, likewise.
+from . import contribution_commands as _contribution_commands  # noqa: E402, F401
 from . import vote_commands  # noqa: E402, F401
 
 COMMAND_TYPES: dict[str, type[Command]] = {cls.name: cls for cls in Command.__subclasses__()}

@@ -450,7 +450,9 @@ def _(command: c.RecordCheckpoint, state: RoomState, actor: Actor, now: int) -> 
     return (e.CheckpointRecorded(reason=CHECKPOINT_ON_DEMAND, head_seq=state.seq),)
 
 
-# The list of speakers' rules live in their own module; importing it registers them.
+# The list of speakers' rules, and the written contributions', live in modules of their
+# own; importing them registers them.
+from . import contribution_rules as _contribution_rules  # noqa: E402, F401
 from . import floor as _floor  # noqa: E402, F401
 
 # The votes' rules live in a module of their own, registered once everything above exists.

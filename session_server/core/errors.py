@@ -93,6 +93,11 @@ RuleReason = Literal[
     "vote_not_closed",
     "decryption_invalid",
     "vote_not_counted",
+    # Written contributions (core/contribution_rules.py).
+    "contribution_not_found",
+    "contribution_status",
+    "contribution_limit",
+    "contribution_reason_length",
 ]
 """An error frame's `reason` for a command the rules refused: a stable key a screen
 translates (`reason.<key>` in static/common/i18n.js). `protocol.codes.REASONS` says what

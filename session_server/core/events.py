@@ -266,6 +266,8 @@ class CheckpointRecorded(Event):
 
 # The votes' events live in a module of their own; importing it here, once Event exists,
 # registers them with the rest.
+# The written contributions' events, likewise.
+from . import contribution_events as _contribution_events  # noqa: E402, F401
 from . import vote_events  # noqa: E402, F401
 
 EVENT_TYPES: dict[str, type[Event]] = {cls.kind: cls for cls in Event.__subclasses__()}

@@ -381,5 +381,7 @@ def _(state: RoomState, event: e.CheckpointRecorded) -> RoomState:
     return replace(state, checkpoint=checkpoint)
 
 
-# The votes' rules live in a module of their own, registered once everything above exists.
+# The votes' and the written contributions' rules live in modules of their own,
+# registered once everything above exists.
+from . import contribution_evolve as _contribution_evolve  # noqa: E402, F401
 from . import vote_evolve  # noqa: E402, F401

@@ -240,6 +240,11 @@ class RoomState:
     groups: Mapping[str, Group] = field(default_factory=dict, metadata=ADDED_LATER)
     """The plenary's discussion groups, by id, in the order defined (empty in a group's room)."""
     groups_created: int = field(default=0, metadata=ADDED_LATER)
+    contributions: Mapping[str, _contribution_state.Contribution] = field(
+        default_factory=dict, metadata=ADDED_LATER
+    )
+    """Written contributions (tham luận) by id, in the order first submitted."""
+    contributions_created: int = field(default=0, metadata=ADDED_LATER)
 
     def item(self, item_id: str) -> AgendaItem | None:
         for item in self.agenda:
@@ -278,3 +283,7 @@ only, until it is named here."""
 def audience_may_see(audience: Role, access: Access) -> bool:
     """A document's access level against an audience; presidium and secretariat see all."""
     return audience in _READERS[access]
+
+
+# Imported last: a contribution's fields use `Access` and `PageSize` above.
+from . import contribution_state as _contribution_state  # noqa: E402

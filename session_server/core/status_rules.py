@@ -82,6 +82,12 @@ ALLOWED: Mapping[str, frozenset[SessionStatus]] = {
     "close_vote": WHILE_THE_FLOOR_RUNS,
     "submit_decryption": ALWAYS,
     "publish_result": ALWAYS,
+    # A contribution is sent, taken, returned and published whenever the secretariat works:
+    # before the opening, in a break, after the adjournment as well.
+    "submit_contribution": ALWAYS,
+    "accept_contribution": ALWAYS,
+    "return_contribution": ALWAYS,
+    "make_contribution_document": ALWAYS,
 }
 """For each command, the session statuses in which it is considered at all."""
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..backends.base import Backend, BackendUnavailable, LogRecord
+from ..core import contribution_events as ce
 from ..core import events as e
 from ..core import vote_events as ve
 from ..core.commands import Command
@@ -46,6 +47,10 @@ _PERSONAL_EVENTS = (
     ve.PresenceConfirmed,
     ve.OpenVoteCast,
     ve.BallotCast,
+    ce.ContributionSubmitted,
+    ce.ContributionAccepted,
+    ce.ContributionReturned,
+    ce.ContributionPublished,
 )
 """Events that change one delegate's `you` frame: it is sent again to their screens."""
 _EVERYONES_VOTE_EVENTS = (ve.PresenceCheckStarted, ve.VoteOpened, ve.VoteWithdrawn)

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from .model import Minutes
 from .text import moment
 
-Table = Literal["attendance", "speeches", "votes", "timeline"]
-TABLES: tuple[Table, ...] = ("attendance", "speeches", "votes", "timeline")
+Table = Literal["attendance", "speeches", "votes", "timeline", "contributions"]
+TABLES: tuple[Table, ...] = ("attendance", "speeches", "votes", "timeline", "contributions")
 Format = Literal["csv", "json"]
 FORMATS: tuple[Format, ...] = ("csv", "json")
 
@@ -61,6 +61,21 @@ COLUMNS: dict[Table, tuple[str, ...]] = {
         "outcome",
     ),
     "timeline": ("at", "what", "detail"),
+    "contributions": (
+        "contribution_id",
+        "title",
+        "delegate_id",
+        "name",
+        "unit",
+        "kind",
+        "pages",
+        "version",
+        "status",
+        "reason",
+        "submitted_at",
+        "document_id",
+        "access",
+    ),
 }
 """Each table's columns, in order (docs/minutes.md says what each holds)."""
 
@@ -78,6 +93,25 @@ def rows(minutes: Minutes, table: Table, tz: ZoneInfo) -> list[dict[str, Any]]:
         return _votes(minutes, tz)
     if table == "timeline":
         return _timeline(minutes, tz)
+    if table == "contributions":
+        return [
+            {
+                "contribution_id": k.contribution_id,
+                "title": k.title,
+                "delegate_id": k.delegate_id,
+                "name": k.name,
+                "unit": k.unit,
+                "kind": k.kind,
+                "pages": k.pages,
+                "version": k.version,
+                "status": k.status,
+                "reason": k.reason,
+                "submitted_at": moment(k.submitted_at, tz),
+                "document_id": k.document_id,
+                "access": k.access,
+            }
+            for k in minutes.contributions
+        ]
     if table == "attendance":
         return [
             {

@@ -64,7 +64,7 @@ def routes() -> list[BaseRoute]:
         return await make(request, wanted, f"bien-ban-{copy}-{lang}.pdf", "application/pdf")
 
     async def table(request: Request) -> Response:
-        """`GET /api/rooms/{room}/exports/{attendance|speeches|votes|timeline}.{csv|json}?tz=`."""
+        """`GET /api/rooms/{room}/exports/{table}.{csv|json}?tz=`, a table of `TABLES`."""
         what, _, fmt = request.path_params["name"].partition(".")
         tz = request.query_params.get("tz", DEFAULT_TZ)
         table = next((t for t in TABLES if t == what), None)
@@ -73,7 +73,8 @@ def routes() -> list[BaseRoute]:
             return error(
                 404,
                 "not_found",
-                "the tables are attendance, speeches, votes and timeline, .csv or .json",
+                "the tables are attendance, speeches, votes, timeline and contributions,"
+                " .csv or .json",
             )
         if (problem := _bad_zone(tz)) is not None:
             return problem

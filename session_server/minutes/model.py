@@ -183,6 +183,25 @@ class VoteEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class ContributionEntry:
+    """A written contribution (tham luận) as the log left it: the full copy's alone."""
+
+    contribution_id: str
+    title: str
+    delegate_id: str
+    name: str
+    unit: str
+    kind: str
+    pages: int
+    version: int
+    status: str
+    reason: str
+    submitted_at: int
+    document_id: str | None
+    access: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Checkpoint:
     """A signed checkpoint of the log's head, as recorded in the log."""
 
@@ -211,6 +230,8 @@ class Minutes:
     announcements: tuple[AnnouncementEntry, ...] = ()
     votes: tuple[VoteEntry, ...] = ()
     checkpoints: tuple[Checkpoint, ...] = ()
+    contributions: tuple[ContributionEntry, ...] = ()
+    """Every written contribution, in the order first submitted (none in the public copy)."""
     skipped_kinds: tuple[str, ...] = field(default=())
     """Event kinds these minutes do not know (a later release's): left out, named here."""
 
@@ -544,6 +565,28 @@ class _Folder:
             )
         return tuple(entries)
 
+    def contributions(self) -> tuple[ContributionEntry, ...]:
+        """The contributions as the audience's own view lists them: only the staff's has any."""
+        listed = self.view("contributions", "delegates")["contributions"] or []
+        return tuple(
+            ContributionEntry(
+                contribution_id=k["id"],
+                title=k["title"],
+                delegate_id=k["delegate_id"],
+                name=k["name"],
+                unit=k["unit"],
+                kind=k["kind"],
+                pages=k["pages"],
+                version=k["version"],
+                status=k["status"],
+                reason=k["reason"],
+                submitted_at=k["submitted_at"],
+                document_id=k["document_id"],
+                access=k["access"],
+            )
+            for k in listed
+        )
+
     def finish(self, copy: Copy) -> Minutes:
         # Still sitting at the log's end: its attendance is the latest, its end unknown.
         self.close_sitting(None, None)
@@ -574,5 +617,6 @@ class _Folder:
             announcements=tuple(self.announcements.values()),
             votes=self.votes(),
             checkpoints=tuple(self.checkpoints),
+            contributions=self.contributions(),
             skipped_kinds=tuple(self.skipped),
         )

@@ -176,6 +176,8 @@ def render_pdf(minutes: Minutes, *, lang: Lang, tz: ZoneInfo, place: str = "") -
     _attendance(pdf, minutes, lang, tz)
     _votes(pdf, minutes, lang, tz)
     _checkpoints(pdf, minutes, lang, tz)
+    if minutes.copy == "full":
+        _contributions(pdf, minutes, lang)
     if minutes.skipped_kinds and minutes.copy == "full":
         pdf.ln(2)
         pdf.note(word("skipped", lang, kinds=", ".join(minutes.skipped_kinds)))
@@ -504,3 +506,25 @@ def _checkpoints(pdf: _Paper, minutes: Minutes, lang: Lang, tz: ZoneInfo) -> Non
     ]
     heads = ("seq", "time", "reason", "head", "fingerprint", "key")
     pdf.grid((16, 32, 34, 18, 50, 24), [word(h, lang) for h in heads], rows)
+
+
+def _contributions(pdf: _Paper, minutes: Minutes, lang: Lang) -> None:
+    """The written contributions the secretariat received: the full copy's alone."""
+    pdf.section(word("s_contributions", lang))
+    if not minutes.contributions:
+        pdf.note(word("no_contributions", lang))
+        return
+    rows = [
+        [
+            str(number),
+            k.title,
+            k.name,
+            k.unit,
+            word(f"c_{k.status}", lang)
+            + (f" ({k.document_id})" if k.document_id else "")
+            + (f": {k.reason}" if k.status == "returned" and k.reason else ""),
+        ]
+        for number, k in enumerate(minutes.contributions, start=1)
+    ]
+    heads = ("no", "c_title", "name", "unit", "c_status")
+    pdf.grid((9, 62, 36, 36, 31), [word(h, lang) for h in heads], rows)

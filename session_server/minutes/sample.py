@@ -8,6 +8,7 @@ time: docs/minutes-sample.pdf (full copy, Vietnamese) and docs/minutes-sample-pu
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import sys
 import tempfile
 import uuid
@@ -16,8 +17,10 @@ from pathlib import Path
 
 from ..backends.sqlite import SQLiteBackend
 from ..core import commands as c
+from ..core import contribution_commands as cc
+from ..core.contribution_state import ContributionKind
 from ..core.decide import Actor
-from ..core.state import RequestKind, Role
+from ..core.state import PageSize, RequestKind, Role
 from ..demo import AGENDA, DEMO_ROOM, DEMO_TITLE, DOCUMENTS, demo_delegates
 from ..writer import Refused, RoomWriter
 from .jobs import Wanted, produce, read_log
@@ -27,6 +30,7 @@ PLACE = "Hội trường Trung tâm Hội nghị tỉnh Cà Mau"
 START = datetime(2025, 10, 15, 7, 0, 0, tzinfo=zone("Asia/Ho_Chi_Minh"))
 PRESIDIUM = Actor(Role.PRESIDIUM)
 SECRETARIAT = Actor(Role.SECRETARIAT)
+PDF, TEXT = ContributionKind.PDF, ContributionKind.TEXT
 
 
 class _Session:
@@ -88,6 +92,10 @@ async def play(backend: SQLiteBackend) -> None:
     await do("09:30:10", PRESIDIUM, c.PostAnnouncement("Nghỉ giải lao 15 phút.", minutes=15))
     for d in delegates[36:39]:
         await do("09:38:00", SECRETARIAT, c.CheckIn(d.id))
+    # Written contributions come in during the break; the sample's log names their files
+    # by hash only, as the hub's does.
+    await do("09:40:00", Actor(Role.DELEGATE, "DB012"), _sent("Phát triển kinh tế biển", TEXT))
+    await do("09:41:00", SECRETARIAT, cc.AcceptContribution("tl-1"))
     await do("09:45:00", PRESIDIUM, c.OpenSession())
     await do("09:45:30", PRESIDIUM, c.SetCurrentItem(items[2]))
     await do("09:46:00", Actor(Role.DELEGATE, "DB021"), c.RequestFloor(RequestKind.POINT_OF_ORDER))
@@ -100,8 +108,17 @@ async def play(backend: SQLiteBackend) -> None:
     await do("10:40:00", PRESIDIUM, c.ExtendTime(seconds=120))
     await do("10:43:31", PRESIDIUM, c.EndSpeech())
     await do("10:45:00", PRESIDIUM, c.HideDocument())
+    await do("10:50:00", Actor(Role.DELEGATE, "DB030"), _sent("Công tác cán bộ cơ sở", PDF))
+    await do("11:05:00", SECRETARIAT, cc.ReturnContribution("tl-2", "Đề nghị rút gọn còn 5 trang."))
     await do("11:20:00", PRESIDIUM, c.SetCurrentItem(None))
     await do("11:30:00", PRESIDIUM, c.AdjournSession())
+
+
+def _sent(title: str, kind: ContributionKind) -> cc.SubmitContribution:
+    digest = hashlib.sha256(title.encode()).hexdigest()
+    return cc.SubmitContribution(
+        f"Tham luận: {title}", kind, digest, 20_480, digest, (PageSize(595, 842),) * 3
+    )
 
 
 async def make(out_dir: Path) -> list[Path]:

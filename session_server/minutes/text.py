@@ -135,6 +135,18 @@ WORDS: dict[str, tuple[str, str]] = {
     "head": ("Đến bản ghi", "Head"),
     "fingerprint": ("Dấu vân tay", "Fingerprint"),
     "key": ("Khóa", "Key"),
+    # Written contributions (the full copy's last section).
+    "s_contributions": ("9. Tham luận gửi Đoàn Thư ký", "9. Written contributions"),
+    "no_contributions": (
+        "Chưa có đại biểu nào gửi tham luận.",
+        "No delegate sent a written contribution.",
+    ),
+    "c_title": ("Tiêu đề", "Title"),
+    "c_status": ("Trạng thái", "Status"),
+    "c_submitted": ("Đã gửi", "Submitted"),
+    "c_accepted": ("Đã tiếp nhận", "Accepted"),
+    "c_returned": ("Trả lại", "Returned"),
+    "c_published": ("Đã phát hành", "Published"),
     "skipped": (
         "Nhật ký có loại sự kiện mà bản này chưa đọc được (bỏ qua): {kinds}.",
         "The log holds event kinds this release does not read (left out): {kinds}.",

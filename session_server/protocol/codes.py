@@ -295,6 +295,22 @@ REASONS: dict[Reason, ReasonEntry] = {
             "A member's decryption share or its proof does not hold.",
         ),
         ReasonEntry("vote_not_counted", "invalid_state", "The vote has no result yet."),
+        # Written contributions.
+        ReasonEntry("contribution_not_found", "not_found", "No such contribution."),
+        ReasonEntry(
+            "contribution_status",
+            "invalid_state",
+            "The contribution's status does not allow this (accept it before publishing it;"
+            " only a returned one is sent again).",
+        ),
+        ReasonEntry(
+            "contribution_limit", "invalid_state", "The delegate has sent the most contributions."
+        ),
+        ReasonEntry(
+            "contribution_reason_length",
+            "invalid_args",
+            "A contribution is returned with a reason of 1 to 500 characters.",
+        ),
     )
 }
 """Every reason a rule refusal carries; docs/protocol.md §8 lists the same."""

@@ -45,6 +45,7 @@ from .rooms import (
     delegate,
     seated,
 )
+from .test_contributions import CONTRIBUTION_SAMPLES, with_contributions
 
 # --- Who may send what -----------------------------------------------------------------
 
@@ -94,6 +95,10 @@ DOCUMENTED_ROLES: dict[str, set[Role]] = {
     "close_vote": {Role.PRESIDIUM},
     "submit_decryption": {Role.DELEGATE},
     "publish_result": {Role.PRESIDIUM},
+    "submit_contribution": {Role.DELEGATE},
+    "accept_contribution": {Role.PRESIDIUM, Role.SECRETARIAT},
+    "return_contribution": {Role.PRESIDIUM, Role.SECRETARIAT},
+    "make_contribution_document": {Role.PRESIDIUM, Role.SECRETARIAT},
 }
 """The role table of docs/protocol.md section 7."""
 
@@ -145,6 +150,7 @@ SAMPLES: dict[str, c.Command] = {
         vc.CloseVote("vote-1"),
         vc.SubmitDecryption("vote-1", (), ()),
         vc.PublishResult("vote-1"),
+        *CONTRIBUTION_SAMPLES,
     )
 }
 """One command of each kind that the presidium, secretariat or a delegate could send now."""
@@ -198,6 +204,7 @@ def busy() -> Room:
     room.do(vc.StartPresenceCheck("vote-1"))
     room.do(vc.ConfirmPresence("vote-1"), delegate(DUNG))
     room.do(vc.OpenVote("vote-1"))
+    with_contributions(room)
     return room
 
 

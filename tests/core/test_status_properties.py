@@ -16,6 +16,7 @@ from session_server.core.state import Access, RequestKind, Role, SessionStatus
 from session_server.core.status_rules import ALLOWED, REFUSED_BECAUSE, refusal
 from session_server.core.vote_state import Choice, VoteKind
 
+from .test_contributions import CONTRIBUTION_SAMPLES
 from .test_properties import DELEGATES, CongressSession
 
 ANH, BINH = DELEGATES[0], DELEGATES[1]
@@ -68,6 +69,8 @@ ONE_OF_EACH: dict[str, tuple[Actor, c.Command]] = {
         (Actor(Role.PRESIDIUM), vc.CloseVote("vote-1")),
         (Actor(Role.DELEGATE, ANH), vc.SubmitDecryption("vote-1", (), ())),
         (Actor(Role.PRESIDIUM), vc.PublishResult("vote-1")),
+        *((Actor(Role.DELEGATE, ANH), CONTRIBUTION_SAMPLES[0]),),
+        *((Actor(Role.SECRETARIAT), command) for command in CONTRIBUTION_SAMPLES[1:]),
     )
 }
 """One command of each kind, from a role that may send it."""

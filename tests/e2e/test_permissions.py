@@ -71,6 +71,17 @@ STEERING_ARGS: dict[str, dict[str, Any]] = {
     "check_in": {"delegate_id": "DB003"},
     "cancel_check_in": {"delegate_id": "DB003"},
     "revoke_token": {"token_id": "tk-00000000"},
+    "submit_contribution": {
+        "title": "Giả mạo",
+        "kind": "pdf",
+        "sha256": "0" * 64,
+        "size": 1,
+        "pdf_sha256": "0" * 64,
+        "page_sizes": [{"width": 595, "height": 842}],
+    },
+    "accept_contribution": {"contribution_id": "tl-1"},
+    "return_contribution": {"contribution_id": "tl-1", "reason": "Giả mạo"},
+    "make_contribution_document": {"contribution_id": "tl-1", "access": "public"},
 }
 
 

@@ -22,7 +22,9 @@ import msgpack
 from session_server.backends.base import LogRecord, encode_record, encode_snapshot
 from session_server.ballots import ballot, committee, elgamal, proofs, transport
 from session_server.core import commands as c
+from session_server.core import contribution_commands as cc
 from session_server.core import vote_commands as vc
+from session_server.core.contribution_state import ContributionKind
 from session_server.core.decide import Actor, create_room, decide
 from session_server.core.events import CheckpointRecorded
 from session_server.core.evolve import apply
@@ -247,6 +249,9 @@ def congress() -> Session:
     s.do(c.RequestFloor(RequestKind.SPEECH), delegate("DB003"))
     # Since the fifth golden log: a question, a withdrawn draft and a secret election.
     votes(s)
+    # Since the sixth golden log: written contributions, sent, returned, sent again, taken
+    # and made a document; one accepted only.
+    contributions(s)
     s.do(c.AdjournSession())
     # Since the third golden log: the key registered and the adjournment's checkpoint.
     s.checkpoint(ADJOURNED)
@@ -334,6 +339,50 @@ def votes(s: Session) -> None:
             delegate(member),
         )
     s.do(vc.PublishResult("vote-3"))
+
+
+def contributions(s: Session) -> None:
+    """A PDF returned and sent again, then accepted and made a delegates' document; a text
+    accepted."""
+    one_page = sizes(1)
+    s.do(
+        cc.SubmitContribution(
+            "Tham luận về kinh tế biển",
+            ContributionKind.PDF,
+            sha("tl-1"),
+            48_213,
+            sha("tl-1"),
+            sizes(3),
+        ),
+        delegate("DB004"),
+    )
+    s.do(
+        cc.SubmitContribution(
+            "Ý kiến về công tác cán bộ",
+            ContributionKind.TEXT,
+            sha("tl-2 text"),
+            2_417,
+            sha("tl-2 pdf"),
+            one_page,
+        ),
+        delegate("DB005"),
+    )
+    s.do(cc.ReturnContribution("tl-1", "Đề nghị bổ sung số liệu năm 2025"), SECRETARIAT)
+    s.do(
+        cc.SubmitContribution(
+            "Tham luận về kinh tế biển (bản sửa)",
+            ContributionKind.PDF,
+            sha("tl-1 v2"),
+            51_007,
+            sha("tl-1 v2"),
+            sizes(3),
+            replaces="tl-1",
+        ),
+        delegate("DB004"),
+    )
+    s.do(cc.AcceptContribution("tl-1"), SECRETARIAT)
+    s.do(cc.AcceptContribution("tl-2"), SECRETARIAT)
+    s.do(cc.MakeContributionDocument("tl-1", Access.DELEGATES), SECRETARIAT)
 
 
 def main(argv: list[str]) -> int:

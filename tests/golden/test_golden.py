@@ -61,6 +61,13 @@ GOLDEN_STATES = {
     "congress-2026-12-01-votes.msgpack": (
         "3ccc6b40564d18fe652036038dfbf230e480162225b46c6b80db8087c470b2e0"
     ),
+    # Written by make_golden.py the same day, with written contributions. Checked by hand:
+    # tl-1 (DB004's PDF) returned with its reason, sent again as version 2, accepted and
+    # made the delegates' document tham-luan-1 from the second file; tl-2 (DB005's text)
+    # accepted only.
+    "congress-2026-12-01-contributions.msgpack": (
+        "7f661ce4370e82bd994e92eeeb7d03ead42f90541c8a8af2dfda5d3ea6a90e2c"
+    ),
 }
 """Each golden log and the SHA-256 of `state_bytes` of the state it replays to.
 
