@@ -9,6 +9,7 @@ from functools import singledispatch
 from . import commands as c
 from . import events as e
 from .errors import RuleCode, RuleReason
+from .group_state import split_group_room
 from .state import (
     ItemStatus,
     RequestKind,
@@ -220,6 +221,8 @@ def _(command: c.AddAgendaItem, state: RoomState, actor: Actor, now: int) -> Dec
     position = len(state.agenda) if command.position is None else command.position
     if not 0 <= position <= len(state.agenda):
         return _bad("position_range", f"position is between 0 and {len(state.agenda)}")
+    if command.group_session and split_group_room(state.room) is not None:
+        return _invalid("plenary_only", "only the plenary breaks into its groups")
     return (
         e.AgendaItemAdded(
             item_id=f"item-{state.items_created + 1}",
@@ -227,6 +230,7 @@ def _(command: c.AddAgendaItem, state: RoomState, actor: Actor, now: int) -> Dec
             presenter=presenter,
             planned_minutes=command.planned_minutes,
             position=position,
+            group_session=command.group_session,
         ),
     )
 
@@ -239,14 +243,26 @@ def _(command: c.EditAgendaItem, state: RoomState, actor: Actor, now: int) -> De
     title = item.title if command.title is None else command.title.strip()
     presenter = item.presenter if command.presenter is None else command.presenter.strip()
     minutes = item.planned_minutes if command.planned_minutes is None else command.planned_minutes
+    group_session = item.group_session if command.group_session is None else command.group_session
     problem = _check_item_fields(title, presenter, minutes)
     if problem:
         return problem
-    if (title, presenter, minutes) == (item.title, item.presenter, item.planned_minutes):
+    if group_session and split_group_room(state.room) is not None:
+        return _invalid("plenary_only", "only the plenary breaks into its groups")
+    if (title, presenter, minutes, group_session) == (
+        item.title,
+        item.presenter,
+        item.planned_minutes,
+        item.group_session,
+    ):
         return ()
     return (
         e.AgendaItemEdited(
-            item_id=item.id, title=title, presenter=presenter, planned_minutes=minutes
+            item_id=item.id,
+            title=title,
+            presenter=presenter,
+            planned_minutes=minutes,
+            group_session=group_session,
         ),
     )
 
@@ -453,5 +469,6 @@ def _(command: c.RecordCheckpoint, state: RoomState, actor: Actor, now: int) -> 
 # The list of speakers' rules live in their own module; importing it registers them.
 from . import floor as _floor  # noqa: E402, F401
 
-# The votes' rules live in a module of their own, registered once everything above exists.
-from . import vote_rules  # noqa: E402, F401
+# The votes' and the discussion groups' rules live in modules of their own, registered
+# once everything above exists.
+from . import group_rules, vote_rules  # noqa: E402, F401

@@ -10,7 +10,9 @@ from .projection import View, changed_sections
 Edit = dict[str, Any]
 """One edit inside a section: `{"op": "set" | "append" | "splice", "path": [...], ...}`."""
 
-GROWING = frozenset({"agenda", "documents", "speakers", "announcements", "roll", "votes", "voters"})
+GROWING = frozenset(
+    {"agenda", "documents", "speakers", "announcements", "roll", "votes", "voters", "groups"}
+)
 """Sections holding lists that grow through a day: edited inside. The others (`session`,
 `document`, `attendance`) are small and always replaced whole, as a page turn's `document`."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .decide import DEFAULT_SECONDS
+from .group_projection import group_room_view, groups_view, own_group
 from .state import (
     Delegate,
     DocumentInfo,
@@ -28,6 +29,7 @@ SECTIONS = (
     "votes",
     "turnout",
     "voters",
+    "groups",
 )
 """Top-level parts of a view; an event replaces small ones whole and edits inside the ones
 that grow through a day (`core/delta.py`)."""
@@ -66,6 +68,7 @@ def project(state: RoomState, audience: Role) -> View:
                     "presenter": i.presenter,
                     "planned_minutes": i.planned_minutes,
                     "status": i.status.value,
+                    **({"group_session": True} if i.group_session else {}),
                 }
                 for i in state.agenda
             ],
@@ -93,7 +96,11 @@ def project(state: RoomState, audience: Role) -> View:
         "votes": votes_view(state, audience),
         "turnout": turnout_view(state, audience),
         "voters": voters_view(state, audience),
+        "groups": groups_view(state, audience),
     }
+    in_group = group_room_view(state)
+    if in_group is not None:
+        view["session"]["group"] = in_group
     if audience in PRIVILEGED:
         view["session"]["speaking_times"] = _speaking_times(state)
         view["roll"] = [
@@ -205,6 +212,7 @@ def personal(state: RoomState, delegate_id: str) -> dict[str, Any] | None:
         "seat": delegate.seat,
         "present": delegate.id in state.present,
         "votes": own_votes(state, delegate_id),
+        **({"group": group} if (group := own_group(state, delegate_id)) else {}),
     }
 
 
