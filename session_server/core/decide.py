@@ -32,6 +32,8 @@ MAX_ANNOUNCEMENT = 280
 MAX_ID = 64
 MAX_DOCUMENT_ID = 128
 MAX_NAME = 200
+GROUP_ROOM_SUFFIX = 8
+"""How much longer than `MAX_ID` a discussion group's room id may be (`~g` and the number)."""
 """A delegate's full name."""
 MAX_PAGES = 10_000
 """Pages a registered document may have (the render workers' own limit is lower)."""
@@ -69,7 +71,9 @@ Decision = tuple[e.Event, ...] | Rejection
 
 def create_room(room: str, title: str) -> tuple[e.Event, ...] | Rejection:
     """The first events of a room; the hub never takes this from a client."""
-    if not 0 < len(room) <= MAX_ID:
+    # A group's room adds "~" and its group's id ("g12") to its plenary's id.
+    longest = MAX_ID if split_group_room(room) is None else MAX_ID + GROUP_ROOM_SUFFIX
+    if not 0 < len(room) <= longest:
         return _bad("room_id_length", "a room id has 1 to 64 characters")
     if not title.strip() or len(title) > MAX_TITLE:
         return _bad("title_length", f"a title has 1 to {MAX_TITLE} characters")
