@@ -60,6 +60,7 @@ def test_the_tablet_follows_its_group_and_back(screens: Screens, demo: DemoToken
     presidium("open_session")
     presidium("add_agenda_item", title="Thảo luận tại tổ", group_session=True)
     tablet = touch_tablet(screens, member_token, 1280, 800)
+    board = screens.board(demo.boards[0])
     assert tablet.is_hidden("#group-banner")
     congress_title = tablet.inner_text("#title")
 
@@ -77,9 +78,17 @@ def test_the_tablet_follows_its_group_and_back(screens: Screens, demo: DemoToken
     chair("open_session")
     chair("show_page", document_id="chuong-trinh", page=2)
     text_is(tablet, "#item", "Góp ý Báo cáo chính trị")
-    tablet.wait_for_selector("#page img", timeout=10 * SECOND)
+    # The gate's board shows every group's status, and the public page it discusses...
+    text_is(board, "[data-group=g1] .groups-doc", "Chương trình Đại hội — Trang 2")
+    text_is(board, "[data-group=g1] .groups-status", "Đang họp")
+    assert board.get_attribute("body", "data-mode") == "groups"
+    assert_accessible(board, "board while the groups meet")
+    # ... and of a page only delegates read, that the group is in discussion.
+    chair("show_page", document_id="bao-cao-chinh-tri", page=1)
+    text_is(board, "[data-group=g1] .groups-doc", "Đang thảo luận")
+    tablet.wait_for_selector("#page img[data-source*=bao-cao-chinh-tri]", timeout=10 * SECOND)
     source = tablet.get_attribute("#page img", "src") or ""
-    assert f"/api/rooms/{DEMO_ROOM}/documents/chuong-trinh/" in source
+    assert f"/api/rooms/{DEMO_ROOM}/documents/bao-cao-chinh-tri/" in source
     # Asking for the floor there puts the delegate on the group's list.
     tablet.click("[data-kind=speech]")
     text_is(tablet, "#mine", "Thứ tự của đồng chí: 1 / 1 · chờ duyệt")
@@ -99,3 +108,41 @@ def test_the_tablet_follows_its_group_and_back(screens: Screens, demo: DemoToken
     presidium("set_current_item", item_id="item-1")
     tablet.wait_for_selector("#group-banner", state="hidden", timeout=10 * SECOND)
     text_is(tablet, "#title", congress_title)
+
+
+def test_the_console_defines_groups_assigns_delegates_and_opens_a_group_s_console(
+    screens: Screens, demo: DemoTokens
+) -> None:
+    console = screens.console(demo.secretariat)
+    console.click("#tab-groups")
+    console.fill("#group-new-name", "Tổ 1")
+    console.fill("#group-new-place", "Phòng họp A")
+    console.click(".group-define button")
+    console.wait_for_selector("[data-group=g1]", timeout=10 * SECOND)
+    # Several delegates found by the search, ticked, and assigned at once.
+    first, second = demo.delegates[0][1], demo.delegates[1][1]
+    for delegate_id in (first, second):
+        console.fill("#group-roll-q", delegate_id)
+        console.check(f"#group-pick-{delegate_id}")
+    console.select_option("#group-target", "g1")
+    console.click("#group-assign")
+    console.wait_for_function(
+        "document.querySelector('[data-group=g1] .group-members').textContent.includes('(2)')",
+        timeout=10 * SECOND,
+    )
+    console.select_option("#group-g1-chair", first)
+    # Saved: the chair's own console below signs in as the group's presidium.
+    console.click("[data-group=g1] .group-officers button")
+    console.fill("#group-roll-q", "")
+    assert_accessible(console, "console, discussion groups")
+    assert console.get_attribute("[data-group=g1] a", "href") == f"/console/?room={GROUP}"
+
+    # The group's chair opens that link with their delegate token: the group's console.
+    chair = screens.open(f"/console/?room={GROUP}", 1600, 1000)
+    chair.fill("#token", demo.delegates[0][0])
+    chair.click("#sign-in button")
+    chair.wait_for_selector("#desk:not([hidden])", timeout=10 * SECOND)
+    text_is(chair, "#title", "Tổ 1")
+    assert chair.is_hidden("#tab-groups")
+    chair.click("#open-session")
+    text_is(console, "[data-group=g1] .pill", "Đang họp")

@@ -453,9 +453,7 @@ const STRINGS = {
     "reason.group_not_empty": "Tổ còn thành viên: hãy chuyển hoặc rút các đồng chí ra khỏi tổ trước.",
     "reason.delegate_list_invalid": "Danh sách đại biểu trống, quá dài, hoặc có đại biểu bị lặp.",
     "reason.officers_invalid": "Tổ trưởng và thư ký tổ phải là hai thành viên khác nhau của tổ.",
-    "close.group_changed": "Vị trí của đồng chí trong tổ vừa thay đổi; đang kết nối lại.",
     "groups.title": "Tổ thảo luận",
-    "groups.banner": "{name} — {place}",
     "groups.to_plenary": "Về phiên toàn thể",
     "groups.to_group": "Đến phòng họp tổ",
     "groups.meeting": "Các tổ đang thảo luận",
@@ -480,7 +478,7 @@ const STRINGS = {
     "groups.officers.save": "Lưu tổ trưởng, thư ký",
     "groups.open_console": "Mở bàn điều khiển của tổ",
     "groups.nobody": "— Chưa cử —",
-    "groups.your_group": "Tổ của đồng chí: {name}",
+    "groups.session": "Thảo luận tổ (đại biểu về phòng họp tổ)",
   },
   en: {
     "app.name": "Paperless Congress",
@@ -935,9 +933,7 @@ const STRINGS = {
     "reason.group_not_empty": "The group still has members: move or unassign them first.",
     "reason.delegate_list_invalid": "The list of delegates is empty, too long, or names someone twice.",
     "reason.officers_invalid": "The chair and the secretary must be two different members of the group.",
-    "close.group_changed": "Your place in the group has just changed; reconnecting.",
     "groups.title": "Discussion groups",
-    "groups.banner": "{name} — {place}",
     "groups.to_plenary": "Back to the plenary",
     "groups.to_group": "Go to my group's room",
     "groups.meeting": "The groups in discussion",
@@ -962,7 +958,7 @@ const STRINGS = {
     "groups.officers.save": "Save chair and secretary",
     "groups.open_console": "Open the group's console",
     "groups.nobody": "— None —",
-    "groups.your_group": "Your group: {name}",
+    "groups.session": "Group discussion (delegates go to their groups' rooms)",
   },
 };
 
