@@ -231,7 +231,8 @@ async function main() {
   }
   hub = new Hub({
     token,
-    onChange: () => { if (hub === plenary) render(); else groups.update(); offline.remember(); },
+    // Shown the group's room, the plenary still calls its delegates back and opens votes.
+    onChange: () => { if (hub === plenary) render(); else { groups.update(); voting.render(); } offline.remember(); },
     onStatus: (status, detail) => {
       statusBadge($("status"), status);
       $("offline").hidden = status === "live" || status === "connecting";
