@@ -3,6 +3,7 @@ plenary's tokens in the role the plenary's groups give them there."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from presidium_console.client import CommandRefused, CongressClient, ConnectionR
 from session_server.core.group_state import group_room
 from session_server.demo import DEMO_ROOM
 from session_server.protocol.codes import Close
-from tests.conftest import UNIT, Clients, DemoTokens, HubProcess
+from tests.conftest import UNIT, Clients, DemoTokens, HubProcess, run_cli
 
 G1, G2 = group_room(DEMO_ROOM, "g1"), group_room(DEMO_ROOM, "g2")
 
@@ -181,3 +182,20 @@ async def test_no_room_for_a_group_the_plenary_lacks(
     hub: HubProcess, tokens: DemoTokens, groups: list[str]
 ) -> None:
     assert await refused(hub, tokens.presidium, group_room(DEMO_ROOM, "g9")) == Close.UNAUTHORIZED
+
+
+async def test_a_token_revoked_in_the_plenary_leaves_its_group_s_room_at_once(
+    hub: HubProcess, clients: Clients, tokens: DemoTokens, groups: list[str]
+) -> None:
+    issued = await run_cli(hub, "tokens", "issue", "--role", "delegate", "--delegate", groups[2])
+    token_id = issued.split("\t")[0]
+    secret = re.search(r"secret \(shown once\): (\S+)", issued)
+    assert secret is not None
+    member = await enter(hub, clients, secret.group(1), G1)
+    await member.wait_for(synced(3), timeout=10 * UNIT)
+    await run_cli(hub, "tokens", "revoke", token_id)
+    # Within the plenary's tail, not the watchdog's 10 s: the revocation is in the log.
+    closed = await member.wait_closed(timeout=5 * UNIT)
+    assert closed.rcvd is not None
+    assert closed.rcvd.code == Close.REVOKED
+    assert await refused(hub, secret.group(1), G1) == Close.UNAUTHORIZED
