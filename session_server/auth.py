@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from .backends.base import Backend, TokenRecord
 from .core.decide import Actor
+from .core.group_state import Group, group_room
 from .core.state import Role
 
 MAX_TOKEN = 128
@@ -69,3 +71,28 @@ async def authenticate(backend: Backend, secret: str, room: str | None) -> Token
 
 def actor_of(token: TokenRecord) -> Actor:
     return Actor(role=token.role, delegate_id=token.delegate_id)
+
+
+def group_sign_in(
+    token: TokenRecord, groups: Mapping[str, Group], group_id: str
+) -> TokenRecord | None:
+    """How a plenary's token acts in one of its groups' rooms, or None when it may not enter.
+
+    The plenary's presidium and secretariat keep their roles; the group's chair acts as the
+    room's presidium and its secretary as its secretariat (both still named as the delegate
+    they are, so their own `you` frame follows them); its other members are its delegates;
+    a delegate of another group, or of none, is refused; boards and the hall stay what they
+    are. The one place this mapping lives: the socket's hello and the tests both use it.
+    """
+    group = groups.get(group_id)
+    if group is None:
+        return None
+    role = token.role
+    if role is Role.DELEGATE:
+        if token.delegate_id is None or token.delegate_id not in group.members:
+            return None
+        if token.delegate_id == group.chair:
+            role = Role.PRESIDIUM
+        elif token.delegate_id == group.secretary:
+            role = Role.SECRETARIAT
+    return replace(token, role=role, room=group_room(token.room, group_id))

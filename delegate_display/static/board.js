@@ -7,6 +7,7 @@ import {
 } from "/static/common/ui.js";
 import { fitList, fillTicker } from "/static/display/board-fit.js";
 import { renderVote, voteOnBoard } from "/static/display/board-vote.js";
+import { groupsOnBoard, renderGroups } from "/static/display/board-groups.js";
 
 let hub = null;
 
@@ -54,11 +55,15 @@ function render() {
   renderTicker();
   // A vote put to the congress takes the board while it runs, and its result after.
   const vote = voteOnBoard(view);
-  const idle = !vote && isIdle(view);
-  document.body.dataset.mode = vote ? "vote" : idle ? "idle" : "live";
+  // While the groups meet (and no vote runs), each group's status takes the board.
+  const meeting = !vote && groupsOnBoard(view);
+  const idle = !vote && !meeting && isIdle(view);
+  document.body.dataset.mode = vote ? "vote" : meeting ? "groups" : idle ? "idle" : "live";
   $("vote").hidden = !vote;
-  $("live").hidden = idle || Boolean(vote);
+  $("groups").hidden = !meeting;
+  $("live").hidden = idle || Boolean(vote) || Boolean(meeting);
   $("idle").hidden = !idle;
+  if (meeting) renderGroups(currentItem(view), meeting, $("groups"));
   renderDocument(view, $("document"));
   renderDocument(view, $("idle-document"));
   if (vote) renderVote(vote, (view.turnout || {})[vote.id], $("vote"));

@@ -10,9 +10,13 @@ import { OfflineTablet, preparing } from "/static/display/offline.js";
 import { Notices, Unread } from "/static/display/notices.js";
 import { Voting } from "/static/display/voting.js";
 import { Contributions } from "/static/display/contributions.js";
+import { GroupFollower } from "/static/display/groups.js";
 
 const WIDTH = 2048;
+// The hub whose view is shown and acted in: the plenary's, or its group's (groups.js).
 let hub = null;
+let plenary = null;
+let groups = null;
 // null: following the presidium; else the page the delegate chose: {id, page}.
 let browsing = null;
 let zoom = null;
@@ -64,7 +68,7 @@ function renderViewer() {
   $("page-label").textContent = `${t("document.page")} ${shown.page} / ${shown.doc.pages}`;
   // Zoomed or not, the tablet's width: the widest the hub serves (docs/limits.md), and the
   // copy prepared for every delegate.
-  const source = pageUrl(hub.session.room, shown.doc, shown.page, WIDTH);
+  const source = pageUrl(hub.session.documents_room || hub.session.room, shown.doc, shown.page, WIDTH);
   zoom.showing(source, shown.live);
   const current = frame.querySelector("img");
   // Already shown, or already on its way: a re-render must not start a second download.
@@ -165,12 +169,13 @@ function render() {
     notices = new Notices(hub.session.delegate_id);
     unread = new Unread(hub.session.room, hub.session.delegate_id, $("announcements-card"));
   }
-  if (notices) notices.observe(view, now);
+  if (notices && hub === plenary) notices.observe(view, now);
   renderPicker();
   renderViewer();
   renderSpeakers(now);
   voting.render();
   contributions.render();
+  groups.update();
   const attendance = view.attendance || { present: 0, total: 0 };
   $("attendance").textContent = `${t("attendance.present")}: ${attendance.present} / ${attendance.total}`;
   $("check-in").hidden = Boolean(you && you.present);
@@ -229,14 +234,21 @@ async function main() {
   }
   hub = new Hub({
     token,
-    onChange: () => { render(); offline.remember(); },
+    // Shown the group's room, the plenary still calls its delegates back and opens votes.
+    onChange: () => { if (hub === plenary) render(); else { groups.update(); voting.render(); } offline.remember(); },
     onStatus: (status, detail) => {
       statusBadge($("status"), status);
       $("offline").hidden = status === "live" || status === "connecting";
       offline.status(status, detail);
     },
   });
+  plenary = hub;
   offline = new OfflineTablet(hub, token);
+  groups = new GroupFollower(plenary, token, (shown) => {
+    if (shown !== hub) browsing = null;
+    hub = shown;
+    if (hub.view.session) render();
+  });
   $("sign-out").hidden = false;
   $("sign-out").addEventListener("click", () => { if (confirm(t("offline.signOutConfirm"))) offline.signOut(); });
   voting = new Voting(hub, $("voting"));

@@ -11,6 +11,7 @@ import { clockOf, HistoryPanel } from "./history.js";
 import { RecordPanel } from "./record.js";
 import { ContributionsPanel } from "./contributions.js";
 import { VotesPanel } from "./votes.js";
+import { GroupsPanel } from "./groups.js";
 
 const TOKEN_KEY = "congress.console.token";
 const PREPARATION_POLL_MS = 5000;
@@ -23,6 +24,7 @@ let history = null;
 let votes = null;
 let record = null;
 let contributions = null;
+let groups = null;
 
 // The hub's refusal in the screen's language: by its reason, then its code, its English
 // message last (a code the strings do not know yet).
@@ -281,7 +283,7 @@ async function checkIn(delegate) {
 
 // ---- Tabs: the roll and the speaker history ----------------------------------------------
 
-const TABS = ["roll", "announcements", "history", "votes", "record", "contributions"];
+const TABS = ["roll", "announcements", "history", "votes", "record", "groups", "contributions"];
 
 function selectTab(name) {
   for (const tab of TABS) {
@@ -313,6 +315,7 @@ function render() {
   if (!$("panel-history").hidden) history.refresh();
   votes.render();
   contributions.render();
+  if (groups) groups.render();
 }
 
 function tick() {
@@ -327,10 +330,20 @@ function translateLabels() {
   }
 }
 
+// `/console/?room=<plenary>~<group>`: the console of one discussion group's room, signed in
+// with a plenary token (a group's chair or secretary is a delegate of the plenary); the hub
+// decides the role there, and the pages still come from the plenary's documents.
+function groupRoomAsked(session) {
+  const room = new URLSearchParams(location.search).get("room");
+  return room && room.startsWith(`${session.room}~`) ? room : null;
+}
+
 async function start(token) {
-  const session = await signIn(token);
-  // A delegate's or board's token never opens the console, not even its socket.
-  if (session.role !== "presidium" && session.role !== "secretariat") throw Object.assign(new Error("role"), { code: 401 });
+  let session = await signIn(token);
+  const groupRoom = groupRoomAsked(session);
+  if (groupRoom) session = { ...session, room: groupRoom, documents_room: session.room };
+  // A delegate's or board's token never opens the plenary's console, not even its socket.
+  else if (session.role !== "presidium" && session.role !== "secretariat") throw Object.assign(new Error("role"), { code: 401 });
   hub = new Hub({ token, onChange: render, onStatus: (status) => statusBadge($("status"), status) });
   desk = new DocumentDesk({ hub, act, disable });
   history = new HistoryPanel(hub);
@@ -352,6 +365,10 @@ async function start(token) {
       return values ? values.reason.trim() : null;
     },
   });
+  groups = groupRoom ? null : new GroupsPanel(hub, $("groups"), { act });
+  // In a group's own console, what belongs to the plenary (its groups, its contributions) is not there.
+  $("tab-groups").hidden = Boolean(groupRoom);
+  $("tab-contributions").hidden = Boolean(groupRoom);
   await hub.start(session);
   $("who").textContent = session.label;
   $("sign-in").hidden = true;
@@ -426,7 +443,9 @@ function wire() {
   $("add-item").addEventListener("submit", (event) => {
     event.preventDefault();
     const minutes = Number($("new-minutes").value || 0);
-    act("add_agenda_item", { title: $("new-title").value, presenter: $("new-presenter").value, planned_minutes: minutes });
+    const item = { title: $("new-title").value, presenter: $("new-presenter").value, planned_minutes: minutes };
+    if ($("new-group-session").checked) item.group_session = true;
+    act("add_agenda_item", item);
     event.target.reset();
   });
   $("speaking-times").addEventListener("submit", (event) => {

@@ -137,7 +137,7 @@ export class DocumentDesk {
       replace($("preview"), h("div", { class: "placeholder" }, t("document.none")));
       return;
     }
-    const source = pageUrl(this.hub.session.room, doc, target.page, 1280);
+    const source = pageUrl(this.hub.session.documents_room || this.hub.session.room, doc, target.page, 1280);
     this.latest = source;
     const current = $("preview").querySelector("img");
     if (current && current.dataset.source === source) return;
@@ -165,7 +165,7 @@ export class DocumentDesk {
         "aria-pressed": looked ? "true" : "false",
         onclick: () => this.look(doc.id, page),
       },
-      h("img", { src: pageUrl(this.hub.session.room, doc, page, 320), alt: "", loading: "lazy" }),
+      h("img", { src: pageUrl(this.hub.session.documents_room || this.hub.session.room, doc, page, 320), alt: "", loading: "lazy" }),
       h("span", {}, h("span", { class: "visually-hidden" }, `${t("document.page")} `),
         onAir ? `${page} · ${t("console.live")}` : String(page)));
     }));

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..demo import DEMO_ROOM
 from ..private_files import private_directory, restrict_new_files
-from . import backup, delegates, documents, export, keys, minutes, serve, tokens, verify
+from . import backup, delegates, documents, export, groups, keys, minutes, serve, tokens, verify
 from .common import with_backend
 
 DESCRIPTION = """\
@@ -59,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_parser(commands)
     tokens.add_parser(commands)
     delegates.add_parser(commands)
+    groups.add_parser(commands)
     documents.add_parser(commands)
     backup.add_parser(commands)
     export.add_parser(commands)
@@ -89,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     action = {
         "tokens": tokens.run,
         "delegates": delegates.run,
+        "groups": groups.run,
         "documents": documents.run,
         "backup": backup.run_backup,
         "export": export.run,
@@ -100,7 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _serve_by_default(args_list: list[str]) -> list[str]:
     """`congress --port 9000` means `congress serve --port 9000`: with no command named,
     the program's own options stay before `serve` and every other one goes after it."""
-    commands = {"serve", "tokens", "delegates", "documents", "backup", "restore", "export"}
+    commands = {"serve", "tokens", "delegates", "groups", "documents", "backup", "restore"}
+    commands |= {"export"}
     commands |= {"minutes", "keys", "verify"}
     commands |= {"-h", "--help"}
     own = {"--data", "--backend", "--room"}

@@ -62,6 +62,7 @@ class AddAgendaItem(Command):
     presenter: str = ""
     planned_minutes: int = 0
     position: int | None = None
+    group_session: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,7 @@ class EditAgendaItem(Command):
     title: str | None = None
     presenter: str | None = None
     planned_minutes: int | None = None
+    group_session: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,11 +284,10 @@ class RecordCheckpoint(Command):
     roles: ClassVar[frozenset[Role]] = STEERING
 
 
-# The votes' commands live in a module of their own; importing it here, once Command exists,
-# registers them with the rest.
-# The written contributions' commands, likewise.
+# The votes', the discussion groups' and the written contributions' commands live in modules
+# of their own; importing them here, once Command exists, registers them with the rest.
 from . import contribution_commands as _contribution_commands  # noqa: E402, F401
-from . import vote_commands  # noqa: E402, F401
+from . import group_commands, vote_commands  # noqa: E402, F401
 
 COMMAND_TYPES: dict[str, type[Command]] = {cls.name: cls for cls in Command.__subclasses__()}
 

@@ -9,6 +9,7 @@ from functools import singledispatch
 from . import commands as c
 from . import events as e
 from .errors import RuleCode, RuleReason
+from .group_state import split_group_room
 from .state import (
     ItemStatus,
     RequestKind,
@@ -31,6 +32,8 @@ MAX_ANNOUNCEMENT = 280
 MAX_ID = 64
 MAX_DOCUMENT_ID = 128
 MAX_NAME = 200
+GROUP_ROOM_SUFFIX = 8
+"""How much longer than `MAX_ID` a discussion group's room id may be (`~g` and the number)."""
 """A delegate's full name."""
 MAX_PAGES = 10_000
 """Pages a registered document may have (the render workers' own limit is lower)."""
@@ -68,7 +71,9 @@ Decision = tuple[e.Event, ...] | Rejection
 
 def create_room(room: str, title: str) -> tuple[e.Event, ...] | Rejection:
     """The first events of a room; the hub never takes this from a client."""
-    if not 0 < len(room) <= MAX_ID:
+    # A group's room adds "~" and its group's id ("g12") to its plenary's id.
+    longest = MAX_ID if split_group_room(room) is None else MAX_ID + GROUP_ROOM_SUFFIX
+    if not 0 < len(room) <= longest:
         return _bad("room_id_length", "a room id has 1 to 64 characters")
     if not title.strip() or len(title) > MAX_TITLE:
         return _bad("title_length", f"a title has 1 to {MAX_TITLE} characters")
@@ -220,6 +225,8 @@ def _(command: c.AddAgendaItem, state: RoomState, actor: Actor, now: int) -> Dec
     position = len(state.agenda) if command.position is None else command.position
     if not 0 <= position <= len(state.agenda):
         return _bad("position_range", f"position is between 0 and {len(state.agenda)}")
+    if command.group_session and split_group_room(state.room) is not None:
+        return _invalid("plenary_only", "only the plenary breaks into its groups")
     return (
         e.AgendaItemAdded(
             item_id=f"item-{state.items_created + 1}",
@@ -227,6 +234,7 @@ def _(command: c.AddAgendaItem, state: RoomState, actor: Actor, now: int) -> Dec
             presenter=presenter,
             planned_minutes=command.planned_minutes,
             position=position,
+            group_session=command.group_session,
         ),
     )
 
@@ -239,14 +247,26 @@ def _(command: c.EditAgendaItem, state: RoomState, actor: Actor, now: int) -> De
     title = item.title if command.title is None else command.title.strip()
     presenter = item.presenter if command.presenter is None else command.presenter.strip()
     minutes = item.planned_minutes if command.planned_minutes is None else command.planned_minutes
+    group_session = item.group_session if command.group_session is None else command.group_session
     problem = _check_item_fields(title, presenter, minutes)
     if problem:
         return problem
-    if (title, presenter, minutes) == (item.title, item.presenter, item.planned_minutes):
+    if group_session and split_group_room(state.room) is not None:
+        return _invalid("plenary_only", "only the plenary breaks into its groups")
+    if (title, presenter, minutes, group_session) == (
+        item.title,
+        item.presenter,
+        item.planned_minutes,
+        item.group_session,
+    ):
         return ()
     return (
         e.AgendaItemEdited(
-            item_id=item.id, title=title, presenter=presenter, planned_minutes=minutes
+            item_id=item.id,
+            title=title,
+            presenter=presenter,
+            planned_minutes=minutes,
+            group_session=group_session,
         ),
     )
 
@@ -455,5 +475,6 @@ def _(command: c.RecordCheckpoint, state: RoomState, actor: Actor, now: int) -> 
 from . import contribution_rules as _contribution_rules  # noqa: E402, F401
 from . import floor as _floor  # noqa: E402, F401
 
-# The votes' rules live in a module of their own, registered once everything above exists.
-from . import vote_rules  # noqa: E402, F401
+# The votes' and the discussion groups' rules live in modules of their own, registered
+# once everything above exists.
+from . import group_rules, vote_rules  # noqa: E402, F401

@@ -11,7 +11,17 @@ Edit = dict[str, Any]
 """One edit inside a section: `{"op": "set" | "append" | "splice", "path": [...], ...}`."""
 
 GROWING = frozenset(
-    {"agenda", "documents", "speakers", "announcements", "roll", "votes", "voters", "contributions"}
+    {
+        "agenda",
+        "documents",
+        "speakers",
+        "announcements",
+        "roll",
+        "votes",
+        "voters",
+        "contributions",
+        "groups",
+    }
 )
 """Sections holding lists that grow through a day: edited inside. The others (`session`,
 `document`, `attendance`) are small and always replaced whole, as a page turn's `document`."""

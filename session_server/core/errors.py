@@ -98,6 +98,16 @@ RuleReason = Literal[
     "contribution_status",
     "contribution_limit",
     "contribution_reason_length",
+    # Discussion groups (core/group_rules.py).
+    "plenary_only",
+    "group_room_only",
+    "group_not_found",
+    "group_name_invalid",
+    "group_place_length",
+    "too_many_groups",
+    "group_not_empty",
+    "delegate_list_invalid",
+    "officers_invalid",
 ]
 """An error frame's `reason` for a command the rules refused: a stable key a screen
 translates (`reason.<key>` in static/common/i18n.js). `protocol.codes.REASONS` says what

@@ -41,6 +41,7 @@ class AgendaItemAdded(Event):
     presenter: str
     planned_minutes: int
     position: int
+    group_session: bool = field(default=False, metadata=ADDED_LATER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ class AgendaItemEdited(Event):
     title: str
     presenter: str
     planned_minutes: int
+    group_session: bool = field(default=False, metadata=ADDED_LATER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,11 +266,10 @@ class CheckpointRecorded(Event):
         return bool(self.signature)
 
 
-# The votes' events live in a module of their own; importing it here, once Event exists,
-# registers them with the rest.
-# The written contributions' events, likewise.
+# The votes', the discussion groups' and the written contributions' events live in modules
+# of their own; importing them here, once Event exists, registers them with the rest.
 from . import contribution_events as _contribution_events  # noqa: E402, F401
-from . import vote_events  # noqa: E402, F401
+from . import group_events, vote_events  # noqa: E402, F401
 
 EVENT_TYPES: dict[str, type[Event]] = {cls.kind: cls for cls in Event.__subclasses__()}
 

@@ -108,6 +108,7 @@ def _(state: RoomState, event: e.AgendaItemAdded) -> RoomState:
         title=event.title,
         presenter=event.presenter,
         planned_minutes=event.planned_minutes,
+        group_session=event.group_session,
     )
     agenda = list(state.agenda)
     agenda.insert(event.position, item)
@@ -120,7 +121,11 @@ def _(state: RoomState, event: e.AgendaItemEdited) -> RoomState:
         state,
         event.item_id,
         lambda i: replace(
-            i, title=event.title, presenter=event.presenter, planned_minutes=event.planned_minutes
+            i,
+            title=event.title,
+            presenter=event.presenter,
+            planned_minutes=event.planned_minutes,
+            group_session=event.group_session,
         ),
     )
 
@@ -381,7 +386,7 @@ def _(state: RoomState, event: e.CheckpointRecorded) -> RoomState:
     return replace(state, checkpoint=checkpoint)
 
 
-# The votes' and the written contributions' rules live in modules of their own,
-# registered once everything above exists.
+# The votes', the discussion groups' and the written contributions' rules live in modules
+# of their own, registered once everything above exists.
 from . import contribution_evolve as _contribution_evolve  # noqa: E402, F401
-from . import vote_evolve  # noqa: E402, F401
+from . import group_evolve, vote_evolve  # noqa: E402, F401

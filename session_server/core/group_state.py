@@ -42,3 +42,14 @@ def split_group_room(room: str) -> tuple[str, str] | None:
     if not mark or not plenary or not group_id:
         return None
     return plenary, group_id
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMeeting:
+    """What a group's room last reported to the plenary (`group_status`): its session's
+    status and the page it shows; the plenary's boards show it (docs/protocol.md, groups)."""
+
+    status: str
+    """The group room's session status (a `SessionStatus` value)."""
+    document_id: str | None = None
+    page: int | None = None

@@ -6,6 +6,7 @@ from typing import Any
 
 from .contribution_projection import contributions_view, own_contributions
 from .decide import DEFAULT_SECONDS
+from .group_projection import group_room_view, groups_view, own_group
 from .state import (
     Delegate,
     DocumentInfo,
@@ -30,6 +31,7 @@ SECTIONS = (
     "turnout",
     "voters",
     "contributions",
+    "groups",
 )
 """Top-level parts of a view; an event replaces small ones whole and edits inside the ones
 that grow through a day (`core/delta.py`)."""
@@ -68,6 +70,7 @@ def project(state: RoomState, audience: Role) -> View:
                     "presenter": i.presenter,
                     "planned_minutes": i.planned_minutes,
                     "status": i.status.value,
+                    **({"group_session": True} if i.group_session else {}),
                 }
                 for i in state.agenda
             ],
@@ -96,7 +99,11 @@ def project(state: RoomState, audience: Role) -> View:
         "turnout": turnout_view(state, audience),
         "voters": voters_view(state, audience),
         "contributions": contributions_view(state, audience),
+        "groups": groups_view(state, audience),
     }
+    in_group = group_room_view(state)
+    if in_group is not None:
+        view["session"]["group"] = in_group
     if audience in PRIVILEGED:
         view["session"]["speaking_times"] = _speaking_times(state)
         view["roll"] = [
@@ -209,6 +216,7 @@ def personal(state: RoomState, delegate_id: str) -> dict[str, Any] | None:
         "present": delegate.id in state.present,
         "votes": own_votes(state, delegate_id),
         "contributions": own_contributions(state, delegate_id),
+        **({"group": group} if (group := own_group(state, delegate_id)) else {}),
     }
 
 

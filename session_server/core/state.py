@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from .group_state import Group
+from .group_state import Group, GroupMeeting
 from .plain import ADDED_LATER
 from .vote_state import Vote
 
@@ -56,6 +56,8 @@ class AgendaItem:
     presenter: str
     planned_minutes: int
     status: ItemStatus = ItemStatus.PENDING
+    group_session: bool = field(default=False, metadata=ADDED_LATER)
+    """The plenary breaks into its discussion groups for this item: tablets follow their group."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +247,10 @@ class RoomState:
     )
     """Written contributions (tham luận) by id, in the order first submitted."""
     contributions_created: int = field(default=0, metadata=ADDED_LATER)
+    group_meetings: Mapping[str, GroupMeeting] = field(default_factory=dict, metadata=ADDED_LATER)
+    """In the plenary: what each group's room last reported of its meeting (`group_status`)."""
+    group: Group | None = field(default=None, metadata=ADDED_LATER)
+    """In a group's room: the group it is, as the plenary last synced it (`sync_group`)."""
 
     def item(self, item_id: str) -> AgendaItem | None:
         for item in self.agenda:

@@ -88,6 +88,17 @@ ALLOWED: Mapping[str, frozenset[SessionStatus]] = {
     "accept_contribution": ALWAYS,
     "return_contribution": ALWAYS,
     "make_contribution_document": ALWAYS,
+    # The groups are prepared while the session is prepared; what the hub copies between
+    # the plenary and a group's room (members, documents, a group's status) is a fact it
+    # records whatever either session does.
+    "define_group": PREPARING,
+    "edit_group": PREPARING,
+    "remove_group": PREPARING,
+    "assign_to_group": PREPARING,
+    "unassign_from_group": PREPARING,
+    "set_group_officers": PREPARING,
+    "sync_group": ALWAYS,
+    "report_group_status": ALWAYS,
 }
 """For each command, the session statuses in which it is considered at all."""
 

@@ -8,10 +8,11 @@ import logging
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from ..auth import actor_of, authenticate, secret_hash
+from ..auth import actor_of, authenticate, group_sign_in, secret_hash
 from ..backends.base import BackendUnavailable, TokenRecord
 from ..core.commands import COMMAND_TYPES, UnknownCommand, parse_command
 from ..core.decide import Rejection
+from ..core.group_state import split_group_room
 from ..core.plain import PlainError
 from ..core.state import Role
 from ..core.vote_commands import CastBallot
@@ -29,6 +30,8 @@ _HUB_ONLY = {
     "register_document": "upload the file instead "
     "(POST /api/rooms/ROOM/documents or `congress documents add`)",
     "revoke_token": "use `congress tokens revoke`",
+    "sync_group": "the hub copies the plenary's groups into their rooms itself",
+    "report_group_status": "the hub reports a group room's status itself",
 }
 """Where to go instead, for the commands the hub itself sends (`from_wire` false)."""
 
@@ -91,7 +94,10 @@ async def serve_screen(websocket: WebSocket, hub: Hub, sink: Sink) -> None:
         await _close(websocket, Close.INTERNAL, "internal error")
         return
     room.attach(screen, hello.last_seq)
-    hub.admit(screen)
+    # A tablet following its group holds a socket to the plenary and one to the group's
+    # room: each room counts its own against the token's limit.
+    seat = room.name if split_group_room(room.name) is not None else None
+    hub.admit(screen, seat)
     # The client's frames are read in this task, not one of its own (a task per screen is
     # memory thousands of screens keep all day); a close the screen decides (slow, revoked,
     # replaced) interrupts the read.
@@ -127,7 +133,7 @@ async def serve_screen(websocket: WebSocket, hub: Hub, sink: Sink) -> None:
         reading = False
         screen.closed.remove_done_callback(interrupt)
         room.detach(screen)
-        hub.release(screen)
+        hub.release(screen, seat)
     if code is not None:
         await _close(websocket, code, "")
 
@@ -172,9 +178,19 @@ async def _welcome(
         # Decided before the token is looked up: a flooder reconnecting in a loop costs
         # the hub a hash, not a read of the token store and a snapshot each time.
         raise _Refused(Close.FLOODING, "this token flooded the hub; wait before reconnecting")
-    token = await authenticate(hub.backend, hello.token, hello.room)
+    # A group's room is entered with a token of its plenary, in the role the plenary's
+    # groups give it there (auth.group_sign_in).
+    group = split_group_room(hello.room)
+    token = await authenticate(hub.backend, hello.token, hello.room if group is None else group[0])
     if token is None:
         raise _Refused(Close.UNAUTHORIZED, "unknown or revoked token")
+    if group is not None:
+        plenary = await hub.room(group[0])
+        if plenary is None:
+            raise _Refused(Close.UNKNOWN_ROOM, "no such room")
+        token = group_sign_in(token, plenary.state.groups, group[1])
+        if token is None:
+            raise _Refused(Close.UNAUTHORIZED, "not a member of this discussion group")
     room = await hub.room(hello.room)
     if room is None:
         raise _Refused(Close.UNKNOWN_ROOM, "no such room")

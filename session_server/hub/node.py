@@ -17,6 +17,7 @@ from ..core.state import Role
 from ..metrics import Metrics
 from ..protocol.codes import Close
 from ..writer import RoomWriter
+from .groups import GroupRooms, create_group_room
 from .room import Room
 from .screen import Screen
 
@@ -76,6 +77,11 @@ class Limits:
     """Seconds between checks that the tokens of connected screens are still valid (4010)."""
 
 
+def _seat(screen: Screen, room: str | None) -> str:
+    """What a socket counts against: its token, or its token in one group's room."""
+    return screen.token_id if room is None else f"{screen.token_id}@{room}"
+
+
 class Hub:
     """The rooms this node serves. A room is loaded the first time a screen asks for it."""
 
@@ -107,6 +113,9 @@ class Hub:
         """Secret hashes of tokens cut off for flooding, and until when (monotonic)."""
         self.ballots = BallotChecker()
         """Checks election ballots' proofs in worker processes, off this node's loop."""
+        self.groups = GroupRooms(self)
+        """Creates the discussion groups' rooms and keeps them in step with their plenary."""
+        self.on_room_loaded.append(self.groups.loaded)
 
     def start(self) -> None:
         """Start the watchdog that closes stuck and revoked screens."""
@@ -145,13 +154,13 @@ class Hub:
             if not valid[screen.secret_hash]:
                 screen.close(Close.REVOKED)
 
-    def admit(self, screen: Screen) -> None:
+    def admit(self, screen: Screen, room: str | None = None) -> None:
         """Count a welcomed screen against its token's limit; the oldest beyond it goes (4012).
 
         The oldest, not the newest: a tablet whose Wi-Fi dropped reconnects before the hub
         has noticed its old socket is dead, and must not be the one refused.
         """
-        held = self._sockets.setdefault(screen.token_id, [])
+        held = self._sockets.setdefault(_seat(screen, room), [])
         held.append(screen)
         staff = screen.audience in (Role.PRESIDIUM, Role.SECRETARIAT)
         cap = self.limits.staff_sockets_per_token if staff else self.limits.sockets_per_token
@@ -170,12 +179,13 @@ class Hub:
         until = self._cooling.get(secret_hash)
         return until is not None and until > time.monotonic()
 
-    def release(self, screen: Screen) -> None:
-        held = self._sockets.get(screen.token_id)
+    def release(self, screen: Screen, room: str | None = None) -> None:
+        seat = _seat(screen, room)
+        held = self._sockets.get(seat)
         if held is not None and screen in held:
             held.remove(screen)
             if not held:
-                del self._sockets[screen.token_id]
+                del self._sockets[seat]
 
     async def room(self, name: str) -> Room | None:
         """The room `name`, or None when no log has it."""
@@ -187,7 +197,8 @@ class Hub:
             room = self.rooms.get(name)
             if room is not None:
                 return room
-            if await self.backend.head(name) == 0:
+            # A group's room is created when first needed, if its plenary has the group.
+            if await self.backend.head(name) == 0 and not await create_group_room(self, name):
                 return None
             room = Room(
                 name,
@@ -232,6 +243,7 @@ class Hub:
             self._watchdog.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watchdog
+        await self.groups.close()
         for room in self.rooms.values():
             await room.close()
         self.rooms.clear()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ..backends.base import Backend, BackendUnavailable, LogRecord
 from ..core import contribution_events as ce
 from ..core import events as e
+from ..core import group_events as ge
 from ..core import vote_events as ve
 from ..core.commands import Command
 from ..core.decide import Actor
@@ -53,8 +54,19 @@ _PERSONAL_EVENTS = (
     ce.ContributionPublished,
 )
 """Events that change one delegate's `you` frame: it is sent again to their screens."""
-_EVERYONES_VOTE_EVENTS = (ve.PresenceCheckStarted, ve.VoteOpened, ve.VoteWithdrawn)
-"""Events that change every delegate's place in a vote (the `you` frame's `votes`)."""
+_EVERYONES_VOTE_EVENTS = (
+    ve.PresenceCheckStarted,
+    ve.VoteOpened,
+    ve.VoteWithdrawn,
+    ge.GroupEdited,
+    ge.GroupRemoved,
+    ge.DelegatesAssigned,
+    ge.DelegatesUnassigned,
+    ge.GroupOfficersSet,
+    ge.GroupSynced,
+)
+"""Events that change every delegate's place in a vote (the `you` frame's `votes`) or the
+group they belong to (its `group`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -311,6 +311,36 @@ REASONS: dict[Reason, ReasonEntry] = {
             "invalid_args",
             "A contribution is returned with a reason of 1 to 500 characters.",
         ),
+        # Discussion groups.
+        ReasonEntry(
+            "plenary_only", "invalid_state", "This is done in the plenary's room, not a group's."
+        ),
+        ReasonEntry("group_room_only", "invalid_state", "This is done in a group's own room only."),
+        ReasonEntry("group_not_found", "not_found", "No discussion group has this id."),
+        ReasonEntry(
+            "group_name_invalid",
+            "invalid_args",
+            "A group's name is empty, too long, or another group's already.",
+        ),
+        ReasonEntry("group_place_length", "invalid_args", "A group's place is too long."),
+        ReasonEntry(
+            "too_many_groups", "invalid_state", "The plenary has as many groups as it may."
+        ),
+        ReasonEntry(
+            "group_not_empty",
+            "invalid_state",
+            "The group still has members: unassign or move them first.",
+        ),
+        ReasonEntry(
+            "delegate_list_invalid",
+            "invalid_args",
+            "The list of delegates is empty, too long, or names someone twice.",
+        ),
+        ReasonEntry(
+            "officers_invalid",
+            "invalid_args",
+            "The chair and the secretary are two different members of the group.",
+        ),
     )
 }
 """Every reason a rule refusal carries; docs/protocol.md §8 lists the same."""
@@ -350,6 +380,7 @@ class Close:
     REVOKED = 4010
     FLOODING = 4011
     REPLACED = 4012
+    GROUP_CHANGED = 4013
 
 
 CLOSE_CODES: dict[int, CloseCode] = {
@@ -436,6 +467,13 @@ CLOSE_CODES: dict[int, CloseCode] = {
             Reaction.STOP,
             "The same token opened more connections than it may hold; this, the oldest, "
             "was closed. The screen says it was opened elsewhere and does not reconnect.",
+        ),
+        CloseCode(
+            Close.GROUP_CHANGED,
+            "group_changed",
+            Reaction.RECONNECT,
+            "In a group's room: the plenary changed this delegate's place in the group (moved, "
+            "made chair or secretary, or unassigned); reconnect to sign in again as that.",
         ),
     )
 }

@@ -377,6 +377,13 @@ def test_a_file_needs_a_hash_and_a_size_for_every_page(command: c.Command) -> No
 
 def test_documents_are_not_registered_from_the_wire() -> None:
     assert not c.RegisterDocument.from_wire
-    hub_only = {"register_document", "revoke_token", "record_ballot", "submit_contribution"}
+    hub_only = {
+        "register_document",
+        "revoke_token",
+        "record_ballot",
+        "submit_contribution",
+        "sync_group",
+        "report_group_status",
+    }
     assert all(t.from_wire for name, t in c.COMMAND_TYPES.items() if name not in hub_only)
     assert not c.RevokeToken.from_wire

@@ -10,6 +10,7 @@ import pytest
 from session_server.core import commands as c
 from session_server.core import events as e
 from session_server.core import evolve as evolve_module
+from session_server.core import group_commands as gc
 from session_server.core import vote_commands as vc
 from session_server.core.decide import (
     Actor,
@@ -23,6 +24,7 @@ from session_server.core.state import (
     Access,
     Role,
     RoomState,
+    SessionStatus,
 )
 from session_server.core.vote_state import Choice, VoteKind
 from session_server.protocol.codes import ERRORS
@@ -99,6 +101,14 @@ DOCUMENTED_ROLES: dict[str, set[Role]] = {
     "accept_contribution": {Role.PRESIDIUM, Role.SECRETARIAT},
     "return_contribution": {Role.PRESIDIUM, Role.SECRETARIAT},
     "make_contribution_document": {Role.PRESIDIUM, Role.SECRETARIAT},
+    "define_group": {Role.PRESIDIUM, Role.SECRETARIAT},
+    "edit_group": {Role.PRESIDIUM, Role.SECRETARIAT},
+    "remove_group": {Role.PRESIDIUM, Role.SECRETARIAT},
+    "assign_to_group": {Role.PRESIDIUM, Role.SECRETARIAT},
+    "unassign_from_group": {Role.PRESIDIUM, Role.SECRETARIAT},
+    "set_group_officers": {Role.PRESIDIUM, Role.SECRETARIAT},
+    "sync_group": {Role.SECRETARIAT},
+    "report_group_status": {Role.SECRETARIAT},
 }
 """The role table of docs/protocol.md section 7."""
 
@@ -151,6 +161,14 @@ SAMPLES: dict[str, c.Command] = {
         vc.SubmitDecryption("vote-1", (), ()),
         vc.PublishResult("vote-1"),
         *CONTRIBUTION_SAMPLES,
+        gc.DefineGroup("Tổ 3", "Phòng họp C"),
+        gc.EditGroup("g1", place="Phòng họp D"),
+        gc.RemoveGroup("g2"),
+        gc.AssignToGroup("g1", (BINH,)),
+        gc.UnassignFromGroup((ANH,)),
+        gc.SetGroupOfficers("g1", chair=ANH),
+        gc.SyncGroup("g1", "Tổ 1", "Phòng họp A", (), None, None, ()),
+        gc.ReportGroupStatus("g1", SessionStatus.IN_SESSION),
     )
 }
 """One command of each kind that the presidium, secretariat or a delegate could send now."""
@@ -174,6 +192,10 @@ UNCHANGED_IN_BUSY: dict[str, tuple[()] | Rejection] = {
     ),
     "open_vote": (),
     "publish_result": Rejection("invalid_state", "vote-1 has no result yet", "vote_not_counted"),
+    # The busy room is a plenary: only a group's room takes the plenary's copy.
+    "sync_group": Rejection(
+        "invalid_state", "sync_group is for the group's own room", "group_room_only"
+    ),
     **{
         name: Rejection("invalid_state", "vote-1 is not of the kind election", "vote_kind_mismatch")
         for name in (
@@ -205,6 +227,9 @@ def busy() -> Room:
     room.do(vc.ConfirmPresence("vote-1"), delegate(DUNG))
     room.do(vc.OpenVote("vote-1"))
     with_contributions(room)
+    room.do(gc.DefineGroup("Tổ 1", "Phòng họp A"))
+    room.do(gc.DefineGroup("Tổ 2", "Phòng họp B"))
+    room.do(gc.AssignToGroup("g1", (ANH,)))
     return room
 
 

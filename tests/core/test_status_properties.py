@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
 from session_server.core import commands as c
+from session_server.core import group_commands as gc
 from session_server.core import vote_commands as vc
 from session_server.core.decide import Actor, Rejection, decide
 from session_server.core.projection import project
@@ -71,6 +72,14 @@ ONE_OF_EACH: dict[str, tuple[Actor, c.Command]] = {
         (Actor(Role.PRESIDIUM), vc.PublishResult("vote-1")),
         *((Actor(Role.DELEGATE, ANH), CONTRIBUTION_SAMPLES[0]),),
         *((Actor(Role.SECRETARIAT), command) for command in CONTRIBUTION_SAMPLES[1:]),
+        (Actor(Role.SECRETARIAT), gc.DefineGroup("Tổ 1", "Phòng họp A")),
+        (Actor(Role.SECRETARIAT), gc.EditGroup("g1", place="Phòng họp B")),
+        (Actor(Role.PRESIDIUM), gc.RemoveGroup("g1")),
+        (Actor(Role.SECRETARIAT), gc.AssignToGroup("g1", (ANH,))),
+        (Actor(Role.SECRETARIAT), gc.UnassignFromGroup((ANH,))),
+        (Actor(Role.SECRETARIAT), gc.SetGroupOfficers("g1", chair=ANH)),
+        (Actor(Role.SECRETARIAT), gc.SyncGroup("g1", "Tổ 1", "", (), None, None, ())),
+        (Actor(Role.SECRETARIAT), gc.ReportGroupStatus("g1", SessionStatus.IN_SESSION)),
     )
 }
 """One command of each kind, from a role that may send it."""

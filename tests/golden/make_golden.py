@@ -2,7 +2,8 @@
 
 Run only to make a NEW golden log when the stored format changes; a committed golden log
 is never regenerated (it stands for the logs written by the code of its day, which must
-replay for ever). Usage: ``python -m tests.golden.make_golden tests/golden/NAME.msgpack``.
+replay for ever). Usage: ``python -m tests.golden.make_golden tests/golden/NAME.msgpack``;
+with ``group-room`` after the path, the log of a discussion group's own room instead.
 
 The file is one msgpack map ``{"room": ROOM, "records": [[seq, body], ...]}``; each body is
 the bytes `encode_record` gives, exactly what SQLite keeps in ``log.body`` and Redis in the
@@ -23,13 +24,25 @@ from session_server.backends.base import LogRecord, encode_record, encode_snapsh
 from session_server.ballots import ballot, committee, elgamal, proofs, transport
 from session_server.core import commands as c
 from session_server.core import contribution_commands as cc
+from session_server.core import group_commands as gc
 from session_server.core import vote_commands as vc
 from session_server.core.contribution_state import ContributionKind
 from session_server.core.decide import Actor, create_room, decide
 from session_server.core.events import CheckpointRecorded
 from session_server.core.evolve import apply
+from session_server.core.group_state import group_room
 from session_server.core.replay import state_bytes
-from session_server.core.state import Access, PageSize, RequestKind, Role, RoomState
+from session_server.core.state import (
+    Access,
+    Delegate,
+    DocumentInfo,
+    DocumentVersion,
+    PageSize,
+    RequestKind,
+    Role,
+    RoomState,
+    SessionStatus,
+)
 from session_server.core.vote_state import Candidate, Choice, VoteKind
 from session_server.record import chain
 from session_server.record.checkpoints import ADJOURNED, seal
@@ -66,13 +79,14 @@ def delegate(delegate_id: str) -> Actor:
 class Session:
     """A room driven as the hub drives it, keeping each record's body as a backend stores it."""
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, room: str = ROOM) -> None:
+        self.room = room
         self.now = START
         self.commands = 0
         self.bodies: list[tuple[int, bytes]] = []
-        created = create_room(ROOM, title)
+        created = create_room(room, title)
         assert isinstance(created, tuple), created
-        self.state = RoomState(room=ROOM)
+        self.state = RoomState(room=room)
         self._write(LogRecord(seq=1, at=self.now, events=created, actor="system"))
 
     def _write(self, record: LogRecord) -> None:
@@ -82,7 +96,7 @@ class Session:
     def checkpoint(self, reason: str) -> None:
         """A signed checkpoint over the head, as the hub's writer appends it."""
         self.wait(1)
-        head = chain.head_of(ROOM, self.bodies)
+        head = chain.head_of(self.room, self.bodies)
         unsealed = (CheckpointRecorded(reason=reason, head_seq=self.state.seq),)
         events = seal(self.state, unsealed, head, golden_signer())
         seq = self.state.seq + 1
@@ -252,6 +266,8 @@ def congress() -> Session:
     # Since the sixth golden log: written contributions, sent, returned, sent again, taken
     # and made a document; one accepted only.
     contributions(s)
+    # Since the seventh golden log: the discussion groups, and a group session.
+    groups(s)
     s.do(c.AdjournSession())
     # Since the third golden log: the key registered and the adjournment's checkpoint.
     s.checkpoint(ADJOURNED)
@@ -385,8 +401,55 @@ def contributions(s: Session) -> None:
     s.do(cc.MakeContributionDocument("tl-1", Access.DELEGATES), SECRETARIAT)
 
 
+def groups(s: Session) -> None:
+    """Three groups defined, one renamed and one removed; delegates assigned, one moved out
+    of an office, one unassigned; an item that is a group session, and a group's status."""
+    s.do(c.AddAgendaItem("Thảo luận tổ", "Đoàn Chủ tịch", 90, group_session=True))
+    item = f"item-{s.state.items_created}"
+    s.do(c.EditAgendaItem(item, title="Thảo luận tổ về Báo cáo chính trị"))
+    s.do(gc.DefineGroup("Tổ 1", "Phòng họp A"), SECRETARIAT)
+    s.do(gc.DefineGroup("Tổ 2", "Phòng họp B"), SECRETARIAT)
+    s.do(gc.DefineGroup("Tổ 3"), SECRETARIAT)
+    s.do(gc.EditGroup("g3", place="Phòng họp C"))
+    s.do(gc.AssignToGroup("g1", ("DB001", "DB002", "DB003", "DB004")), SECRETARIAT)
+    s.do(gc.AssignToGroup("g2", ("DB005", "DB006", "DB007", "DB008")), SECRETARIAT)
+    s.do(gc.SetGroupOfficers("g1", chair="DB001", secretary="DB002"), SECRETARIAT)
+    s.do(gc.AssignToGroup("g2", ("DB002",)), SECRETARIAT)
+    s.do(gc.UnassignFromGroup(("DB008",)), SECRETARIAT)
+    s.do(gc.RemoveGroup("g3"), SECRETARIAT)
+    s.do(c.SetCurrentItem(item))
+    s.do(gc.ReportGroupStatus("g1", SessionStatus.IN_SESSION, "bao-cao-chinh-tri", 2), SECRETARIAT)
+
+
+def group_meeting() -> Session:
+    """Group 1's own room: the plenary's copy synced, a meeting with a page and a speaker,
+    and the page hidden when the plenary's copy no longer holds its document."""
+    s = Session("Tổ 1", group_room(ROOM, "g1"))
+    members = tuple(Delegate(d, *DELEGATES[d]) for d in ("DB001", "DB003", "DB004"))
+    report = DocumentInfo(
+        "bao-cao-chinh-tri",
+        "Báo cáo chính trị",
+        Access.DELEGATES,
+        4,
+        (DocumentVersion(1, sha("report, draft 2"), sizes(4), START, Access.DELEGATES),),
+    )
+    sync = gc.SyncGroup("g1", "Tổ 1", "Phòng họp A", members, "DB001", None, (report,))
+    s.do(sync, SECRETARIAT)
+    s.do(c.OpenSession())
+    s.do(c.AddAgendaItem("Thảo luận Báo cáo chính trị"))
+    s.do(c.SetCurrentItem("item-1"))
+    s.do(c.ShowPage("bao-cao-chinh-tri", 2))
+    s.do(c.RequestFloor(RequestKind.SPEECH), delegate("DB003"))
+    s.do(c.GrantFloor(seconds=300))
+    s.wait(120)
+    s.do(c.EndSpeech())
+    s.do(gc.SyncGroup("g1", "Tổ 1", "Phòng họp A", members, "DB001", "DB004", ()), SECRETARIAT)
+    s.do(c.AdjournSession())
+    return s
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
+    if len(argv) not in (1, 2) or argv[1:] not in ([], ["group-room"]):
         print(__doc__, file=sys.stderr)
         return 2
     path = Path(argv[0])
@@ -394,10 +457,10 @@ def main(argv: list[str]) -> int:
     if path.exists() or snapshot.exists():
         print(f"{path} exists: a golden log is never regenerated", file=sys.stderr)
         return 1
-    session = congress()
+    session = group_meeting() if argv[1:] else congress()
     path.write_bytes(
         msgpack.packb(
-            {"room": ROOM, "records": [list(record) for record in session.bodies]},
+            {"room": session.room, "records": [list(record) for record in session.bodies]},
             use_bin_type=True,
         )
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -20,7 +20,7 @@ from session_server.core import evolve as evolve_module
 from session_server.core import replay as replay_module
 from session_server.core.events import EVENT_TYPES, AgendaItemAdded, Event
 from session_server.core.evolve import evolve
-from session_server.core.plain import PlainError
+from session_server.core.plain import ADDED_LATER, PlainError
 from session_server.core.replay import replay, state_bytes, state_from_bytes
 from session_server.core.state import RoomState, SessionStatus
 from session_server.core.upcasting import UPCASTERS, Fields, UpcastError
@@ -67,6 +67,19 @@ GOLDEN_STATES = {
     # accepted only.
     "congress-2026-12-01-contributions.msgpack": (
         "7f661ce4370e82bd994e92eeeb7d03ead42f90541c8a8af2dfda5d3ea6a90e2c"
+    ),
+    # Written by make_golden.py the same day, with the discussion groups. Checked by hand:
+    # g1 holds DB001 (chair), DB003 and DB004, its secretary DB002 having moved to g2 (which
+    # holds DB005, DB006, DB007 and DB002); DB008 is in no group; g3 removed; g1 reported in
+    # session on page 2 of the political report; the last item is the group session.
+    "congress-2026-12-01-groups.msgpack": (
+        "64055b6ce43759d1577f15b7692a9da3ab41fc6ae088fd5f884d6269a822308b"
+    ),
+    # Written by make_golden.py the same day: group 1's own room. Checked by hand: its roll
+    # is its three members, DB004 its secretary after the last sync, which dropped the
+    # report and so hid the page; the speech of DB003 recorded; adjourned.
+    "congress-2026-12-01-group-room.msgpack": (
+        "9015d89c8f6df4d6f239f6b83a50a511a79892c427a3dfe691cee5ff6d1c597b"
     ),
 }
 """Each golden log and the SHA-256 of `state_bytes` of the state it replays to.
@@ -300,12 +313,18 @@ class AgendaItemAddedV2(Event):
     rapporteur: str
     planned_minutes: int
     position: int
+    group_session: bool = field(default=False, metadata=ADDED_LATER)
 
 
 def evolve_v2(state: RoomState, event: AgendaItemAddedV2) -> RoomState:
     """That release's rule: the same change to the room, read from the renamed field."""
     today = AgendaItemAdded(
-        event.item_id, event.title, event.rapporteur, event.planned_minutes, event.position
+        event.item_id,
+        event.title,
+        event.rapporteur,
+        event.planned_minutes,
+        event.position,
+        event.group_session,
     )
     return evolve(state, today)
 
