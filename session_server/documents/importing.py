@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 
 from ..core import commands as c
-from ..core.decide import Actor
+from ..core.decide import MAX_PARAGRAPHS, Actor
 from ..core.state import Access, DocumentInfo
 from ..writer import Refused, RoomWriter
+from .render import RenderError
 from .store import DocumentStore, UploadError
 
 
@@ -30,6 +31,14 @@ async def import_document(
     inspected itself.
     """
     stored = await store.add(data)
+    try:
+        found = await store.paragraphs(stored.sha256, stored.pages)
+    except RenderError as error:
+        raise UploadError(error.code, error.message) from None
+    ids = tuple(tuple(p.id for p in page) for page in found)
+    if sum(map(len, ids)) > MAX_PARAGRAPHS:
+        # Too many to register: the file is read as any other, without opinions on it.
+        ids = ()
     command = c.RegisterDocument(
         document_id=document_id or stored.sha256[:12],
         title=title,
@@ -37,6 +46,7 @@ async def import_document(
         pages=stored.pages,
         sha256=stored.sha256,
         page_sizes=stored.page_sizes,
+        paragraphs=ids,
     )
     outcome = await writer.submit(command, actor, command_id=uuid.uuid4().hex, token_id=token_id)
     if isinstance(outcome, Refused):
