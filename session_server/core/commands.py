@@ -102,6 +102,8 @@ class RegisterDocument(Command):
     pages: int
     sha256: str = ""
     page_sizes: tuple[PageSize, ...] = ()
+    paragraphs: tuple[tuple[str, ...], ...] = ()
+    """Each page's paragraph ids, found by the hub in the file it stored."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +286,7 @@ class RecordCheckpoint(Command):
 
 # The votes' commands live in a module of their own; importing it here, once Command exists,
 # registers them with the rest.
-from . import vote_commands  # noqa: E402, F401
+from . import opinion_commands, vote_commands  # noqa: E402, F401
 
 COMMAND_TYPES: dict[str, type[Command]] = {cls.name: cls for cls in Command.__subclasses__()}
 

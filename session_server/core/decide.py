@@ -34,6 +34,8 @@ MAX_NAME = 200
 """A delegate's full name."""
 MAX_PAGES = 10_000
 """Pages a registered document may have (the render workers' own limit is lower)."""
+MAX_PARAGRAPHS = 20_000
+"""Paragraph ids one version of a document registers (a file with more registers none)."""
 MAX_PLANNED_MINUTES = 600
 SPEAKING_SECONDS = (10, 3600)
 """The shortest and longest speaking time the presidium may grant."""
@@ -290,6 +292,15 @@ def _(command: c.RegisterDocument, state: RoomState, actor: Actor, now: int) -> 
             "document_file_invalid",
             "a document's file needs its SHA-256 and the size of every page",
         )
+    if command.paragraphs and (
+        len(command.paragraphs) != command.pages
+        or sum(len(page) for page in command.paragraphs) > MAX_PARAGRAPHS
+        or any(not 0 < len(p) <= MAX_ID for page in command.paragraphs for p in page)
+    ):
+        return _bad(
+            "document_file_invalid",
+            f"a file's paragraphs are listed page by page, at most {MAX_PARAGRAPHS} in all",
+        )
     known = state.document(command.document_id)
     current = known.current if known is not None else None
     same_file = current is not None and current.sha256 == command.sha256
@@ -312,6 +323,7 @@ def _(command: c.RegisterDocument, state: RoomState, actor: Actor, now: int) -> 
         sha256=command.sha256,
         page_sizes=command.page_sizes,
         at=now if command.sha256 else 0,
+        paragraphs=command.paragraphs if command.sha256 else (),
     )
     unchanged = known is not None and (known.title, known.access, known.pages) == (
         event.title,
@@ -454,4 +466,5 @@ def _(command: c.RecordCheckpoint, state: RoomState, actor: Actor, now: int) -> 
 from . import floor as _floor  # noqa: E402, F401
 
 # The votes' rules live in a module of their own, registered once everything above exists.
-from . import vote_rules  # noqa: E402, F401
+# The opinions' rules likewise (core/opinion_rules.py).
+from . import opinion_rules, vote_rules  # noqa: E402, F401

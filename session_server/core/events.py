@@ -89,6 +89,7 @@ class DocumentRegistered(Event):
     sha256: str = ""
     page_sizes: tuple[PageSize, ...] = ()
     at: int = 0
+    paragraphs: tuple[tuple[str, ...], ...] = field(default=(), metadata=ADDED_LATER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +267,7 @@ class CheckpointRecorded(Event):
 
 # The votes' events live in a module of their own; importing it here, once Event exists,
 # registers them with the rest.
-from . import vote_events  # noqa: E402, F401
+from . import opinion_events, vote_events  # noqa: E402, F401
 
 EVENT_TYPES: dict[str, type[Event]] = {cls.kind: cls for cls in Event.__subclasses__()}
 

@@ -162,7 +162,14 @@ def _(state: RoomState, event: e.DocumentRegistered) -> RoomState:
     if event.sha256 and (not versions or versions[-1].version != event.version):
         versions = (
             *versions,
-            DocumentVersion(event.version, event.sha256, event.page_sizes, event.at, event.access),
+            DocumentVersion(
+                event.version,
+                event.sha256,
+                event.page_sizes,
+                event.at,
+                event.access,
+                event.paragraphs,
+            ),
         )
     doc = DocumentInfo(
         id=event.document_id,
@@ -382,4 +389,5 @@ def _(state: RoomState, event: e.CheckpointRecorded) -> RoomState:
 
 
 # The votes' rules live in a module of their own, registered once everything above exists.
-from . import vote_evolve  # noqa: E402, F401
+# The opinions' rules likewise (core/opinion_evolve.py).
+from . import opinion_evolve, vote_evolve  # noqa: E402, F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .decide import DEFAULT_SECONDS
+from .opinion_projection import opinions_view, own_opinions
 from .state import (
     Delegate,
     DocumentInfo,
@@ -28,6 +29,7 @@ SECTIONS = (
     "votes",
     "turnout",
     "voters",
+    "opinions",
 )
 """Top-level parts of a view; an event replaces small ones whole and edits inside the ones
 that grow through a day (`core/delta.py`)."""
@@ -93,6 +95,7 @@ def project(state: RoomState, audience: Role) -> View:
         "votes": votes_view(state, audience),
         "turnout": turnout_view(state, audience),
         "voters": voters_view(state, audience),
+        "opinions": opinions_view(state, audience),
     }
     if audience in PRIVILEGED:
         view["session"]["speaking_times"] = _speaking_times(state)
@@ -205,6 +208,7 @@ def personal(state: RoomState, delegate_id: str) -> dict[str, Any] | None:
         "seat": delegate.seat,
         "present": delegate.id in state.present,
         "votes": own_votes(state, delegate_id),
+        "opinions": own_opinions(state, delegate_id),
     }
 
 

@@ -10,6 +10,7 @@ import pytest
 from session_server.core import commands as c
 from session_server.core import events as e
 from session_server.core import evolve as evolve_module
+from session_server.core import opinion_commands as oc
 from session_server.core import vote_commands as vc
 from session_server.core.decide import (
     Actor,
@@ -19,8 +20,10 @@ from session_server.core.decide import (
 )
 from session_server.core.errors import RULE_CODES
 from session_server.core.evolve import apply
+from session_server.core.opinion_state import OpinionKind
 from session_server.core.state import (
     Access,
+    PageSize,
     Role,
     RoomState,
 )
@@ -94,6 +97,9 @@ DOCUMENTED_ROLES: dict[str, set[Role]] = {
     "close_vote": {Role.PRESIDIUM},
     "submit_decryption": {Role.DELEGATE},
     "publish_result": {Role.PRESIDIUM},
+    "record_opinion": {Role.DELEGATE, Role.SECRETARIAT},
+    "withdraw_opinion": {Role.DELEGATE, Role.SECRETARIAT},
+    "show_opinion_authors": {Role.PRESIDIUM},
 }
 """The role table of docs/protocol.md section 7."""
 
@@ -145,6 +151,9 @@ SAMPLES: dict[str, c.Command] = {
         vc.CloseVote("vote-1"),
         vc.SubmitDecryption("vote-1", (), ()),
         vc.PublishResult("vote-1"),
+        oc.RecordOpinion("draft", 1, "p1-aaaa", OpinionKind.AGREE, on_behalf_of=DUNG),
+        oc.WithdrawOpinion("opinion-1"),
+        oc.ShowOpinionAuthors(shown=True),
     )
 }
 """One command of each kind that the presidium, secretariat or a delegate could send now."""
@@ -198,6 +207,22 @@ def busy() -> Room:
     room.do(vc.StartPresenceCheck("vote-1"))
     room.do(vc.ConfirmPresence("vote-1"), delegate(DUNG))
     room.do(vc.OpenVote("vote-1"))
+    # A draft with one paragraph, and DUNG's opinion on it handed in to the secretariat.
+    room.do(
+        c.RegisterDocument(
+            "draft",
+            "Draft",
+            Access.DELEGATES,
+            1,
+            sha256="a" * 64,
+            page_sizes=(PageSize(595, 842),),
+            paragraphs=(("p1-aaaa",),),
+        ),
+        SECRETARIAT,
+    )
+    room.do(
+        oc.RecordOpinion("draft", 1, "p1-aaaa", OpinionKind.AGREE, on_behalf_of=DUNG), SECRETARIAT
+    )
     return room
 
 

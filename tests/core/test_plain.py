@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 
 from session_server.core import commands as c
 from session_server.core import events as e
+from session_server.core import opinion_commands as oc
+from session_server.core import opinion_events as oe
 from session_server.core import vote_commands as vc
 from session_server.core import vote_events as ve
 from session_server.core.commands import COMMAND_TYPES, UnknownCommand, parse_command
@@ -398,11 +400,11 @@ def _defined_in(module: types.ModuleType, base: type) -> set[Any]:
 
 
 def test_every_event_and_command_class_is_registered_under_its_name() -> None:
-    events = _defined_in(e, e.Event) | _defined_in(ve, e.Event)
+    events = _defined_in(e, e.Event) | _defined_in(ve, e.Event) | _defined_in(oe, e.Event)
     assert set(EVENT_TYPES.values()) == events
-    assert len(EVENT_TYPES) == len(events) == 29 + 16
+    assert len(EVENT_TYPES) == len(events) == 29 + 16 + 3
     assert all(EVENT_TYPES[cls.kind] is cls for cls in events)
-    commands = _defined_in(c, c.Command) | _defined_in(vc, c.Command)
+    commands = _defined_in(c, c.Command) | _defined_in(vc, c.Command) | _defined_in(oc, c.Command)
     assert set(COMMAND_TYPES.values()) == commands
     assert all(COMMAND_TYPES[cls.name] is cls for cls in commands)
 

@@ -392,6 +392,7 @@ def test_personal_data_goes_to_the_delegate_alone() -> None:
         "seat": "seat-A1",
         "present": True,
         "votes": {},
+        "opinions": [],
     }
     absent = personal(room.state, BINH)
     assert absent is not None

@@ -8,8 +8,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
 from session_server.core import commands as c
+from session_server.core import opinion_commands as oc
 from session_server.core import vote_commands as vc
 from session_server.core.decide import Actor, Rejection, decide
+from session_server.core.opinion_state import OpinionKind
 from session_server.core.projection import project
 from session_server.core.replay import state_bytes
 from session_server.core.state import Access, RequestKind, Role, SessionStatus
@@ -68,6 +70,12 @@ ONE_OF_EACH: dict[str, tuple[Actor, c.Command]] = {
         (Actor(Role.PRESIDIUM), vc.CloseVote("vote-1")),
         (Actor(Role.DELEGATE, ANH), vc.SubmitDecryption("vote-1", (), ())),
         (Actor(Role.PRESIDIUM), vc.PublishResult("vote-1")),
+        (
+            Actor(Role.DELEGATE, ANH),
+            oc.RecordOpinion("alpha", 1, "p1-00000000", OpinionKind.OTHER, "Ý kiến"),
+        ),
+        (Actor(Role.DELEGATE, ANH), oc.WithdrawOpinion("opinion-1")),
+        (Actor(Role.PRESIDIUM), oc.ShowOpinionAuthors(shown=True)),
     )
 }
 """One command of each kind, from a role that may send it."""

@@ -61,6 +61,13 @@ GOLDEN_STATES = {
     "congress-2026-12-01-votes.msgpack": (
         "3ccc6b40564d18fe652036038dfbf230e480162225b46c6b80db8087c470b2e0"
     ),
+    # Written by make_golden.py the same day, with the opinions. Checked by hand: the draft
+    # resolution's version 1 keeps its four paragraph ids; four opinions stand (agree by
+    # DB001, amend with its wording by DB002, add by DB003, remove by the secretariat for
+    # DB004, none in a group), DB005's withdrawn; the authors shown to the delegates.
+    "congress-2026-12-01-opinions.msgpack": (
+        "213c9ab80ab2851efe596c32e08d3f0b6915b01efb55a49a72f0cfacd6cfdc81"
+    ),
 }
 """Each golden log and the SHA-256 of `state_bytes` of the state it replays to.
 
