@@ -9,6 +9,7 @@ import { PageZoom, clearOfBar, textSizeToggle } from "/static/display/comfort.js
 import { OfflineTablet, preparing } from "/static/display/offline.js";
 import { Notices, Unread } from "/static/display/notices.js";
 import { Voting } from "/static/display/voting.js";
+import { Opinions } from "/static/display/opinions.js";
 
 const WIDTH = 2048;
 let hub = null;
@@ -20,6 +21,7 @@ let offline = null;
 let notices = null;
 let unread = null;
 let voting = null;
+let opinions = null;
 
 async function act(name, args = {}) {
   try {
@@ -168,6 +170,7 @@ function render() {
   renderViewer();
   renderSpeakers(now);
   voting.render();
+  opinions.render();
   const attendance = view.attendance || { present: 0, total: 0 };
   $("attendance").textContent = `${t("attendance.present")}: ${attendance.present} / ${attendance.total}`;
   $("check-in").hidden = Boolean(you && you.present);
@@ -237,6 +240,7 @@ async function main() {
   $("sign-out").hidden = false;
   $("sign-out").addEventListener("click", () => { if (confirm(t("offline.signOutConfirm"))) offline.signOut(); });
   voting = new Voting(hub, $("voting"));
+  opinions = new Opinions(hub, $("opinions"), $("opinions-open"), target);
   for (const button of document.querySelectorAll("[data-kind]")) {
     button.addEventListener("click", () => act("request_floor", { kind: button.dataset.kind }));
   }

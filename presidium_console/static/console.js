@@ -9,6 +9,7 @@ import { confirmAction, field, fill, offerUndo } from "./dialogs.js";
 import { DocumentDesk } from "./documents.js";
 import { clockOf, HistoryPanel } from "./history.js";
 import { RecordPanel } from "./record.js";
+import { OpinionsPanel } from "./opinions.js";
 import { VotesPanel } from "./votes.js";
 
 const TOKEN_KEY = "congress.console.token";
@@ -21,6 +22,7 @@ let desk = null;
 let history = null;
 let votes = null;
 let record = null;
+let opinions = null;
 
 // The hub's refusal in the screen's language: by its reason, then its code, its English
 // message last (a code the strings do not know yet).
@@ -279,7 +281,7 @@ async function checkIn(delegate) {
 
 // ---- Tabs: the roll and the speaker history ----------------------------------------------
 
-const TABS = ["roll", "announcements", "history", "votes", "record"];
+const TABS = ["roll", "announcements", "history", "votes", "record", "opinions"];
 
 function selectTab(name) {
   for (const tab of TABS) {
@@ -290,6 +292,7 @@ function selectTab(name) {
   }
   if (name === "history" && history) history.refresh();
   if (name === "record" && record) record.refresh();
+  if (opinions) opinions.show(name === "opinions");
 }
 
 // ---- The whole desk ---------------------------------------------------------------------
@@ -310,6 +313,7 @@ function render() {
   renderSide(now);
   if (!$("panel-history").hidden) history.refresh();
   votes.render();
+  opinions.observe(view);
 }
 
 function tick() {
@@ -332,6 +336,7 @@ async function start(token) {
   desk = new DocumentDesk({ hub, act, disable });
   history = new HistoryPanel(hub);
   record = new RecordPanel(hub, $("record"));
+  opinions = new OpinionsPanel(hub, $("opinions"), act);
   // Consequential vote steps (open, close, publish, withdraw) ask first, in the same dialog.
   votes = new VotesPanel(hub, $("votes"), {
     act,
