@@ -11,7 +11,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from presidium_console.client import CommandRefused
-from tests.conftest import UNIT, DemoTokens, HubProcess, copy_demo
+from tests.conftest import UNIT, DemoTokens, HubProcess, cli, copy_demo, run_cli
 from tests.documents.test_http import ROOM, fetch
 
 DRAFT = "du-thao-nghi-quyet"
@@ -198,3 +198,50 @@ async def test_the_exports_open_and_only_the_staff_take_them(opinions_hub: HubPr
     assert (
         await fetch(opinions_hub, rollup_path(kind="nope"), token=tokens.presidium)
     ).status == 400
+
+
+async def test_the_cli_exports_the_roll_up_from_the_log(
+    opinions_hub: HubProcess, tmp_path: Path
+) -> None:
+    tokens = opinions_hub.tokens()
+    token = tokens.delegates[7][0]
+    ids = await paragraph_ids(opinions_hub, token, 3)
+    client = opinions_hub.client(token)
+    await client.connect(timeout=10 * UNIT)
+    try:
+        await client.command(
+            "record_opinion",
+            document_id=DRAFT,
+            version=1,
+            paragraph_id=ids[1],
+            kind="add",
+            text="Bổ sung chỉ tiêu về điện gió ngoài khơi.",
+        )
+    finally:
+        await client.close()
+    out = tmp_path / "tong-hop.csv"
+    printed = await run_cli(
+        opinions_hub,
+        "opinions",
+        "export",
+        "--document",
+        DRAFT,
+        "--format",
+        "csv",
+        "--out",
+        str(out),
+    )
+    assert f"wrote the roll-up of {DRAFT} v1" in printed
+    assert out.stat().st_mode & 0o077 == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    (row,) = [r for r in rows if r["text"] == "Bổ sung chỉ tiêu về điện gió ngoài khơi."]
+    assert (row["paragraph_id"], row["kind"]) == (ids[1], "Bổ sung")
+    assert row["author"]
+    pdf = tmp_path / "tong-hop.pdf"
+    await run_cli(opinions_hub, "opinions", "export", "--document", DRAFT, "--out", str(pdf))
+    assert len(pdfium.PdfDocument(pdf)) >= 1
+    code, _, err = await cli(
+        opinions_hub, "opinions", "export", "--document", "none", "--out", str(pdf)
+    )
+    assert code == 2
+    assert "no document" in err
