@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import re
 import time
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -23,6 +26,29 @@ from .exports import LANGS, to_csv, to_pdf
 from .rollup import STAFF, Filter, own_opinions, readable_version, rollup
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+class _PdfMaker:
+    """Lays out each roll-up's PDF in a fresh child process, one at a time, as the minutes
+    are made: fpdf2 holds the interpreter for seconds on a long roll-up, which in a thread
+    would stall every screen of the node."""
+
+    def __init__(self) -> None:
+        self._turn = asyncio.Lock()
+
+    async def make(self, rolled: dict[str, Any], tz: ZoneInfo, made_at: int, lang: str) -> bytes:
+        async with self._turn:
+            pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+            )
+            try:
+                loop = asyncio.get_running_loop()
+                return await loop.run_in_executor(pool, to_pdf, rolled, tz, made_at, lang)
+            finally:
+                pool.shutdown(wait=False)
+
+
+_pdf_maker = _PdfMaker()
 MAX_QUERY = 200
 """Characters of a roll-up's search words kept."""
 
@@ -115,7 +141,7 @@ def _attachment(data: bytes, media_type: str, room: str, document: str, suffix: 
     )
 
 
-def _lang_tz(request: Request) -> tuple[str, Any] | Response:
+def _lang_tz(request: Request) -> tuple[str, ZoneInfo] | Response:
     lang = request.query_params.get("lang", "vi")
     if lang not in LANGS:
         return error(400, "bad_request", "lang is vi or en")
@@ -136,8 +162,7 @@ async def rollup_pdf(request: Request) -> Response:
         return chosen
     lang, tz = chosen
     made_at = int(time.time() * 1000)
-    # fpdf2 takes tens of milliseconds a page: off the event loop.
-    data = await asyncio.to_thread(to_pdf, rolled[0], tz, made_at, lang)
+    data = await _pdf_maker.make(rolled[0], tz, made_at, lang)
     name = f"v{rolled[0]['version']}-opinions.pdf"
     return _attachment(data, "application/pdf", request.path_params["room"], rolled[1], name)
 
