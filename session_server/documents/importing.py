@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from ..core import commands as c
@@ -10,6 +11,8 @@ from ..core.state import Access, DocumentInfo
 from ..writer import Refused, RoomWriter
 from .render import RenderError
 from .store import DocumentStore, UploadError
+
+log = logging.getLogger(__name__)
 
 
 async def import_document(
@@ -31,11 +34,15 @@ async def import_document(
     inspected itself.
     """
     stored = await store.add(data)
+    ids: tuple[tuple[str, ...], ...] = ()
     try:
         found = await store.paragraphs(stored.sha256, stored.pages)
     except RenderError as error:
-        raise UploadError(error.code, error.message) from None
-    ids = tuple(tuple(p.id for p in page) for page in found)
+        # A file whose text cannot be read in time is still a document to read and show:
+        # it is registered without paragraphs, and takes no opinions.
+        log.warning("paragraphs of %s not found: %s", stored.sha256[:12], error.message)
+    else:
+        ids = tuple(tuple(p.id for p in page) for page in found)
     if sum(map(len, ids)) > MAX_PARAGRAPHS:
         # Too many to register: the file is read as any other, without opinions on it.
         ids = ()
