@@ -23,7 +23,8 @@ export class Opinions {
     this.sending = false;
     this.mine = { opinions: [], members: [] };
     this.mineKey = null; // the ids of `you.opinions` the list was loaded for
-    opener.addEventListener("click", () => this.show());
+    // A page kept from before the sheet existed has no opener: the module then stays idle.
+    if (opener) opener.addEventListener("click", () => this.show());
   }
 
   show() {
@@ -78,6 +79,7 @@ export class Opinions {
   // Called at every render of the tablet: the opener's state; the sheet is drawn again only
   // when what it shows changed (another page, the delegate's list), keeping what was typed.
   render() {
+    if (!this.opener || !this.root) return;
     const shown = this.current();
     this.opener.disabled = !shown.doc;
     if (!this.open) return;
