@@ -33,6 +33,7 @@ from .hub.node import Hub, Limits
 from .hub.room import Room
 from .hub.websocket_protocol import FRAMES_EXTENSION
 from .minutes.http import routes as minutes_routes
+from .opinions.http import routes as opinion_routes
 from .protocol.codes import Close
 from .record.keys import Signer, grouped
 
@@ -160,6 +161,7 @@ def create_app(settings: Settings) -> ASGIApp:
             *preparation_routes(),
             *minutes_routes(),
             *contributions_http.routes(),
+            *opinion_routes(),
             *history.routes(),
             *pages.routes(),
         ],

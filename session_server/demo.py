@@ -39,6 +39,7 @@ DOCUMENTS: tuple[tuple[str, str, Access], ...] = (
     ("chuong-trinh", "Chương trình Đại hội", Access.PUBLIC),
     ("bao-cao-chinh-tri", "Dự thảo Báo cáo chính trị", Access.DELEGATES),
     ("de-an-nhan-su", "Đề án nhân sự Ban Chấp hành (MẬT)", Access.PRESIDIUM),
+    ("du-thao-nghi-quyet", "Dự thảo Nghị quyết Đại hội", Access.DELEGATES),
 )
 
 
@@ -53,6 +54,7 @@ def demo_pdfs() -> dict[str, bytes]:
         "chuong-trinh": demo_pdfs_module.programme(DEMO_TITLE, AGENDA),
         "bao-cao-chinh-tri": demo_pdfs_module.political_report(DEMO_TITLE),
         "de-an-nhan-su": demo_pdfs_module.personnel_plan(DEMO_TITLE, candidates),
+        "du-thao-nghi-quyet": demo_pdfs_module.draft_resolution(DEMO_TITLE),
     }
 
 

@@ -248,3 +248,124 @@ def personnel_plan(congress: str, candidates: Sequence[tuple[str, str]]) -> byte
         ],
     )
     return bytes(pdf.output())
+
+
+_RESOLUTION = (
+    (
+        "1. Đánh giá kết quả nhiệm kỳ 2020 - 2025",
+        (
+            (
+                "1.1. Về phát triển kinh tế",
+                (
+                    "a) Tốc độ tăng trưởng kinh tế bình quân đạt 6,8% mỗi năm; cơ cấu kinh tế "
+                    "chuyển dịch theo hướng tăng tỷ trọng công nghiệp, dịch vụ.",
+                    "b) Kinh tế biển, nuôi trồng và chế biến thủy sản tiếp tục là thế mạnh; "
+                    "năng lượng tái tạo được đầu tư và bắt đầu phát huy hiệu quả.",
+                    "c) Thu ngân sách trên địa bàn tăng bình quân 8% mỗi năm; kết cấu hạ tầng "
+                    "giao thông được quan tâm đầu tư, từng bước kết nối vùng.",
+                ),
+            ),
+            (
+                "1.2. Về văn hóa, xã hội",
+                (
+                    "a) Chất lượng giáo dục, đào tạo được nâng lên; tỷ lệ trường đạt chuẩn quốc "
+                    "gia tăng; công tác chăm sóc sức khỏe nhân dân có nhiều tiến bộ.",
+                    "b) Các chính sách an sinh xã hội được thực hiện đầy đủ, kịp thời; tỷ lệ hộ "
+                    "nghèo giảm còn dưới 2%.",
+                ),
+            ),
+        ),
+    ),
+    (
+        "2. Mục tiêu nhiệm kỳ 2025 - 2030",
+        (
+            (
+                "2.1. Mục tiêu tổng quát",
+                (
+                    "Xây dựng Đảng bộ và hệ thống chính trị trong sạch, vững mạnh; phát huy sức "
+                    "mạnh đại đoàn kết toàn dân tộc; khai thác hiệu quả tiềm năng kinh tế biển; "
+                    "phát triển nhanh và bền vững.",
+                ),
+            ),
+            (
+                "2.2. Các chỉ tiêu chủ yếu",
+                (
+                    "a) Tốc độ tăng trưởng tổng sản phẩm trên địa bàn bình quân từ 7,5% trở lên.",
+                    "b) Thu nhập bình quân đầu người đến năm 2030 đạt trên 120 triệu đồng.",
+                    "c) Tỷ lệ che phủ rừng và cây phân tán đạt 26%.",
+                    "d) Hằng năm có trên 90% tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ.",
+                ),
+            ),
+        ),
+    ),
+    (
+        "3. Nhiệm vụ và giải pháp",
+        (
+            (
+                "3.1. Phát triển kinh tế biển",
+                (
+                    "a) Hoàn thiện quy hoạch không gian biển; phát triển cảng cá, khu neo đậu "
+                    "tránh trú bão gắn với dịch vụ hậu cần nghề cá.",
+                    "b) Phát triển điện gió ngoài khơi, điện khí và công nghiệp chế biến sâu.",
+                ),
+            ),
+            (
+                "3.2. Chuyển đổi số và cải cách hành chính",
+                (
+                    "a) Xây dựng chính quyền số, kinh tế số, xã hội số; họp không giấy tờ ở "
+                    "các cấp.",
+                    "b) Đơn giản hóa thủ tục hành chính; 100% hồ sơ được tiếp nhận và trả kết "
+                    "quả trực tuyến.",
+                ),
+            ),
+        ),
+    ),
+    (
+        "4. Tổ chức thực hiện",
+        (
+            (
+                "4.1. Trách nhiệm của các cấp ủy",
+                (
+                    "Các cấp ủy, tổ chức đảng xây dựng chương trình hành động thực hiện Nghị "
+                    "quyết, cụ thể hóa thành các đề án, kế hoạch phù hợp với thực tế.",
+                ),
+            ),
+            (
+                "4.2. Kiểm tra, giám sát",
+                (
+                    "Ban Chấp hành Đảng bộ tỉnh khóa mới lãnh đạo, chỉ đạo, kiểm tra, giám sát "
+                    "việc thực hiện; định kỳ sơ kết, tổng kết và báo cáo.",
+                ),
+            ),
+        ),
+    ),
+)
+
+RESOLUTION_REVISED = (
+    "a) Tốc độ tăng trưởng tổng sản phẩm trên địa bàn bình quân từ 8% trở lên.",
+    "a) Tốc độ tăng trưởng tổng sản phẩm trên địa bàn bình quân từ 7,5% trở lên.",
+)
+"""The one paragraph the second version of the draft resolution changes: (new, old)."""
+
+
+def draft_resolution(congress: str, *, revised: bool = False) -> bytes:
+    """The draft resolution the groups discuss: numbered sections 1. to 4., one a page;
+    `revised`, the second version, with one paragraph changed (RESOLUTION_REVISED)."""
+    pdf = _Paper(congress, confidential=False)
+    for number, (heading, parts) in enumerate(_RESOLUTION):
+        pdf.add_page()
+        if number == 0:
+            pdf.title_block(
+                "DỰ THẢO NGHỊ QUYẾT ĐẠI HỘI",
+                "Đại hội đại biểu Đảng bộ tỉnh lần thứ I, nhiệm kỳ 2025 - 2030",
+            )
+        pdf.set_font(pdf.face, "B", 13)
+        pdf.multi_cell(0, 7, pdf.text_of(heading), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2)
+        for subheading, paragraphs in parts:
+            if revised:
+                paragraphs = tuple(
+                    RESOLUTION_REVISED[0] if p == RESOLUTION_REVISED[1] else p for p in paragraphs
+                )
+            pdf.section(subheading, paragraphs)
+    return bytes(pdf.output())

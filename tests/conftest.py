@@ -43,6 +43,8 @@ UNIT = float(os.environ.get("CONGRESS_TEST_TIME_UNIT", "1"))
 SHARED_BY_MODULE = {
     "tests/browser/test_screens.py",
     "tests/documents/test_http.py",
+    "tests/documents/test_paragraphs.py",
+    "tests/e2e/test_opinions.py",
     "tests/security/test_document_versions.py",
     "tests/security/test_forgery.py",
     "tests/security/test_hall.py",

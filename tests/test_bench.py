@@ -225,3 +225,31 @@ def test_a_quick_hall_run_puts_the_new_page_on_every_tablet() -> None:
         p50, worst = (float(part.split()[-1]) for part in line.split(" ms")[:2])
         assert 0 < p50 <= worst
     assert "from the cache 3, made for the request 0; answered 503 preparing 0 times" in printed
+
+
+def test_a_small_opinions_run_records_every_opinion_and_serves_the_roll_up() -> None:
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.opinions",
+            "--delegates",
+            "12",
+            "--opinions",
+            "30",
+            "--repeat",
+            "2",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    printed = run.stdout
+    assert "opinions: 30 recorded by 12 delegates over " in printed
+    (line,) = [each for each in printed.splitlines() if each.startswith("roll-up of ")]
+    assert int(line.split(": ", 1)[1].split(" opinions")[0]) > 0
+    assert "target: the roll-up served in under 1000 ms: met" in printed
+    assert "exports: PDF " in printed

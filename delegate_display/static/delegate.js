@@ -11,6 +11,7 @@ import { Notices, Unread } from "/static/display/notices.js";
 import { Voting } from "/static/display/voting.js";
 import { Contributions } from "/static/display/contributions.js";
 import { GroupFollower } from "/static/display/groups.js";
+import { Opinions } from "/static/display/opinions.js";
 
 const WIDTH = 2048;
 // The hub whose view is shown and acted in: the plenary's, or its group's (groups.js).
@@ -26,6 +27,7 @@ let notices = null;
 let unread = null;
 let voting = null;
 let contributions = null;
+let opinions = null;
 
 async function act(name, args = {}) {
   try {
@@ -176,6 +178,7 @@ function render() {
   voting.render();
   contributions.render();
   groups.update();
+  opinions.render();
   const attendance = view.attendance || { present: 0, total: 0 };
   $("attendance").textContent = `${t("attendance.present")}: ${attendance.present} / ${attendance.total}`;
   $("check-in").hidden = Boolean(you && you.present);
@@ -253,6 +256,7 @@ async function main() {
   $("sign-out").addEventListener("click", () => { if (confirm(t("offline.signOutConfirm"))) offline.signOut(); });
   voting = new Voting(hub, $("voting"));
   contributions = new Contributions(hub, $("contributions"));
+  opinions = new Opinions(hub, $("opinions"), $("opinions-open"), target);
   for (const button of document.querySelectorAll("[data-kind]")) {
     button.addEventListener("click", () => act("request_floor", { kind: button.dataset.kind }));
   }

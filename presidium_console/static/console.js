@@ -10,6 +10,7 @@ import { DocumentDesk } from "./documents.js";
 import { clockOf, HistoryPanel } from "./history.js";
 import { RecordPanel } from "./record.js";
 import { ContributionsPanel } from "./contributions.js";
+import { OpinionsPanel } from "./opinions.js";
 import { VotesPanel } from "./votes.js";
 import { GroupsPanel } from "./groups.js";
 
@@ -25,6 +26,7 @@ let votes = null;
 let record = null;
 let contributions = null;
 let groups = null;
+let opinions = null;
 
 // The hub's refusal in the screen's language: by its reason, then its code, its English
 // message last (a code the strings do not know yet).
@@ -283,7 +285,7 @@ async function checkIn(delegate) {
 
 // ---- Tabs: the roll and the speaker history ----------------------------------------------
 
-const TABS = ["roll", "announcements", "history", "votes", "record", "groups", "contributions"];
+const TABS = ["roll", "announcements", "history", "votes", "record", "groups", "opinions", "contributions"];
 
 function selectTab(name) {
   for (const tab of TABS) {
@@ -294,6 +296,7 @@ function selectTab(name) {
   }
   if (name === "history" && history) history.refresh();
   if (name === "record" && record) record.refresh();
+  if (opinions) opinions.show(name === "opinions");
 }
 
 // ---- The whole desk ---------------------------------------------------------------------
@@ -316,6 +319,7 @@ function render() {
   votes.render();
   contributions.render();
   if (groups) groups.render();
+  opinions.observe(view);
 }
 
 function tick() {
@@ -348,6 +352,7 @@ async function start(token) {
   desk = new DocumentDesk({ hub, act, disable });
   history = new HistoryPanel(hub);
   record = new RecordPanel(hub, $("record"));
+  opinions = new OpinionsPanel(hub, $("opinions"), act);
   // Consequential vote steps (open, close, publish, withdraw) ask first, in the same dialog.
   votes = new VotesPanel(hub, $("votes"), {
     act,
@@ -366,9 +371,10 @@ async function start(token) {
     },
   });
   groups = groupRoom ? null : new GroupsPanel(hub, $("groups"), { act });
-  // In a group's own console, what belongs to the plenary (its groups, its contributions) is not there.
+  // In a group's own console, what belongs to the plenary (groups, opinions, contributions) is not there.
   $("tab-groups").hidden = Boolean(groupRoom);
   $("tab-contributions").hidden = Boolean(groupRoom);
+  $("tab-opinions").hidden = Boolean(groupRoom);
   await hub.start(session);
   $("who").textContent = session.label;
   $("sign-in").hidden = true;

@@ -11,7 +11,19 @@ from pathlib import Path
 
 from ..demo import DEMO_ROOM
 from ..private_files import private_directory, restrict_new_files
-from . import backup, delegates, documents, export, groups, keys, minutes, serve, tokens, verify
+from . import (
+    backup,
+    delegates,
+    documents,
+    export,
+    groups,
+    keys,
+    minutes,
+    opinions,
+    serve,
+    tokens,
+    verify,
+)
 from .common import with_backend
 
 DESCRIPTION = """\
@@ -64,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_parser(commands)
     export.add_parser(commands)
     minutes.add_parser(commands)
+    opinions.add_parser(commands)
     keys.add_parser(commands)
     verify.add_parser(commands)
     return parser
@@ -95,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "backup": backup.run_backup,
         "export": export.run,
         "minutes": minutes.run,
+        "opinions": opinions.run,
     }
     return asyncio.run(with_backend(args, action[args.command]))
 
@@ -104,7 +118,7 @@ def _serve_by_default(args_list: list[str]) -> list[str]:
     the program's own options stay before `serve` and every other one goes after it."""
     commands = {"serve", "tokens", "delegates", "groups", "documents", "backup", "restore"}
     commands |= {"export"}
-    commands |= {"minutes", "keys", "verify"}
+    commands |= {"minutes", "keys", "verify", "opinions"}
     commands |= {"-h", "--help"}
     own = {"--data", "--backend", "--room"}
     leading: list[str] = []

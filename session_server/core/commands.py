@@ -104,6 +104,8 @@ class RegisterDocument(Command):
     pages: int
     sha256: str = ""
     page_sizes: tuple[PageSize, ...] = ()
+    paragraphs: tuple[tuple[str, ...], ...] = ()
+    """Each page's paragraph ids, found by the hub in the file it stored."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,10 +286,10 @@ class RecordCheckpoint(Command):
     roles: ClassVar[frozenset[Role]] = STEERING
 
 
-# The votes', the discussion groups' and the written contributions' commands live in modules
-# of their own; importing them here, once Command exists, registers them with the rest.
+# The votes', the discussion groups', the opinions' and the written contributions' commands
+# live in modules of their own; importing them here, once Command exists, registers them.
 from . import contribution_commands as _contribution_commands  # noqa: E402, F401
-from . import group_commands, vote_commands  # noqa: E402, F401
+from . import group_commands, opinion_commands, vote_commands  # noqa: E402, F401
 
 COMMAND_TYPES: dict[str, type[Command]] = {cls.name: cls for cls in Command.__subclasses__()}
 

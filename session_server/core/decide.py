@@ -37,6 +37,8 @@ GROUP_ROOM_SUFFIX = 8
 """A delegate's full name."""
 MAX_PAGES = 10_000
 """Pages a registered document may have (the render workers' own limit is lower)."""
+MAX_PARAGRAPHS = 20_000
+"""Paragraph ids one version of a document registers (a file with more registers none)."""
 MAX_PLANNED_MINUTES = 600
 SPEAKING_SECONDS = (10, 3600)
 """The shortest and longest speaking time the presidium may grant."""
@@ -310,6 +312,15 @@ def _(command: c.RegisterDocument, state: RoomState, actor: Actor, now: int) -> 
             "document_file_invalid",
             "a document's file needs its SHA-256 and the size of every page",
         )
+    if command.paragraphs and (
+        len(command.paragraphs) != command.pages
+        or sum(len(page) for page in command.paragraphs) > MAX_PARAGRAPHS
+        or any(not 0 < len(p) <= MAX_ID for page in command.paragraphs for p in page)
+    ):
+        return _bad(
+            "document_file_invalid",
+            f"a file's paragraphs are listed page by page, at most {MAX_PARAGRAPHS} in all",
+        )
     known = state.document(command.document_id)
     current = known.current if known is not None else None
     same_file = current is not None and current.sha256 == command.sha256
@@ -332,6 +343,7 @@ def _(command: c.RegisterDocument, state: RoomState, actor: Actor, now: int) -> 
         sha256=command.sha256,
         page_sizes=command.page_sizes,
         at=now if command.sha256 else 0,
+        paragraphs=command.paragraphs if command.sha256 else (),
     )
     unchanged = known is not None and (known.title, known.access, known.pages) == (
         event.title,
@@ -475,6 +487,6 @@ def _(command: c.RecordCheckpoint, state: RoomState, actor: Actor, now: int) -> 
 from . import contribution_rules as _contribution_rules  # noqa: E402, F401
 from . import floor as _floor  # noqa: E402, F401
 
-# The votes' and the discussion groups' rules live in modules of their own, registered
-# once everything above exists.
-from . import group_rules, vote_rules  # noqa: E402, F401
+# The votes', the discussion groups' and the opinions' rules live in modules of their own,
+# registered once everything above exists.
+from . import group_rules, opinion_rules, vote_rules  # noqa: E402, F401

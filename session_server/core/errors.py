@@ -108,6 +108,15 @@ RuleReason = Literal[
     "group_not_empty",
     "delegate_list_invalid",
     "officers_invalid",
+    # Opinions on the drafts (core/opinion_rules.py).
+    "version_not_found",
+    "version_superseded",
+    "paragraph_not_found",
+    "opinion_length",
+    "opinion_invalid",
+    "not_group_secretary",
+    "opinion_limit",
+    "opinion_not_found",
 ]
 """An error frame's `reason` for a command the rules refused: a stable key a screen
 translates (`reason.<key>` in static/common/i18n.js). `protocol.codes.REASONS` says what

@@ -91,6 +91,7 @@ class DocumentRegistered(Event):
     sha256: str = ""
     page_sizes: tuple[PageSize, ...] = ()
     at: int = 0
+    paragraphs: tuple[tuple[str, ...], ...] = field(default=(), metadata=ADDED_LATER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,10 +267,10 @@ class CheckpointRecorded(Event):
         return bool(self.signature)
 
 
-# The votes', the discussion groups' and the written contributions' events live in modules
-# of their own; importing them here, once Event exists, registers them with the rest.
+# The votes', the discussion groups', the opinions' and the written contributions' events
+# live in modules of their own; importing them here, once Event exists, registers them.
 from . import contribution_events as _contribution_events  # noqa: E402, F401
-from . import group_events, vote_events  # noqa: E402, F401
+from . import group_events, opinion_events, vote_events  # noqa: E402, F401
 
 EVENT_TYPES: dict[str, type[Event]] = {cls.kind: cls for cls in Event.__subclasses__()}
 

@@ -167,7 +167,14 @@ def _(state: RoomState, event: e.DocumentRegistered) -> RoomState:
     if event.sha256 and (not versions or versions[-1].version != event.version):
         versions = (
             *versions,
-            DocumentVersion(event.version, event.sha256, event.page_sizes, event.at, event.access),
+            DocumentVersion(
+                event.version,
+                event.sha256,
+                event.page_sizes,
+                event.at,
+                event.access,
+                event.paragraphs,
+            ),
         )
     doc = DocumentInfo(
         id=event.document_id,
@@ -386,7 +393,7 @@ def _(state: RoomState, event: e.CheckpointRecorded) -> RoomState:
     return replace(state, checkpoint=checkpoint)
 
 
-# The votes', the discussion groups' and the written contributions' rules live in modules
-# of their own, registered once everything above exists.
+# The votes', the discussion groups', the opinions' and the written contributions' rules live
+# in modules of their own, registered once everything above exists.
 from . import contribution_evolve as _contribution_evolve  # noqa: E402, F401
-from . import group_evolve, vote_evolve  # noqa: E402, F401
+from . import group_evolve, opinion_evolve, vote_evolve  # noqa: E402, F401

@@ -7,6 +7,7 @@ from typing import Any
 from .contribution_projection import contributions_view, own_contributions
 from .decide import DEFAULT_SECONDS
 from .group_projection import group_room_view, groups_view, own_group
+from .opinion_projection import opinions_view, own_opinions
 from .state import (
     Delegate,
     DocumentInfo,
@@ -32,6 +33,7 @@ SECTIONS = (
     "voters",
     "contributions",
     "groups",
+    "opinions",
 )
 """Top-level parts of a view; an event replaces small ones whole and edits inside the ones
 that grow through a day (`core/delta.py`)."""
@@ -100,6 +102,7 @@ def project(state: RoomState, audience: Role) -> View:
         "voters": voters_view(state, audience),
         "contributions": contributions_view(state, audience),
         "groups": groups_view(state, audience),
+        "opinions": opinions_view(state, audience),
     }
     in_group = group_room_view(state)
     if in_group is not None:
@@ -217,6 +220,7 @@ def personal(state: RoomState, delegate_id: str) -> dict[str, Any] | None:
         "votes": own_votes(state, delegate_id),
         "contributions": own_contributions(state, delegate_id),
         **({"group": group} if (group := own_group(state, delegate_id)) else {}),
+        "opinions": own_opinions(state, delegate_id),
     }
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .group_state import Group, GroupMeeting
+from .opinion_state import Opinion
 from .plain import ADDED_LATER
 from .vote_state import Vote
 
@@ -174,6 +175,9 @@ class DocumentVersion:
     page_sizes: tuple[PageSize, ...]
     registered_at: int
     access: Access
+    paragraphs: tuple[tuple[str, ...], ...] = field(default=(), metadata=ADDED_LATER)
+    """Each page's paragraph ids, in order (documents/paragraphs.py); empty when the file
+    was registered before paragraphs were found, or has too many to register."""
 
     @property
     def pages(self) -> int:
@@ -251,6 +255,11 @@ class RoomState:
     """In the plenary: what each group's room last reported of its meeting (`group_status`)."""
     group: Group | None = field(default=None, metadata=ADDED_LATER)
     """In a group's room: the group it is, as the plenary last synced it (`sync_group`)."""
+    opinions: Mapping[str, Opinion] = field(default_factory=dict, metadata=ADDED_LATER)
+    """Every opinion recorded and not withdrawn, by id, in the order recorded."""
+    opinions_created: int = field(default=0, metadata=ADDED_LATER)
+    opinion_authors_shown: bool = field(default=False, metadata=ADDED_LATER)
+    """Whether delegates see the opinions' authors in the roll-up (the staff always do)."""
 
     def item(self, item_id: str) -> AgendaItem | None:
         for item in self.agenda:

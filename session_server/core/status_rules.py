@@ -99,6 +99,11 @@ ALLOWED: Mapping[str, frozenset[SessionStatus]] = {
     "set_group_officers": PREPARING,
     "sync_group": ALWAYS,
     "report_group_status": ALWAYS,
+    # Opinions on the drafts are written from their publication to the adjournment: ahead
+    # of the opening, in the groups' sessions and during breaks; the roll-up stands after.
+    "record_opinion": PREPARING,
+    "withdraw_opinion": PREPARING,
+    "show_opinion_authors": ALWAYS,
 }
 """For each command, the session statuses in which it is considered at all."""
 

@@ -281,6 +281,37 @@ async def page_text(request: Request) -> Response:
     return JSONResponse({"page": page, "text": text}, headers={"Cache-Control": _IMMUTABLE})
 
 
+async def page_paragraphs(request: Request) -> Response:
+    """The paragraphs of a page (id, text, box as fractions of the page), for whoever may
+    read the page's text: a tablet picks one to give an opinion on."""
+    allowed = await _allowed(request)
+    if isinstance(allowed, Response):
+        return allowed
+    address = _page_address(request, allowed)
+    if isinstance(address, Response):
+        return address
+    version, page = address
+    try:
+        found = await _documents(request).store.paragraphs(version.sha256, version.pages)
+    except RenderError as failure:
+        return error(422, failure.code, failure.message)
+    except FileNotFoundError:
+        return error(503, "unavailable", "the document's file cannot be read now; try again")
+    registered = set(version.paragraphs[page - 1]) if version.paragraphs else set()
+    return JSONResponse(
+        {
+            "page": page,
+            "paragraphs": [
+                {"id": p.id, "text": p.text, "box": list(p.box)}
+                for p in found[page - 1]
+                # Only what the room registered: an opinion can be given on each one listed.
+                if p.id in registered
+            ],
+        },
+        headers={"Cache-Control": _IMMUTABLE},
+    )
+
+
 async def search(request: Request) -> Response:
     allowed = await _allowed(request)
     if isinstance(allowed, Response):
@@ -361,4 +392,5 @@ def routes() -> list[BaseRoute]:
         Route(base + "/{document}/search", search, methods=["GET"]),
         Route(page + ".webp", page_image, methods=["GET"]),
         Route(page + "/text", page_text, methods=["GET"]),
+        Route(page + "/paragraphs", page_paragraphs, methods=["GET"]),
     ]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from ..core import commands as c
-from ..core.decide import Actor
+from ..core.decide import MAX_PARAGRAPHS, Actor
 from ..core.state import Access, DocumentInfo
 from ..writer import Refused, RoomWriter
+from .render import RenderError
 from .store import DocumentStore, UploadError
+
+log = logging.getLogger(__name__)
 
 
 async def import_document(
@@ -30,6 +34,18 @@ async def import_document(
     inspected itself.
     """
     stored = await store.add(data)
+    ids: tuple[tuple[str, ...], ...] = ()
+    try:
+        found = await store.paragraphs(stored.sha256, stored.pages)
+    except RenderError as error:
+        # A file whose text cannot be read in time is still a document to read and show:
+        # it is registered without paragraphs, and takes no opinions.
+        log.warning("paragraphs of %s not found: %s", stored.sha256[:12], error.message)
+    else:
+        ids = tuple(tuple(p.id for p in page) for page in found)
+    if sum(map(len, ids)) > MAX_PARAGRAPHS:
+        # Too many to register: the file is read as any other, without opinions on it.
+        ids = ()
     command = c.RegisterDocument(
         document_id=document_id or stored.sha256[:12],
         title=title,
@@ -37,6 +53,7 @@ async def import_document(
         pages=stored.pages,
         sha256=stored.sha256,
         page_sizes=stored.page_sizes,
+        paragraphs=ids,
     )
     outcome = await writer.submit(command, actor, command_id=uuid.uuid4().hex, token_id=token_id)
     if isinstance(outcome, Refused):

@@ -308,6 +308,18 @@ class RenderPool:
         )
         return [str(each) for each in result]
 
+    async def paragraphs(
+        self, pdf: Path, first: int, last: int
+    ) -> list[list[tuple[str, tuple[float, float, float, float]]]]:
+        """Pages `first` to `last`'s paragraphs (documents/paragraphs.py), in one job."""
+        result = await self._call(
+            "paragraphs", self.limits.render_seconds, path=str(pdf), first=first, last=last
+        )
+        return [
+            [(str(text), (float(b[0]), float(b[1]), float(b[2]), float(b[3]))) for text, b in page]
+            for page in result
+        ]
+
     async def close(self) -> None:
         """Stop every worker; a job under way or waiting for a worker fails at once."""
         self._closing.set()

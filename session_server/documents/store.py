@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -16,9 +17,10 @@ from ..backends.base import Backend
 from ..core.errors import ErrorCode
 from ..core.state import PageSize
 from ..protocol.codes import RenderErrorCode
+from .paragraphs import Block, Paragraph, paragraphs_of
 from .render import PdfInfo, RenderError, RenderLimits, RenderPool
 from .scheduler import MarkingScheduler, MarkKey
-from .search_index import SearchIndex, SearchRate
+from .search_index import PAGES_PER_JOB, SearchIndex, SearchRate
 
 if TYPE_CHECKING:
     from .preparation import Progress
@@ -89,6 +91,7 @@ class DocumentStore:
         self.pool = pool
         self.limits = limits
         self._rendering: dict[Path, asyncio.Future[None]] = {}
+        self._finding: dict[str, asyncio.Future[list[list[Paragraph]]]] = {}
         self._background: set[asyncio.Task[None]] = set()
         self.served_from_cache = 0
         self.served_rendered = 0
@@ -275,6 +278,33 @@ class DocumentStore:
         _write_atomically(path, text.encode("utf-8"))
         return text
 
+    async def paragraphs(self, sha256: str, pages: int) -> list[list[Paragraph]]:
+        """Every page's paragraphs (documents/paragraphs.py): found once per file and kept
+        beside its text; a node without the file's copy finds the same from the same bytes."""
+        path = self.root / "paragraphs" / f"{sha256}.json"
+        if path.exists():
+            return _paragraphs_from(json.loads(path.read_text(encoding="utf-8")))
+        pending = self._finding.get(sha256)
+        if pending is None:
+            pending = asyncio.ensure_future(self._find_paragraphs(sha256, pages, path))
+            self._finding[sha256] = pending
+            pending.add_done_callback(lambda _: self._finding.pop(sha256, None))
+        return await asyncio.shield(pending)
+
+    async def _find_paragraphs(self, sha256: str, pages: int, path: Path) -> list[list[Paragraph]]:
+        pdf = await self.pdf(sha256)
+        blocks: list[list[Block]] = []
+        for first in range(1, pages + 1, PAGES_PER_JOB):
+            last = min(pages, first + PAGES_PER_JOB - 1)
+            found = await self.pool.paragraphs(pdf, first, last)
+            blocks.extend([Block(text, box) for text, box in page] for page in found)
+        found_all = paragraphs_of(blocks)
+        plain = [
+            [{"id": p.id, "text": p.text, "box": list(p.box)} for p in page] for page in found_all
+        ]
+        _write_atomically(path, json.dumps(plain, ensure_ascii=False).encode("utf-8"))
+        return found_all
+
     async def _page_texts(self, sha256: str, first: int, last: int) -> list[str]:
         return await self.pool.texts(await self.pdf(sha256), first, last)
 
@@ -299,6 +329,19 @@ class DocumentStore:
             with contextlib.suppress(BaseException):
                 await task
         await self.search_index.close()
+
+
+def _paragraphs_from(plain: list[list[dict[str, object]]]) -> list[list[Paragraph]]:
+    return [
+        [Paragraph(str(p["id"]), number, str(p["text"]), _box(p["box"])) for p in page]
+        for number, page in enumerate(plain, start=1)
+    ]
+
+
+def _box(value: object) -> tuple[float, float, float, float]:
+    if not isinstance(value, list) or len(value) != 4:
+        raise ValueError("a paragraph's box has four numbers")
+    return float(value[0]), float(value[1]), float(value[2]), float(value[3])
 
 
 def _not_live() -> bool:

@@ -259,6 +259,38 @@ def texts(path: str, first: int, last: int) -> list[str]:
         document.close()
 
 
+def paragraphs(path: str, first: int, last: int) -> list[list[tuple[str, list[float]]]]:
+    """Pages `first` to `last`'s paragraphs: (text, box as fractions of the page) each."""
+    from .paragraphs import group, lines_of
+
+    document = _open(path)
+    try:
+        if not 1 <= first <= last <= len(document):
+            raise JobError("no_such_page", f"the file has pages 1 to {len(document)}")
+        found = []
+        for index in range(first - 1, last):
+            pdf_page = document[index]
+            try:
+                width, height = pdf_page.get_size()
+                textpage = pdf_page.get_textpage()
+                try:
+                    count = min(textpage.count_chars(), PAGE_TEXT_LIMIT)
+                    text = str(textpage.get_text_range(count=count))
+                    boxes = [
+                        None if text[i].isspace() else tuple(textpage.get_charbox(i))
+                        for i in range(min(count, len(text)))
+                    ]
+                finally:
+                    textpage.close()
+            finally:
+                pdf_page.close()
+            blocks = group(lines_of(text, boxes), float(width), float(height))
+            found.append([(b.text, list(b.box)) for b in blocks])
+        return found
+    finally:
+        document.close()
+
+
 def ping() -> str:
     return "pong"
 
@@ -268,6 +300,7 @@ JOBS: dict[str, Any] = {
     "render": render,
     "text": text,
     "texts": texts,
+    "paragraphs": paragraphs,
     "mark": mark,
     "ping": ping,
 }

@@ -13,6 +13,7 @@ from ..backends.base import Backend, BackendUnavailable, LogRecord
 from ..core import contribution_events as ce
 from ..core import events as e
 from ..core import group_events as ge
+from ..core import opinion_events as oe
 from ..core import vote_events as ve
 from ..core.commands import Command
 from ..core.decide import Actor
@@ -210,6 +211,10 @@ class Room:
                 self._close_token(event.token_id)
             elif isinstance(event, _PERSONAL_EVENTS):
                 self._send_personal(event.delegate_id)
+            elif isinstance(event, oe.OpinionRecorded | oe.OpinionWithdrawn):
+                # The author's list, and the group secretary's who recorded it for them.
+                for delegate_id in {event.author, event.recorded_by or event.author}:
+                    self._send_personal(delegate_id)
             elif isinstance(event, _EVERYONES_VOTE_EVENTS):
                 for delegate_id in list(self.delegate_screens):
                     self._send_personal(delegate_id)

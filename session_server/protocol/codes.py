@@ -341,6 +341,40 @@ REASONS: dict[Reason, ReasonEntry] = {
             "invalid_args",
             "The chair and the secretary are two different members of the group.",
         ),
+        # Opinions on the drafts.
+        ReasonEntry(
+            "version_not_found", "not_found", "The document has no such version (for this role)."
+        ),
+        ReasonEntry(
+            "version_superseded",
+            "invalid_state",
+            "A newer version of the document was registered; opinions go on the current one.",
+        ),
+        ReasonEntry(
+            "paragraph_not_found", "not_found", "The version has no paragraph with this id."
+        ),
+        ReasonEntry("opinion_length", "invalid_args", "An opinion's text or wording is too long."),
+        ReasonEntry(
+            "opinion_invalid",
+            "invalid_args",
+            "An amendment needs its wording (and only an amendment has one); add and other "
+            "need a text.",
+        ),
+        ReasonEntry(
+            "not_group_secretary",
+            "forbidden",
+            "Only the secretary of the delegate's group may record on their behalf.",
+        ),
+        ReasonEntry(
+            "opinion_limit",
+            "invalid_state",
+            "The delegate (or the room) has as many opinions standing as allowed.",
+        ),
+        ReasonEntry(
+            "opinion_not_found",
+            "not_found",
+            "No such opinion, or not one this sender recorded or wrote.",
+        ),
     )
 }
 """Every reason a rule refusal carries; docs/protocol.md §8 lists the same."""

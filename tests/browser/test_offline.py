@@ -26,8 +26,9 @@ REPORT = "bao-cao-chinh-tri"
 """The demo's delegates-level political report: six pages, each marked for its reader."""
 PROGRAMME = "chuong-trinh"
 """The demo's public programme: two pages."""
-HELD = 8 * 2
-"""What a delegate's tablet holds of the demo: every page's image and text of both."""
+HELD = (8 + 4) * 2
+"""What a delegate's tablet holds of the demo: every page's image and text of the three
+documents a delegate reads (the programme, the report and the four-page draft resolution)."""
 QUERY = "RUNG  NGAP MAN"
 """Found in the report as "rừng ngập mặn": case, accents and spacing ignored."""
 

@@ -11,6 +11,7 @@ from session_server.core import commands as c
 from session_server.core import events as e
 from session_server.core import evolve as evolve_module
 from session_server.core import group_commands as gc
+from session_server.core import opinion_commands as oc
 from session_server.core import vote_commands as vc
 from session_server.core.decide import (
     Actor,
@@ -20,8 +21,10 @@ from session_server.core.decide import (
 )
 from session_server.core.errors import RULE_CODES
 from session_server.core.evolve import apply
+from session_server.core.opinion_state import OpinionKind
 from session_server.core.state import (
     Access,
+    PageSize,
     Role,
     RoomState,
     SessionStatus,
@@ -109,6 +112,9 @@ DOCUMENTED_ROLES: dict[str, set[Role]] = {
     "set_group_officers": {Role.PRESIDIUM, Role.SECRETARIAT},
     "sync_group": {Role.SECRETARIAT},
     "report_group_status": {Role.SECRETARIAT},
+    "record_opinion": {Role.DELEGATE, Role.SECRETARIAT},
+    "withdraw_opinion": {Role.DELEGATE, Role.SECRETARIAT},
+    "show_opinion_authors": {Role.PRESIDIUM},
 }
 """The role table of docs/protocol.md section 7."""
 
@@ -169,6 +175,9 @@ SAMPLES: dict[str, c.Command] = {
         gc.SetGroupOfficers("g1", chair=ANH),
         gc.SyncGroup("g1", "Tổ 1", "Phòng họp A", (), None, None, ()),
         gc.ReportGroupStatus("g1", SessionStatus.IN_SESSION),
+        oc.RecordOpinion("draft", 1, "p1-aaaa", OpinionKind.AGREE, on_behalf_of=DUNG),
+        oc.WithdrawOpinion("opinion-1"),
+        oc.ShowOpinionAuthors(shown=True),
     )
 }
 """One command of each kind that the presidium, secretariat or a delegate could send now."""
@@ -230,6 +239,22 @@ def busy() -> Room:
     room.do(gc.DefineGroup("Tổ 1", "Phòng họp A"))
     room.do(gc.DefineGroup("Tổ 2", "Phòng họp B"))
     room.do(gc.AssignToGroup("g1", (ANH,)))
+    # A draft with one paragraph, and DUNG's opinion on it handed in to the secretariat.
+    room.do(
+        c.RegisterDocument(
+            "draft",
+            "Draft",
+            Access.DELEGATES,
+            1,
+            sha256="a" * 64,
+            page_sizes=(PageSize(595, 842),),
+            paragraphs=(("p1-aaaa",),),
+        ),
+        SECRETARIAT,
+    )
+    room.do(
+        oc.RecordOpinion("draft", 1, "p1-aaaa", OpinionKind.AGREE, on_behalf_of=DUNG), SECRETARIAT
+    )
     return room
 
 

@@ -20,6 +20,8 @@ from session_server.core import contribution_events as ce
 from session_server.core import events as e
 from session_server.core import group_commands as gc
 from session_server.core import group_events as ge
+from session_server.core import opinion_commands as oc
+from session_server.core import opinion_events as oe
 from session_server.core import vote_commands as vc
 from session_server.core import vote_events as ve
 from session_server.core.commands import COMMAND_TYPES, UnknownCommand, parse_command
@@ -407,15 +409,17 @@ def test_every_event_and_command_class_is_registered_under_its_name() -> None:
         | _defined_in(ve, e.Event)
         | _defined_in(ce, e.Event)
         | _defined_in(ge, e.Event)
+        | _defined_in(oe, e.Event)
     )
     assert set(EVENT_TYPES.values()) == events
-    assert len(EVENT_TYPES) == len(events) == 29 + 16 + 4 + 8
+    assert len(EVENT_TYPES) == len(events) == 29 + 16 + 4 + 8 + 3
     assert all(EVENT_TYPES[cls.kind] is cls for cls in events)
     commands = (
         _defined_in(c, c.Command)
         | _defined_in(vc, c.Command)
         | _defined_in(cc, c.Command)
         | _defined_in(gc, c.Command)
+        | _defined_in(oc, c.Command)
     )
     assert set(COMMAND_TYPES.values()) == commands
     assert all(COMMAND_TYPES[cls.name] is cls for cls in commands)

@@ -393,6 +393,7 @@ def test_personal_data_goes_to_the_delegate_alone() -> None:
         "present": True,
         "votes": {},
         "contributions": [],
+        "opinions": [],
     }
     absent = personal(room.state, BINH)
     assert absent is not None

@@ -9,8 +9,10 @@ from hypothesis.stateful import invariant, rule
 
 from session_server.core import commands as c
 from session_server.core import group_commands as gc
+from session_server.core import opinion_commands as oc
 from session_server.core import vote_commands as vc
 from session_server.core.decide import Actor, Rejection, decide
+from session_server.core.opinion_state import OpinionKind
 from session_server.core.projection import project
 from session_server.core.replay import state_bytes
 from session_server.core.state import Access, RequestKind, Role, SessionStatus
@@ -80,6 +82,12 @@ ONE_OF_EACH: dict[str, tuple[Actor, c.Command]] = {
         (Actor(Role.SECRETARIAT), gc.SetGroupOfficers("g1", chair=ANH)),
         (Actor(Role.SECRETARIAT), gc.SyncGroup("g1", "Tổ 1", "", (), None, None, ())),
         (Actor(Role.SECRETARIAT), gc.ReportGroupStatus("g1", SessionStatus.IN_SESSION)),
+        (
+            Actor(Role.DELEGATE, ANH),
+            oc.RecordOpinion("alpha", 1, "p1-00000000", OpinionKind.OTHER, "Ý kiến"),
+        ),
+        (Actor(Role.DELEGATE, ANH), oc.WithdrawOpinion("opinion-1")),
+        (Actor(Role.PRESIDIUM), oc.ShowOpinionAuthors(shown=True)),
     )
 }
 """One command of each kind, from a role that may send it."""

@@ -71,7 +71,7 @@ async def test_the_cli_refuses_a_file_that_is_not_a_pdf_and_registers_nothing(
     assert code == 1
     assert "refused: not_a_pdf: the file is not a PDF" in err
     answer = await fetch(hub, f"/api/rooms/{ROOM}/documents", token=tokens.presidium)
-    assert len(answer.json()["documents"]) == 3, "the demo's three, nothing more"
+    assert len(answer.json()["documents"]) == 4, "the demo's four, nothing more"
 
 
 async def test_the_cli_prints_why_the_room_refused_a_document(
@@ -86,4 +86,4 @@ async def test_the_cli_prints_why_the_room_refused_a_document(
     assert out == ""
     assert f"{pdf}: refused: invalid_args: a document's title has 1 to 300 characters" in err
     answer = await fetch(hub, f"/api/rooms/{ROOM}/documents", token=tokens.presidium)
-    assert len(answer.json()["documents"]) == 3, "the demo's three, nothing more"
+    assert len(answer.json()["documents"]) == 4, "the demo's four, nothing more"

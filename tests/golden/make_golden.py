@@ -25,12 +25,14 @@ from session_server.ballots import ballot, committee, elgamal, proofs, transport
 from session_server.core import commands as c
 from session_server.core import contribution_commands as cc
 from session_server.core import group_commands as gc
+from session_server.core import opinion_commands as oc
 from session_server.core import vote_commands as vc
 from session_server.core.contribution_state import ContributionKind
 from session_server.core.decide import Actor, create_room, decide
 from session_server.core.events import CheckpointRecorded
 from session_server.core.evolve import apply
 from session_server.core.group_state import group_room
+from session_server.core.opinion_state import OpinionKind
 from session_server.core.replay import state_bytes
 from session_server.core.state import (
     Access,
@@ -268,10 +270,67 @@ def congress() -> Session:
     contributions(s)
     # Since the seventh golden log: the discussion groups, and a group session.
     groups(s)
+    # Since the sixth golden log: opinions on a draft's paragraphs, one withdrawn.
+    opinions(s)
     s.do(c.AdjournSession())
     # Since the third golden log: the key registered and the adjournment's checkpoint.
     s.checkpoint(ADJOURNED)
     return s
+
+
+def opinions(s: Session) -> None:
+    """A draft resolution registered with its paragraphs; opinions of every kind, one by
+    the secretariat for a delegate, one withdrawn; the authors shown to the delegates."""
+    paragraphs = (("p1-11111111", "p1-22222222"), ("p2-33333333", "p2-33333333-2"))
+    s.do(
+        c.RegisterDocument(
+            "du-thao-nghi-quyet",
+            "Dự thảo Nghị quyết",
+            Access.DELEGATES,
+            2,
+            sha("resolution, draft 1"),
+            sizes(2),
+            paragraphs,
+        ),
+        SECRETARIAT,
+    )
+    s.do(
+        oc.RecordOpinion("du-thao-nghi-quyet", 1, "p1-11111111", OpinionKind.AGREE),
+        delegate("DB001"),
+    )
+    s.do(
+        oc.RecordOpinion(
+            "du-thao-nghi-quyet",
+            1,
+            "p1-22222222",
+            OpinionKind.AMEND,
+            "Nên nêu rõ chỉ tiêu.",
+            "Tốc độ tăng trưởng bình quân từ 8% trở lên.",
+        ),
+        delegate("DB002"),
+    )
+    s.do(
+        oc.RecordOpinion(
+            "du-thao-nghi-quyet", 1, "p2-33333333", OpinionKind.ADD, "Bổ sung chuyển đổi số."
+        ),
+        delegate("DB003"),
+    )
+    s.do(
+        oc.RecordOpinion(
+            "du-thao-nghi-quyet",
+            1,
+            "p2-33333333-2",
+            OpinionKind.REMOVE,
+            on_behalf_of="DB004",
+        ),
+        SECRETARIAT,
+    )
+    s.do(
+        oc.RecordOpinion("du-thao-nghi-quyet", 1, "p1-11111111", OpinionKind.OTHER, "Ý kiến khác."),
+        delegate("DB005"),
+    )
+    s.do(oc.WithdrawOpinion("opinion-5"), delegate("DB005"))
+    s.do(oc.ShowOpinionAuthors(shown=True))
 
 
 def votes(s: Session) -> None:

@@ -81,6 +81,13 @@ GOLDEN_STATES = {
     "congress-2026-12-01-group-room.msgpack": (
         "9015d89c8f6df4d6f239f6b83a50a511a79892c427a3dfe691cee5ff6d1c597b"
     ),
+    # Written by make_golden.py the same day, with the opinions. Checked by hand: the draft
+    # resolution's version 1 keeps its four paragraph ids; four opinions stand (agree by
+    # DB001, amend with its wording by DB002, add by DB003, remove by the secretariat for
+    # DB004, none in a group), DB005's withdrawn; the authors shown to the delegates.
+    "congress-2026-12-01-opinions.msgpack": (
+        "213c9ab80ab2851efe596c32e08d3f0b6915b01efb55a49a72f0cfacd6cfdc81"
+    ),
 }
 """Each golden log and the SHA-256 of `state_bytes` of the state it replays to.
 

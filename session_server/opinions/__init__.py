@@ -1,0 +1,1 @@
+"""Opinions on the drafts: the roll-up for the drafting committee, its exports, its HTTP."""
