@@ -33,7 +33,7 @@ from bench.hall import demo_file, start_hub
 from bench.screens import process_cpu_ns
 from bench.servers import ROOT, Server, demo_tokens
 from bench.voters import Answer, Cast, Voters
-from presidium_console.client import CongressClient
+from presidium_console.client import CommandRefused, CongressClient, View
 from session_server.ballots import ballot, proofs
 from session_server.core.voting import MAX_SURPLUS_PERCENT, most_candidates
 
@@ -197,10 +197,13 @@ class Election:
     counts: list[int] = field(default_factory=list)
     expected_counts: list[int] = field(default_factory=list)
     elected: int = 0
+    recorded: int = 0
+    """Ballots in the box by the presidium's `voters` (acknowledged, or acked too late)."""
+    error: str = ""
 
     @property
     def counts_match(self) -> bool:
-        return bool(self.counts) and self.counts == self.expected_counts
+        return bool(self.counts) and self.counts == self.expected_counts and not self.error
 
     def per_ballot_ms(self, kind: str) -> float:
         return self.cpu_s.get(kind, math.nan) * 1000 / self.acked if self.acked else math.nan
@@ -263,8 +266,19 @@ async def seat(data: Path, count: int) -> list[tuple[str, str]]:
 
 
 async def election(hall: Hall, number: int, label: str, arrival: float) -> Election:
-    s = hall.settings
+    """One election from preparation to the published result; a step that fails is recorded
+    in `error`, keeping what was measured before it."""
     figures = Election(label, arrival, ballots=len(hall.delegates))
+    try:
+        await run_election(hall, number, figures)
+    except (TimeoutError, RuntimeError, CommandRefused) as failure:
+        figures.error = f"{type(failure).__name__}: {failure}"
+        progress(f"{figures.label}: {figures.error}")
+    return figures
+
+
+async def run_election(hall: Hall, number: int, figures: Election) -> None:
+    s, arrival = hall.settings, figures.arrival_s
     presidium = hall.presidium
     candidates = [
         {"id": f"c{i + 1}", "name": f"Ứng cử viên {i + 1}", "unit": UNITS[i % len(UNITS)]}
@@ -300,9 +314,8 @@ async def election(hall: Hall, number: int, label: str, arrival: float) -> Elect
         )
         figures.ceremony_s = time.monotonic() - started
         key = vote_of(view, vote_id)["committee"]["key"]
-        frames, expected = await make_ballots(hall, vote_id, key)
+        frames, choices = await make_ballots(hall, vote_id, key)
         figures.made_s = time.monotonic() - started - figures.ceremony_s
-        figures.expected_counts = expected
         await presence(hall, vote_id)
         figures.warmup_refused = await warm_up(hall, vote_id, key)
         if number == 1:
@@ -310,8 +323,23 @@ async def election(hall: Hall, number: int, label: str, arrival: float) -> Elect
             await hall.turns.for_seconds("no voting", s.idle / 2)
         progress(f"{figures.ballots} ballots over {arrival:.0f} s")
         await cast(hall, figures, frames, arrival)
+        # A ballot whose ack came too late may still be in the box: the model counts the
+        # ballots the presidium's `voters` list, once the board's turnout has them all.
+        view = await presidium.wait_for(
+            lambda v: len(voted(v, vote_id)) >= figures.acked, timeout=TIMEOUT
+        )
+        recorded = voted(view, vote_id)
+        figures.recorded = len(recorded)
+        figures.expected_counts = [
+            sum(
+                kept[i]
+                for kept, (d, _) in zip(choices, hall.delegates, strict=True)
+                if d in recorded
+            )
+            for i in range(s.candidates)
+        ]
         await hall.board.wait_for(
-            lambda v: (v["turnout"] or {}).get(vote_id, {}).get("cast") == figures.acked,
+            lambda v: (v["turnout"] or {}).get(vote_id, {}).get("cast") == figures.recorded,
             timeout=TIMEOUT,
         )
         if number == 1:
@@ -322,7 +350,11 @@ async def election(hall: Hall, number: int, label: str, arrival: float) -> Elect
     finally:
         for member in members:
             await member.client.close()
-    return figures
+
+
+def voted(view: View, vote_id: str) -> set[str]:
+    """The delegates whose ballot is in the box, from the presidium's `voters`."""
+    return {v["delegate"] for v in view["voters"] or () if v["vote"] == vote_id}
 
 
 STARTED = time.monotonic()
@@ -332,9 +364,11 @@ def progress(text: str) -> None:
     print(f"{time.monotonic() - STARTED:6.1f} s  {text}", file=sys.stderr, flush=True)
 
 
-async def make_ballots(hall: Hall, vote_id: str, key: bytes) -> tuple[list[bytes], list[int]]:
+async def make_ballots(
+    hall: Hall, vote_id: str, key: bytes
+) -> tuple[list[bytes], list[list[bool]]]:
     """Every delegate's ballot, made before the timed phase (not what is measured), and the
-    counts a plaintext model of them gives."""
+    choices it was made from."""
     s = hall.settings
     progress(f"making {len(hall.delegates)} ballots in {s.makers} processes (not timed)")
     choices = []
@@ -353,8 +387,7 @@ async def make_ballots(hall: Hall, vote_id: str, key: bytes) -> tuple[list[bytes
         command_frame(f"ballot-{vote_id}-{delegate}", "cast_ballot", vote_id=vote_id, ballot=plain)
         for plain, (delegate, _) in zip(made, hall.delegates, strict=True)
     ]
-    expected = [sum(kept[i] for kept in choices) for i in range(s.candidates)]
-    return frames, expected
+    return frames, choices
 
 
 async def presence(hall: Hall, vote_id: str) -> None:
@@ -541,7 +574,9 @@ def report(s: Settings, elections: list[Election], turns: dict[str, list[float]]
             f"{e.per_ballot_ms('pool'):>10.1f}{e.per_ballot_ms('hub'):>8.1f}"
         )
         if e.errors:
-            print(f"  refused or lost: {e.errors}")
+            print(f"  not acknowledged: {e.errors}; in the box: {e.recorded}")
+        if e.error:
+            print(f"  the run stopped: {e.error}")
     print(
         "  (cast-to-ack: the tablet's send to its ack; last ack: from the first ballot's "
         "instant; hub ms/ballot: the hub's CPU in the phase, its checking pool's and its "
