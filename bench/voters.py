@@ -164,6 +164,10 @@ class Voters:
         self.count = 0
         self.closed = False
 
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.processes if p.pid is not None]
+
     async def _ask_all(self, messages: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         for pipe, message in zip(self.pipes, messages, strict=True):
             await asyncio.to_thread(pipe.send, message)

@@ -198,6 +198,8 @@ class Election:
     expected_counts: list[int] = field(default_factory=list)
     elected: int = 0
     recorded: int = 0
+    phase_s: float = math.nan
+    """The timed phase, from the first ballot's instant to the last answer."""
     """Ballots in the box by the presidium's `voters` (acknowledged, or acked too late)."""
     error: str = ""
 
@@ -437,6 +439,7 @@ async def cast(hall: Hall, figures: Election, frames: list[bytes], arrival: floa
         for i, (offset, frame) in enumerate(zip(offsets, frames, strict=True))
     ]
     before = cpu_by_process(hall.hub.process.pid)
+    clients = sum(process_cpu_ns(pid) for pid in hall.voters.pids)
     stop = asyncio.Event()
     turning = asyncio.create_task(hall.turns.run(f"during the {figures.label}", stop))
     start_ns = time.monotonic_ns() + 500_000_000
@@ -446,6 +449,10 @@ async def cast(hall: Hall, figures: Election, frames: list[bytes], arrival: floa
         stop.set()
         await turning
     figures.cpu_s = cpu_spent(before, cpu_by_process(hall.hub.process.pid))
+    figures.cpu_s["clients"] = (
+        sum(process_cpu_ns(pid) for pid in hall.voters.pids) - clients
+    ) / 1e9
+    figures.phase_s = (time.monotonic_ns() - start_ns) / 1e9
     acked = [a for a in answers if not a.error]
     figures.acked = len(acked)
     figures.errors = dict(Counter(a.error for a in answers if a.error))
@@ -572,6 +579,11 @@ def report(s: Settings, elections: list[Election], turns: dict[str, list[float]]
             f"{e.last_ack_s:>11.2f}{e.late_ms_max:>14.1f}"
             f"{e.per_ballot_ms('hub') + e.per_ballot_ms('pool'):>14.1f}"
             f"{e.per_ballot_ms('pool'):>10.1f}{e.per_ballot_ms('hub'):>8.1f}"
+        )
+        print(
+            f"  in the {e.phase_s:.0f} s of the phase: the hub {e.cpu_s.get('hub', 0):.1f} s "
+            f"of CPU, its checking pool {e.cpu_s.get('pool', 0):.1f} s, the tablets' client "
+            f"processes {e.cpu_s.get('clients', 0):.1f} s"
         )
         if e.errors:
             print(f"  not acknowledged: {e.errors}; in the box: {e.recorded}")
