@@ -253,3 +253,38 @@ def test_a_small_opinions_run_records_every_opinion_and_serves_the_roll_up() -> 
     assert int(line.split(": ", 1)[1].split(" opinions")[0]) > 0
     assert "target: the roll-up served in under 1000 ms: met" in printed
     assert "exports: PDF " in printed
+
+
+def test_a_tiny_election_is_acknowledged_counted_and_published(tmp_path: Path) -> None:
+    tiny = "--delegates 6 --candidates 5 --seats 4 --spread 2 --burst 1 --idle 2 --makers 1"
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.voting", *tiny.split(), "--results", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Targets (issue 14):" in run.stdout
+    (figures,) = tmp_path.glob("voting-*.json")
+    document = json.loads(figures.read_text())
+    spread, burst = document["elections"]
+    for election in (spread, burst):
+        assert election["ballots"] == election["acked"] == 6
+        assert election["errors"] == {}
+        assert len(election["ack_ms"]) == 6
+        assert all(ms > 0 for ms in election["ack_ms"])
+        # Each ballot kept at most the seats; the published counts are the ballots' sum.
+        assert election["counts"] == election["expected_counts"]
+        assert sum(election["counts"]) > 0
+        # The pool's workers were started by two ballots the hub refused, and checked the six.
+        assert election["warmup_refused"] == ["invalid_args/ballot_invalid"] * 2
+        assert election["cpu_s"]["pool"] > 0
+        assert 0 < election["share_to_counted_ms"] <= election["share_to_board_ms"]
+    turns = document["page_turns_ms"]
+    assert set(turns) == {"no voting", "during the spread over 2 s", "during the burst of 1 s"}
+    assert all(turns[label] and min(turns[label]) > 0 for label in turns)
+    targets = {row["figure"]: row["met"] for row in document["targets"]}
+    assert targets["every ballot acknowledged, spread and burst"] is True
+    assert targets["counts equal the plaintext model of the ballots"] is True
