@@ -8,7 +8,7 @@ import json
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from .model import Minutes
+from .entries import Minutes
 from .text import moment
 
 Table = Literal["attendance", "speeches", "votes", "timeline", "contributions"]

@@ -11,9 +11,9 @@ from starlette.routing import BaseRoute, Route
 from ..auth import authenticate
 from ..backends.base import Backend, BackendUnavailable
 from ..documents.http import UPLOADERS, error, secret_of
+from .entries import COPIES
 from .exports import FORMATS, MEDIA_TYPES, TABLES
 from .jobs import Producer, Wanted, read_log
-from .model import COPIES
 from .text import DEFAULT_TZ, LANGS, zone
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")

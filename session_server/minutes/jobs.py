@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from ..backends.base import Backend, LogRecord
 from ..transfer import read_room
+from .entries import Copy
 from .exports import Format, Table, export
-from .model import Copy, build_minutes
+from .model import build_minutes
 from .text import Lang, zone
 
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from fpdf import FPDF
 
 from ..demo_pdfs import FONT_DIRS
-from .model import Minutes, PageTurn, Showing, SpeechEntry, StatusChange
+from .entries import Minutes, PageTurn, Showing, SpeechEntry, StatusChange
 from .text import Lang, clock, day, duration, moment, word
 
 _RED = (170, 20, 20)

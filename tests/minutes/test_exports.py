@@ -12,8 +12,9 @@ import pytest
 from session_server.archive import is_archive
 from session_server.backends.base import LogRecord
 from session_server.demo import DEMO_ROOM
+from session_server.minutes.entries import Minutes
 from session_server.minutes.exports import COLUMNS, rows
-from session_server.minutes.model import Minutes, build_minutes
+from session_server.minutes.model import build_minutes
 from tests.minutes.cli import congress
 from tests.minutes.conftest import Scripted
 from tests.minutes.session import SITTINGS, SPEECHES, TZ

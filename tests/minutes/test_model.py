@@ -12,7 +12,8 @@ from session_server.backends.base import LogRecord
 from session_server.core.events import Event, PageShown, SessionStatusChanged
 from session_server.core.state import SessionStatus
 from session_server.demo import DEMO_ROOM, DEMO_TITLE, demo_delegates
-from session_server.minutes.model import COPIES, Minutes, build_minutes
+from session_server.minutes.entries import COPIES, Minutes
+from session_server.minutes.model import build_minutes
 from session_server.minutes.pdf import render_pdf
 from tests.minutes.session import (
     ANNOUNCEMENT,

@@ -10,7 +10,7 @@ from typing import Any
 import pypdfium2
 
 from session_server.demo import demo_delegates
-from session_server.minutes.model import Minutes
+from session_server.minutes.entries import Minutes
 from tests.minutes.session import CONFIDENTIAL, FOR_DELEGATES, PENDING, SILENT, SPEECHES
 
 
