@@ -39,9 +39,9 @@ UNIT = float(os.environ.get("CONGRESS_TEST_TIME_UNIT", "1"))
 
 
 # Tests sharing a module-scoped resource run in one worker under pytest-xdist (`-n`), which
-# then starts it once: Chromium for the screens, the documents tests' hub.
+# then starts it once. Any module whose tests use a module-scoped fixture is grouped so
+# (`shares_a_module_fixture`); these are named too, for the record.
 SHARED_BY_MODULE = {
-    "tests/browser/test_screens.py",
     "tests/documents/test_http.py",
     "tests/security/test_document_versions.py",
     "tests/security/test_forgery.py",
@@ -51,12 +51,51 @@ SHARED_BY_MODULE = {
 }
 
 
+def shares_a_module_fixture(item: pytest.Item) -> bool:
+    """Split over two workers, such a module would build its fixture twice (the offline
+    bundle, a hub, a redis-server, a played session): the same work done again."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    return any(
+        definitions[-1].scope in ("module", "package")
+        for definitions in info.name2fixturedefs.values()
+        if definitions
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     root = Path(__file__).resolve().parent.parent
     for item in items:
         module = item.path.relative_to(root).as_posix()
-        if module in SHARED_BY_MODULE:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        if module in SHARED_BY_MODULE or shares_a_module_fixture(item):
             item.add_marker(pytest.mark.xdist_group(module))
+
+
+# Before xdist's own, which sends the ids to the scheduler.
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Under `--dist loadgroup`, a grouped test's id ends in `@group`, which is how xdist's
+    scheduler keeps a group on one worker. xdist (3.8) writes it to `item._nodeid`, which
+    pytest 9 no longer reads: every group was silently split. Done here where it is missing."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    for item in session.items:
+        names = sorted({str(mark.args[0]) for mark in item.iter_markers("xdist_group")})
+        if names and "@" not in item.nodeid:
+            set_nodeid(item, f"{item.nodeid}@{'_'.join(names)}")
+
+
+def set_nodeid(item: pytest.Item, nodeid: str) -> None:
+    if hasattr(item, "_id"):
+        from _pytest.nodeid import coerce_node_id
+
+        item._id = coerce_node_id(nodeid)
+    else:  # pytest 8 keeps it as a string
+        setattr(item, "_nodeid", nodeid)  # noqa: B010
 
 
 def free_port() -> int:
