@@ -142,9 +142,9 @@ class HubProcess:
         assert self.process is not None
         return self.process.pid
 
-    def start(self, *extra: str) -> None:
+    def start(self, *extra: str, within: float = 30) -> None:
         self.launch(*extra)
-        self.wait_ready()
+        self.wait_ready(within)
 
     def launch(self, *extra: str) -> None:
         """Start the process without waiting for it to answer (see `wait_ready`)."""
@@ -171,9 +171,10 @@ class HubProcess:
         log.close()
         self._interrupted = False
 
-    def wait_ready(self) -> None:
+    def wait_ready(self, within: float = 30) -> None:
+        """Until /healthz answers, at most `within` seconds (times UNIT)."""
         assert self.process is not None
-        deadline = time.monotonic() + 30 * UNIT
+        deadline = time.monotonic() + within * UNIT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"hub exited early:\n{self.log_path.read_text()}")
@@ -185,6 +186,9 @@ class HubProcess:
                         return
             except OSError:
                 time.sleep(0.05)
+        # Not left running: no fixture stops a hub whose start failed, and an orphan's CPU
+        # slows every test after it into the same time-out.
+        self.stop()
         raise RuntimeError(f"hub did not answer /healthz:\n{self.log_path.read_text()}")
 
     def stop(self) -> None:
@@ -265,7 +269,9 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     of a hub's start-up; a test that wants a fresh hub starts it on a copy (`demo_data`).
     """
     loader = HubProcess(tmp_path_factory.mktemp("demo-template") / "data")
-    loader.start()
+    # Longer than a plain start: the demo is loaded now, and a failure here fails every test
+    # of the worker that starts a hub.
+    loader.start(within=120)
     loader.stop()
     loader.log_path.unlink()
     return loader.data_dir
