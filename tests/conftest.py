@@ -127,6 +127,8 @@ class HubProcess:
         self._interrupted = False
         self.log_path = data_dir / "hub.log"
         self.tls: ssl.SSLContext | None = None
+        self.start_within = 30.0
+        """Seconds (times UNIT) `wait_ready` waits for /healthz."""
         """Set by a test that starts the hub with --certfile: a context trusting it."""
 
     @property
@@ -142,9 +144,9 @@ class HubProcess:
         assert self.process is not None
         return self.process.pid
 
-    def start(self, *extra: str, within: float = 30) -> None:
+    def start(self, *extra: str) -> None:
         self.launch(*extra)
-        self.wait_ready(within)
+        self.wait_ready()
 
     def launch(self, *extra: str) -> None:
         """Start the process without waiting for it to answer (see `wait_ready`)."""
@@ -171,10 +173,9 @@ class HubProcess:
         log.close()
         self._interrupted = False
 
-    def wait_ready(self, within: float = 30) -> None:
-        """Until /healthz answers, at most `within` seconds (times UNIT)."""
+    def wait_ready(self) -> None:
         assert self.process is not None
-        deadline = time.monotonic() + within * UNIT
+        deadline = time.monotonic() + self.start_within * UNIT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"hub exited early:\n{self.log_path.read_text()}")
@@ -271,7 +272,8 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     loader = HubProcess(tmp_path_factory.mktemp("demo-template") / "data")
     # Longer than a plain start: the demo is loaded now, and a failure here fails every test
     # of the worker that starts a hub.
-    loader.start(within=120)
+    loader.start_within = 120
+    loader.start()
     loader.stop()
     loader.log_path.unlink()
     return loader.data_dir
