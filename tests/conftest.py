@@ -51,6 +51,12 @@ SHARED_BY_MODULE = {
 }
 
 
+CHEAP_PER_MODULE = {"browser"}
+"""Module-scoped, but started in a second: a long browser module split over both workers
+balances them better than it costs. (Not session-scoped: Playwright's sync API runs one
+instance at a time in a thread, and bench/ballots.py starts its own in the test's worker.)"""
+
+
 def shares_a_module_fixture(item: pytest.Item) -> bool:
     """Split over two workers, such a module would build its fixture twice (the offline
     bundle, a hub, a redis-server, a played session): the same work done again."""
@@ -59,8 +65,8 @@ def shares_a_module_fixture(item: pytest.Item) -> bool:
         return False
     return any(
         definitions[-1].scope in ("module", "package")
-        for definitions in info.name2fixturedefs.values()
-        if definitions
+        for name, definitions in info.name2fixturedefs.items()
+        if definitions and name not in CHEAP_PER_MODULE
     )
 
 
