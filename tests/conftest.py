@@ -39,9 +39,9 @@ UNIT = float(os.environ.get("CONGRESS_TEST_TIME_UNIT", "1"))
 
 
 # Tests sharing a module-scoped resource run in one worker under pytest-xdist (`-n`), which
-# then starts it once: Chromium for the screens, the documents tests' hub.
+# then starts it once. Any module whose tests use a module-scoped fixture is grouped so
+# (`shares_a_module_fixture`); these are named too, for the record.
 SHARED_BY_MODULE = {
-    "tests/browser/test_screens.py",
     "tests/documents/test_http.py",
     "tests/documents/test_paragraphs.py",
     "tests/e2e/test_opinions.py",
@@ -53,12 +53,57 @@ SHARED_BY_MODULE = {
 }
 
 
+CHEAP_PER_MODULE = {"browser"}
+"""Module-scoped, but started in a second: a long browser module split over both workers
+balances them better than it costs. (Not session-scoped: Playwright's sync API runs one
+instance at a time in a thread, and bench/ballots.py starts its own in the test's worker.)"""
+
+
+def shares_a_module_fixture(item: pytest.Item) -> bool:
+    """Split over two workers, such a module would build its fixture twice (the offline
+    bundle, a hub, a redis-server, a played session): the same work done again."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    return any(
+        definitions[-1].scope in ("module", "package")
+        for name, definitions in info.name2fixturedefs.items()
+        if definitions and name not in CHEAP_PER_MODULE
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     root = Path(__file__).resolve().parent.parent
     for item in items:
         module = item.path.relative_to(root).as_posix()
-        if module in SHARED_BY_MODULE:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        if module in SHARED_BY_MODULE or shares_a_module_fixture(item):
             item.add_marker(pytest.mark.xdist_group(module))
+
+
+# Before xdist's own, which sends the ids to the scheduler.
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Under `--dist loadgroup`, a grouped test's id ends in `@group`, which is how xdist's
+    scheduler keeps a group on one worker. xdist (3.8) writes it to `item._nodeid`, which
+    pytest 9 no longer reads: every group was silently split. Done here where it is missing."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    for item in session.items:
+        names = sorted({str(mark.args[0]) for mark in item.iter_markers("xdist_group")})
+        if names and "@" not in item.nodeid:
+            set_nodeid(item, f"{item.nodeid}@{'_'.join(names)}")
+
+
+def set_nodeid(item: pytest.Item, nodeid: str) -> None:
+    if hasattr(item, "_id"):
+        from _pytest.nodeid import coerce_node_id
+
+        item._id = coerce_node_id(nodeid)
+    else:  # pytest 8 keeps it as a string
+        setattr(item, "_nodeid", nodeid)  # noqa: B010
 
 
 def free_port() -> int:
@@ -90,6 +135,8 @@ class HubProcess:
         self._interrupted = False
         self.log_path = data_dir / "hub.log"
         self.tls: ssl.SSLContext | None = None
+        self.start_within = 30.0
+        """Seconds (times UNIT) `wait_ready` waits for /healthz."""
         """Set by a test that starts the hub with --certfile: a context trusting it."""
 
     @property
@@ -136,7 +183,7 @@ class HubProcess:
 
     def wait_ready(self) -> None:
         assert self.process is not None
-        deadline = time.monotonic() + 30 * UNIT
+        deadline = time.monotonic() + self.start_within * UNIT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"hub exited early:\n{self.log_path.read_text()}")
@@ -148,6 +195,9 @@ class HubProcess:
                         return
             except OSError:
                 time.sleep(0.05)
+        # Not left running: no fixture stops a hub whose start failed, and an orphan's CPU
+        # slows every test after it into the same time-out.
+        self.stop()
         raise RuntimeError(f"hub did not answer /healthz:\n{self.log_path.read_text()}")
 
     def stop(self) -> None:
@@ -228,6 +278,9 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     of a hub's start-up; a test that wants a fresh hub starts it on a copy (`demo_data`).
     """
     loader = HubProcess(tmp_path_factory.mktemp("demo-template") / "data")
+    # Longer than a plain start: the demo is loaded now, and a failure here fails every test
+    # of the worker that starts a hub.
+    loader.start_within = 120
     loader.start()
     loader.stop()
     loader.log_path.unlink()
