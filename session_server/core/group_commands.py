@@ -85,6 +85,9 @@ class SyncGroup(Command):
     chair: str | None
     secretary: str | None
     documents: tuple[DocumentInfo, ...]
+    source_seq: int = 0
+    """The plenary's seq this copy was taken at: an older copy than the room holds (a node
+    lagging behind another) changes nothing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,3 +101,6 @@ class ReportGroupStatus(Command):
     status: SessionStatus
     document_id: str | None = None
     page: int | None = None
+    source_seq: int = 0
+    """The group room's seq this report was taken at: an older report than the plenary
+    holds changes nothing."""

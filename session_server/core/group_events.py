@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from .events import Event
+from .plain import ADDED_LATER
 from .state import Delegate, DocumentInfo, SessionStatus
 
 
@@ -68,6 +69,8 @@ class GroupSynced(Event):
     chair: str | None
     secretary: str | None
     documents: tuple[DocumentInfo, ...]
+    source_seq: int = field(default=0, metadata=ADDED_LATER)
+    """The plenary's seq the copy was taken at."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,3 +82,5 @@ class GroupStatusReported(Event):
     status: SessionStatus
     document_id: str | None
     page: int | None
+    source_seq: int = field(default=0, metadata=ADDED_LATER)
+    """The group room's seq the report was taken at."""

@@ -84,6 +84,7 @@ def _(state: RoomState, event: ge.GroupSynced) -> RoomState:
     return replace(
         state,
         group=group,
+        group_source_seq=max(state.group_source_seq, event.source_seq),
         delegates=members,
         present=state.present & frozenset(members),
         documents=event.documents,
@@ -92,5 +93,5 @@ def _(state: RoomState, event: ge.GroupSynced) -> RoomState:
 
 @rule(ge.GroupStatusReported)
 def _(state: RoomState, event: ge.GroupStatusReported) -> RoomState:
-    meeting = GroupMeeting(event.status.value, event.document_id, event.page)
+    meeting = GroupMeeting(event.status.value, event.document_id, event.page, event.source_seq)
     return replace(state, group_meetings={**state.group_meetings, event.group_id: meeting})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from . import events as e
 from . import group_commands as gc
 from . import group_events as ge
@@ -179,6 +181,9 @@ def _(command: gc.SyncGroup, state: RoomState, actor: Actor, now: int) -> Decisi
     where = split_group_room(state.room)
     if where is None or where[1] != command.group_id:
         return _no("invalid_state", "group_room_only", "sync_group is for the group's own room")
+    if command.source_seq and command.source_seq <= state.group_source_seq:
+        # A node behind another sends the copy of an older plenary: the room keeps the newer.
+        return ()
     documents = tuple(d for d in command.documents if d.access in SHARED_WITH_GROUPS)
     members = tuple(sorted(command.members, key=lambda d: d.id))
     event = ge.GroupSynced(
@@ -189,8 +194,9 @@ def _(command: gc.SyncGroup, state: RoomState, actor: Actor, now: int) -> Decisi
         chair=command.chair,
         secretary=command.secretary,
         documents=documents,
+        source_seq=command.source_seq,
     )
-    if state.group is not None and _synced(state) == event:
+    if state.group is not None and _synced(state) == replace(event, source_seq=0):
         return ()
     out: list[e.Event] = []
     showing = state.showing
@@ -227,8 +233,12 @@ def _(command: gc.ReportGroupStatus, state: RoomState, actor: Actor, now: int) -
     group = _group(state, command.group_id)
     if isinstance(group, Rejection):
         return group
+    known = state.group_meetings.get(group.id)
+    if known is not None and command.source_seq and command.source_seq <= known.source_seq:
+        # A report older than the one recorded, from a node behind another: nothing new.
+        return ()
     meeting = GroupMeeting(command.status.value, command.document_id, command.page)
-    if state.group_meetings.get(group.id) == meeting:
+    if known is not None and replace(known, source_seq=0) == meeting:
         return ()
     return (
         ge.GroupStatusReported(
@@ -236,5 +246,6 @@ def _(command: gc.ReportGroupStatus, state: RoomState, actor: Actor, now: int) -
             status=command.status,
             document_id=command.document_id,
             page=command.page,
+            source_seq=command.source_seq,
         ),
     )

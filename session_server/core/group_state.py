@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from .plain import ADDED_LATER
 
 GROUP_ROOM_MARK = "~"
 """A group's room is named `<plenary room>~<group id>`; no plenary room name contains it."""
@@ -53,3 +55,5 @@ class GroupMeeting:
     """The group room's session status (a `SessionStatus` value)."""
     document_id: str | None = None
     page: int | None = None
+    source_seq: int = field(default=0, metadata=ADDED_LATER)
+    """The group room's seq the report was taken at (0 before it was recorded)."""

@@ -255,6 +255,8 @@ class RoomState:
     """In the plenary: what each group's room last reported of its meeting (`group_status`)."""
     group: Group | None = field(default=None, metadata=ADDED_LATER)
     """In a group's room: the group it is, as the plenary last synced it (`sync_group`)."""
+    group_source_seq: int = field(default=0, metadata=ADDED_LATER)
+    """In a group's room: the plenary's seq its copy was taken at (an older copy is ignored)."""
     opinions: Mapping[str, Opinion] = field(default_factory=dict, metadata=ADDED_LATER)
     """Every opinion recorded and not withdrawn, by id, in the order recorded."""
     opinions_created: int = field(default=0, metadata=ADDED_LATER)

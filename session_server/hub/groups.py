@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..backends.base import SeqConflict
@@ -136,7 +137,7 @@ class GroupRooms:
             if room is None:
                 continue
             outcome = await room.submit(
-                sync_command(state, group),
+                replace(sync_command(state, group), source_seq=state.seq),
                 HUB,
                 command_id=f"sync-{state.seq}",
                 token_id=TOKEN,
@@ -182,6 +183,7 @@ class GroupRooms:
                 status=state.status,
                 document_id=None if showing is None else showing.document_id,
                 page=None if showing is None else showing.page,
+                source_seq=state.seq,
             ),
             HUB,
             command_id=f"status-{where[1]}-{state.seq}",

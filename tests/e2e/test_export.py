@@ -157,7 +157,7 @@ async def test_an_export_from_sqlite_during_a_stream_restores_onto_redis_and_ser
     (room,) = manifest["rooms"]
     assert room["name"] == DEMO_ROOM
     exported_seq = room["last_seq"]
-    assert len(manifest["parts"]) == 2 + 3  # the log, the tokens, the demo's three PDFs
+    assert len(manifest["parts"]) == 2 + 4  # the log, the tokens, the demo's four PDFs
     async with sqlite_log(hub.data_dir) as source:
         source_state = await state_at(source, exported_seq)
         assert await source.head(DEMO_ROOM) > exported_seq
