@@ -5,9 +5,9 @@ The hub loads the demo congress on a fresh data directory; the secretariat regis
 delegates the demo lacks and each gets a token of their own. Every delegate connects
 (`CongressClient`, one socket each) and records their share of the opinions, in turn,
 all delegates at once: kinds drawn at random, an amendment with its wording, on paragraphs
-drawn from the draft resolution and the political report. The delegates are split into
-groups when the hub has the group commands; on a hub without them every opinion is
-recorded with no group (the roll-up then counts them under "in no group").
+drawn from the draft resolution and the political report. The secretariat first divides
+the delegates into the discussion groups (20 by default, `--groups`), so each opinion is
+recorded with its author's group and the roll-up counts by group.
 
 Then, for the draft resolution: the roll-up's JSON as the secretariat reads it (first
 and following requests), the PDF and the CSV; with `--browser`, the console's Ý kiến tab
@@ -137,6 +137,23 @@ async def seat(server: Server, data: Path, secretariat: str, count: int) -> list
     return seated
 
 
+async def divide(
+    server: Server, secretariat: str, seated: list[tuple[str, str]], groups: int
+) -> None:
+    """The delegates split into `groups` discussion groups, in turn, as the secretariat does."""
+    staff = CongressClient(server.url, secretariat, ROOM)
+    await staff.connect(timeout=30)
+    try:
+        for n in range(groups):
+            await staff.command("define_group", group_name=f"Tổ {n + 1}", place=f"Phòng {n + 1}")
+        for n in range(groups):
+            members = [delegate for i, (_, delegate) in enumerate(seated) if i % groups == n]
+            if members:
+                await staff.command("assign_to_group", group_id=f"g{n + 1}", delegate_ids=members)
+    finally:
+        await staff.close()
+
+
 def paragraphs(base: str, token: str) -> list[tuple[str, int, str]]:
     """(document, version, paragraph id) of every paragraph of the drafts' current versions."""
     found = []
@@ -243,6 +260,9 @@ async def scenario(args: argparse.Namespace, work: Path) -> dict[str, float]:
         presidium, secretariat, _ = tokens_of(data)
         progress(f"seating {args.delegates} delegates, each with a token")
         seated = await seat(server, data, secretariat, args.delegates)
+        progress(f"dividing them into {args.groups} discussion groups")
+        await divide(server, secretariat, seated, args.groups)
+        figures["groups"] = args.groups
         targets = paragraphs(base, presidium)
         figures["paragraphs"] = len(targets)
         wall, latencies = await record_all(server, seated, targets, args.opinions)
@@ -257,6 +277,7 @@ async def scenario(args: argparse.Namespace, work: Path) -> dict[str, float]:
         figures["rollup_bytes"] = len(body)
         figures["rollup_opinions"] = rolled["total"]
         figures["rollup_paragraphs"] = len(rolled["paragraphs"])
+        figures["rollup_groups"] = len({g for p in rolled["paragraphs"] for g in p["groups"]})
         again = [get(path, secretariat)[0] for _ in range(args.repeat)]
         figures["rollup_ms"] = statistics.median(again)
         figures["search_ms"] = statistics.median(
@@ -279,14 +300,16 @@ async def scenario(args: argparse.Namespace, work: Path) -> dict[str, float]:
 
 def report(args: argparse.Namespace, f: dict[str, float]) -> bool:
     print(
-        f"opinions: {int(f['recorded'])} recorded by {args.delegates} delegates over "
+        f"opinions: {int(f['recorded'])} recorded by {args.delegates} delegates "
+        f"in {args.groups} groups over "
         f"{int(f['paragraphs'])} paragraphs of {len(DRAFTS)} drafts in {f['record_s']:.1f} s "
         f"({f['recorded'] / f['record_s']:.0f}/s; each acked in p50 {f['record_p50_ms']:.1f} ms, "
         f"p99 {f['record_p99_ms']:.1f} ms)"
     )
     print(
         f"roll-up of {ROLLED}: {int(f['rollup_opinions'])} opinions on "
-        f"{int(f['rollup_paragraphs'])} paragraphs, {f['rollup_bytes'] / 1024:.0f} KiB of JSON: "
+        f"{int(f['rollup_paragraphs'])} paragraphs from {int(f['rollup_groups'])} groups, "
+        f"{f['rollup_bytes'] / 1024:.0f} KiB of JSON: "
         f"first {f['rollup_first_ms']:.0f} ms, then {f['rollup_ms']:.0f} ms (median of "
         f"{args.repeat}); filtered and searched {f['search_ms']:.0f} ms"
     )
@@ -320,6 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--opinions", type=int, default=2000, help="opinions recorded (%(default)s)"
     )
+    parser.add_argument("--groups", type=int, default=20, help="discussion groups (%(default)s)")
     parser.add_argument(
         "--repeat", type=int, default=5, help="roll-up requests timed (%(default)s)"
     )

@@ -237,6 +237,8 @@ def test_a_small_opinions_run_records_every_opinion_and_serves_the_roll_up() -> 
             "12",
             "--opinions",
             "30",
+            "--groups",
+            "3",
             "--repeat",
             "2",
         ],
@@ -248,9 +250,11 @@ def test_a_small_opinions_run_records_every_opinion_and_serves_the_roll_up() -> 
     )
     assert run.returncode == 0, run.stdout + run.stderr
     printed = run.stdout
-    assert "opinions: 30 recorded by 12 delegates over " in printed
+    assert "opinions: 30 recorded by 12 delegates in 3 groups over " in printed
     (line,) = [each for each in printed.splitlines() if each.startswith("roll-up of ")]
     assert int(line.split(": ", 1)[1].split(" opinions")[0]) > 0
+    # Every opinion was recorded with its author's group, each group holding four delegates.
+    assert " paragraphs from 3 groups, " in line
     assert "target: the roll-up served in under 1000 ms: met" in printed
     assert "exports: PDF " in printed
 
