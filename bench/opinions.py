@@ -33,7 +33,8 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.servers import Server, free_port
+from bench.hall import start_hub
+from bench.servers import Server
 from presidium_console.client import CongressClient
 from session_server.auth import issue_token
 from session_server.backends.sqlite import SQLiteBackend
@@ -48,35 +49,7 @@ CONNECT_AT_ONCE = 50
 SENDING_AT_ONCE = 100
 
 
-START_TIMEOUT = 180.0
 """A first start loads the demo (its PDFs drawn, imported, their paragraphs found)."""
-
-
-async def start_hub(data: Path, log: Path) -> Server:
-    port = free_port()
-    command = [
-        sys.executable, "-m", "session_server.cli", "--data", str(data), "serve",
-        "--port", str(port), "--log-level", "warning", "--no-prerender",
-    ]  # fmt: skip
-    server = Server(command, log, port)
-
-    def healthy() -> bool:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as answer:
-                return bool(answer.status == 200)
-        except OSError:
-            return False
-
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not await asyncio.to_thread(healthy):
-            if server.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the hub did not start:\n{server.log_tail()}")
-            await asyncio.sleep(0.1)
-    except BaseException:
-        await server.stop()
-        raise
-    return server
 
 
 def progress(text: str) -> None:
@@ -253,7 +226,7 @@ def in_browser(base: str, token: str, rows: int) -> float:
 async def scenario(args: argparse.Namespace, work: Path) -> dict[str, float]:
     data = work / "data"
     progress("the hub loads the demo congress")
-    server = await start_hub(data, work / "hub.log")
+    server = await start_hub(data, work / "hub.log", prerender=False)
     base = f"http://127.0.0.1:{server.port}"
     figures: dict[str, float] = {}
     try:

@@ -42,6 +42,11 @@ def _group(state: RoomState, group_id: str) -> Group | Rejection:
     return group
 
 
+def _plenary_group(state: RoomState, name: str, group_id: str) -> Group | Rejection:
+    """The group a plenary command names, or why the command is refused."""
+    return _plenary_only(state, name) or _group(state, group_id)
+
+
 def _name_problem(state: RoomState, name: str, group_id: str | None) -> Rejection | None:
     if not name or len(name) > MAX_GROUP_NAME:
         return _no(
@@ -97,10 +102,7 @@ def _(command: gc.DefineGroup, state: RoomState, actor: Actor, now: int) -> Deci
 
 @rule
 def _(command: gc.EditGroup, state: RoomState, actor: Actor, now: int) -> Decision:
-    problem = _plenary_only(state, command.name)
-    if problem:
-        return problem
-    group = _group(state, command.group_id)
+    group = _plenary_group(state, command.name, command.group_id)
     if isinstance(group, Rejection):
         return group
     name = group.name if command.group_name is None else command.group_name.strip()
@@ -115,10 +117,7 @@ def _(command: gc.EditGroup, state: RoomState, actor: Actor, now: int) -> Decisi
 
 @rule
 def _(command: gc.RemoveGroup, state: RoomState, actor: Actor, now: int) -> Decision:
-    problem = _plenary_only(state, command.name)
-    if problem:
-        return problem
-    group = _group(state, command.group_id)
+    group = _plenary_group(state, command.name, command.group_id)
     if isinstance(group, Rejection):
         return group
     if group.members:
@@ -132,10 +131,7 @@ def _(command: gc.RemoveGroup, state: RoomState, actor: Actor, now: int) -> Deci
 
 @rule
 def _(command: gc.AssignToGroup, state: RoomState, actor: Actor, now: int) -> Decision:
-    problem = _plenary_only(state, command.name)
-    if problem:
-        return problem
-    group = _group(state, command.group_id)
+    group = _plenary_group(state, command.name, command.group_id)
     if isinstance(group, Rejection):
         return group
     problem = _delegates_problem(state, command.delegate_ids)
@@ -156,10 +152,7 @@ def _(command: gc.UnassignFromGroup, state: RoomState, actor: Actor, now: int) -
 
 @rule
 def _(command: gc.SetGroupOfficers, state: RoomState, actor: Actor, now: int) -> Decision:
-    problem = _plenary_only(state, command.name)
-    if problem:
-        return problem
-    group = _group(state, command.group_id)
+    group = _plenary_group(state, command.name, command.group_id)
     if isinstance(group, Rejection):
         return group
     named = [d for d in (command.chair, command.secretary) if d is not None]
@@ -227,10 +220,7 @@ def _synced(state: RoomState) -> ge.GroupSynced | None:
 
 @rule
 def _(command: gc.ReportGroupStatus, state: RoomState, actor: Actor, now: int) -> Decision:
-    problem = _plenary_only(state, command.name)
-    if problem:
-        return problem
-    group = _group(state, command.group_id)
+    group = _plenary_group(state, command.name, command.group_id)
     if isinstance(group, Rejection):
         return group
     known = state.group_meetings.get(group.id)
