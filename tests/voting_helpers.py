@@ -133,6 +133,12 @@ async def open_with_electorate(
     """The presence check, each voter confirming, then the vote opened on them."""
     await presidium.command("start_presence_check", vote_id=vote_id)
     for client in voters:
+        # As a tablet does: confirm once the check shows. On several nodes a voter's node
+        # may not have read the start yet, and refuses a confirmation on what it knows.
+        await client.wait_for(
+            lambda v: any(x["id"] == vote_id and x["status"] == "checking" for x in v["votes"]),
+            timeout=10 * UNIT,
+        )
         await client.command("confirm_presence", vote_id=vote_id)
     await presidium.command("open_vote", vote_id=vote_id)
 

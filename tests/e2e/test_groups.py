@@ -61,7 +61,10 @@ async def test_each_role_enters_a_group_room_as_the_plenary_s_groups_say(
     secrets = [secret for secret, _ in tokens.delegates[:5]]
     member = await enter(hub, clients, secrets[2], G1)
     assert member.welcome["role"] == "delegate"
-    await member.wait_for(synced(3), timeout=10 * UNIT)
+    # The `you` frame follows the sync that put the member on the room's roll.
+    await member.wait_for(
+        lambda view: synced(3)(view) and member.view.you is not None, timeout=10 * UNIT
+    )
     assert member.view.you is not None
     assert member.view.you["delegate_id"] == groups[2]
     assert member.view["session"]["group"]["chair"] is not None

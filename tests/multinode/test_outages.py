@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -85,23 +86,24 @@ async def test_nodes_started_before_redis_wait_then_all_serve_the_same_demo(
         assert "Traceback" not in printed, printed
 
 
-async def test_ctrl_c_while_waiting_for_redis_exits_quietly(
-    tmp_path: Path, redis_server: RedisServer
-) -> None:
-    redis_server.stop()
-    hub = HubProcess(tmp_path / "data")
-    hub.launch("--backend", redis_server.url, "--no-demo")
-    assert WAITING in await logged(hub, WAITING, 20 * UNIT)
-    assert hub.process is not None
-    hub.process.send_signal(signal.SIGINT)
-    try:
-        # Generous: on a loaded machine the interpreter's own shutdown took over 10 s once.
-        code = hub.process.wait(30 * UNIT)
-    except subprocess.TimeoutExpired:
-        hub.process.kill()  # not left running to disturb the next test
-        hub.process.wait()
-        raise
-    hub.process = None
+async def test_ctrl_c_while_waiting_for_redis_exits_quietly(tmp_path: Path) -> None:
+    # A port bound and never listened on refuses every connection, and stays ours: a port
+    # freed by stopping a Redis could be taken by another test's server meanwhile.
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        hub = HubProcess(tmp_path / "data")
+        hub.launch("--backend", f"redis://127.0.0.1:{closed.getsockname()[1]}/0", "--no-demo")
+        assert WAITING in await logged(hub, WAITING, 20 * UNIT)
+        assert hub.process is not None
+        hub.process.send_signal(signal.SIGINT)
+        try:
+            # Generous: on a loaded machine the interpreter's own shutdown is slow.
+            code = hub.process.wait(30 * UNIT)
+        except subprocess.TimeoutExpired:
+            hub.process.kill()  # not left running to disturb the next test
+            hub.process.wait()
+            raise
+        hub.process = None
     printed = hub.log_path.read_text()
     assert code == 128 + signal.SIGINT, printed
     assert "Stopped before the log answered." in printed
