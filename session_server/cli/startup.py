@@ -63,6 +63,12 @@ async def when_log_answers(
         try:
             outcome = await with_backend(args, action or _reachable)
         except BackendUnavailable as error:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                # Ctrl-C cancelled the wait while the log was being tried, and the attempt
+                # turned the cancellation into "unreachable" (a connect timeout racing it):
+                # stop, rather than wait for ever on a cancellation already spent.
+                raise asyncio.CancelledError from error
             now = clock()
             if started is None:
                 started = now
