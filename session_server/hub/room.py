@@ -55,7 +55,7 @@ _PERSONAL_EVENTS = (
     ce.ContributionPublished,
 )
 """Events that change one delegate's `you` frame: it is sent again to their screens."""
-_EVERYONES_VOTE_EVENTS = (
+_EVERYONES_YOU_EVENTS = (
     ve.PresenceCheckStarted,
     ve.VoteOpened,
     ve.VoteWithdrawn,
@@ -215,7 +215,7 @@ class Room:
                 # The author's list, and the group secretary's who recorded it for them.
                 for delegate_id in {event.author, event.recorded_by or event.author}:
                     self._send_personal(delegate_id)
-            elif isinstance(event, _EVERYONES_VOTE_EVENTS):
+            elif isinstance(event, _EVERYONES_YOU_EVENTS):
                 for delegate_id in list(self.delegate_screens):
                     self._send_personal(delegate_id)
         if record.seq % self.snapshot_every == 0:
