@@ -17,6 +17,9 @@ WELCOME = msgpack.packb({"type": "welcome"})
 SNAPSHOT = msgpack.packb({"type": "snapshot", "seq": 0, "state": {}})
 ACK = msgpack.packb({"type": "ack"})
 
+RELAYS = ("websockets", "bare")
+"""The relays the hub can be measured against: websockets' own, and the floor under it."""
+
 HELLO_TIMEOUT = 10.0
 CLOSE_TIMEOUT = 10.0
 
@@ -88,10 +91,22 @@ async def _relay(port: int) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.baseline", description=__doc__)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument(
+        "--kind",
+        choices=RELAYS,
+        default=RELAYS[0],
+        help="websockets: its server and broadcast(); bare: frames built once, written to "
+        "each transport (%(default)s)",
+    )
     args = parser.parse_args(argv)
     raise_open_files_limit()
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
-        runner.run(_relay(args.port))
+        if args.kind == "bare":
+            from bench.bare import serve
+
+            runner.run(serve(args.port))
+        else:
+            runner.run(_relay(args.port))
     return 0
 
 

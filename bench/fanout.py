@@ -20,7 +20,7 @@ from typing import Any
 
 from websockets.version import version as websockets_version
 
-from bench.baseline import loop_factory, raise_open_files_limit
+from bench.baseline import RELAYS, loop_factory, raise_open_files_limit
 from bench.controllers import BOARD_EVERY
 from bench.day import QUICK_DAY, DaySize, size_table
 from bench.figures import Impairment, SizeResult, ratio, table
@@ -257,6 +257,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--quick (%(default)s)",
     )
     parser.add_argument(
+        "--relay",
+        choices=RELAYS,
+        default=RELAYS[0],
+        help="what the hub is measured against: websockets' server and broadcast(), or the "
+        "bare floor (uvloop, each turn framed once and written to every transport; "
+        "bench/bare.py) (%(default)s)",
+    )
+    parser.add_argument(
         "--nodes",
         type=int,
         default=1,
@@ -310,6 +318,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         day=_day(args),
         impaired_at=[n for n in laggards_at if n in args.screens],
         laggard_seconds=args.laggard_seconds,
+        relay=args.relay,
     )
     limit = raise_open_files_limit()
     # The servers inherit this limit: each holds N sockets; a client process at most its share.
@@ -338,6 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{workers}, 1 board in {BOARD_EVERY} screens, latency from command sent to the last "
         f"screen's receipt"
         + ("" if settings.day is None else "; the hub ran a day's worth of records first")
+        + f"; relay: {settings.relay}"
     )
     print(table([(r.hub, r.baseline) for r in results]))
     days = [r.day for r in results if r.day is not None]

@@ -52,6 +52,8 @@ class Settings:
     """The N at which the stalled and slow screens' two phases run."""
     laggard_seconds: float = 0.0
     """Each of those two phases lasts at least this long (and at least `turns` turns)."""
+    relay: str = "websockets"
+    """The relay the hub is measured against (bench.baseline.RELAYS)."""
 
 
 def worker_count(n: int, settings: Settings) -> int:
@@ -207,7 +209,7 @@ async def _run_size(result: SizeResult, settings: Settings, work_dir: Path, stam
     async with contextlib.AsyncExitStack() as stack:
         data_dir = work_dir / f"hub-n{n}"
         hub_server, more_urls = await _start_hub(settings, n, work_dir, stamp, stack)
-        relay = await start_baseline(work_dir / f"baseline-n{n}.log")
+        relay = await start_baseline(work_dir / f"baseline-n{n}.log", settings.relay)
         stack.push_async_callback(relay.stop)
         if settings.day is not None:
             progress(f"  hub      N={n}: a day's worth of records first")

@@ -117,9 +117,9 @@ async def start_hub(
     return server
 
 
-async def start_baseline(log_path: Path) -> Server:
+async def start_baseline(log_path: Path, kind: str = "websockets") -> Server:
     port = free_port()
-    command = [sys.executable, "-m", "bench.baseline", "--port", str(port)]
+    command = [sys.executable, "-m", "bench.baseline", "--port", str(port), "--kind", kind]
     server = Server(command, log_path, port)
 
     def listening() -> bool:

@@ -9,11 +9,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import msgpack
 import pytest
+from websockets.asyncio.client import connect
 
+from bench.controllers import padded_event
 from bench.day import AUDIENCES, CHANGES, DayReport, DaySize
 from bench.figures import Impairment, Phase, SizeResult, percentile, ratio
 from bench.measure import Settings, worker_count
+from bench.servers import start_baseline
 from bench.targets import Row, target_rows
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -292,3 +296,27 @@ def test_a_tiny_election_is_acknowledged_counted_and_published(tmp_path: Path) -
     targets = {row["figure"]: row["met"] for row in document["targets"]}
     assert targets["every ballot acknowledged, spread and burst"] is True
     assert targets["counts equal the plaintext model of the ballots"] is True
+
+
+async def test_the_bare_relay_hands_each_screen_every_frame_once(tmp_path: Path) -> None:
+    """The floor the hub may be measured against relays like the websockets relay."""
+    relay = await start_baseline(tmp_path / "bare.log", "bare")
+    try:
+        screens = [await connect(relay.url, compression=None) for _ in range(3)]
+        for screen in screens:
+            await screen.send(msgpack.packb({"type": "hello"}))
+            assert [msgpack.unpackb(await screen.recv()) for _ in range(2)] == [
+                {"type": "welcome"},
+                {"type": "snapshot", "seq": 0, "state": {}},
+            ]
+        async with connect(relay.url, compression=None) as control:
+            await control.send(msgpack.packb({"type": "control"}))
+            frames = [padded_event(seq, 129) for seq in (1, 2)]
+            for frame in frames:
+                await control.send(frame)
+                assert msgpack.unpackb(await control.recv()) == {"type": "ack"}
+        for screen in screens:
+            assert [await screen.recv() for _ in frames] == frames
+            await screen.close()
+    finally:
+        await relay.stop()
