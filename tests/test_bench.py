@@ -305,7 +305,7 @@ async def test_the_bare_relay_hands_each_screen_every_frame_once(tmp_path: Path)
         screens = [await connect(relay.url, compression=None) for _ in range(3)]
         for screen in screens:
             await screen.send(msgpack.packb({"type": "hello"}))
-            assert [msgpack.unpackb(await screen.recv()) for _ in range(2)] == [
+            assert [msgpack.unpackb(await screen.recv(decode=False)) for _ in range(2)] == [
                 {"type": "welcome"},
                 {"type": "snapshot", "seq": 0, "state": {}},
             ]
@@ -314,9 +314,9 @@ async def test_the_bare_relay_hands_each_screen_every_frame_once(tmp_path: Path)
             frames = [padded_event(seq, 129) for seq in (1, 2)]
             for frame in frames:
                 await control.send(frame)
-                assert msgpack.unpackb(await control.recv()) == {"type": "ack"}
+                assert msgpack.unpackb(await control.recv(decode=False)) == {"type": "ack"}
         for screen in screens:
-            assert [await screen.recv() for _ in frames] == frames
+            assert [await screen.recv(decode=False) for _ in frames] == frames
             await screen.close()
     finally:
         await relay.stop()
