@@ -16,7 +16,15 @@ from session_server.minutes.model import build_minutes
 from session_server.minutes.pdf import render_pdf
 from tests.minutes.cli import congress
 from tests.minutes.conftest import Scripted
-from tests.minutes.session import CHECKPOINT_REASONS, TZ, VOTE, at
+from tests.minutes.session import (
+    CANDIDATES,
+    CHECKPOINT_REASONS,
+    ELECTION_TITLE,
+    ELECTORS,
+    TZ,
+    VOTE,
+    at,
+)
 from tests.minutes.texts import board_may_not_see, leaks, pdf_text, squeezed
 
 
@@ -26,16 +34,22 @@ def copies(scripted_records: list[LogRecord]) -> dict[Copy, Minutes]:
 
 
 @pytest.fixture(scope="module")
-def texts(copies: dict[Copy, Minutes]) -> dict[Copy, str]:
-    """Each copy's PDF in Vietnamese, read back as text without whitespace."""
-    return {copy: squeezed(pdf_text(render_pdf(m, lang="vi", tz=TZ))) for copy, m in copies.items()}
+def read_back(copies: dict[Copy, Minutes]) -> dict[Copy, str]:
+    """Each copy's PDF in Vietnamese, read back as text."""
+    return {copy: pdf_text(render_pdf(m, lang="vi", tz=TZ)) for copy, m in copies.items()}
+
+
+@pytest.fixture(scope="module")
+def texts(read_back: dict[Copy, str]) -> dict[Copy, str]:
+    """The same without whitespace: a line wrapped in a table cell is still found whole."""
+    return {copy: squeezed(text) for copy, text in read_back.items()}
 
 
 def test_the_vote_with_its_settings_turnout_and_result(
     copies: dict[Copy, Minutes], texts: dict[Copy, str]
 ) -> None:
     for copy in COPIES:
-        (vote,) = copies[copy].votes
+        vote = copies[copy].votes[0]
         assert (vote.kind, vote.title) == ("question", VOTE.title)
         assert (vote.threshold, vote.base_rule, vote.seats) == (VOTE.threshold, VOTE.base, 0)
         assert (vote.opened_at, vote.closed_at) == (at(VOTE.opened), at(VOTE.closed))
@@ -65,14 +79,42 @@ def test_the_vote_with_its_settings_turnout_and_result(
         )
 
 
+def test_the_election_with_its_settings_turnout_and_result(
+    copies: dict[Copy, Minutes], texts: dict[Copy, str]
+) -> None:
+    for copy in COPIES:
+        assert [v.vote_id for v in copies[copy].votes] == ["vote-1", "vote-2"]
+        election = copies[copy].votes[1]
+        assert (election.kind, election.title) == ("election", ELECTION_TITLE)
+        assert (election.threshold, election.base_rule, election.seats) == ("half", "present", 3)
+        assert election.candidates == tuple((c.id, c.name, c.unit) for c in CANDIDATES)
+        assert (election.opened_at, election.closed_at) == (at(2070), at(2080))
+        assert (election.issued, election.cast) == (len(ELECTORS), len(ELECTORS))
+        assert election.result is not None
+        assert election.result["counts"] == [5, 4, 3]
+        assert (election.result["elected"], election.result["tied"]) == (["c1", "c2"], [])
+        assert (election.result["base"], election.result["unfilled"]) == (6, 1)
+        text = texts[copy]
+        assert squeezed(f"Bầu cử: {ELECTION_TITLE}") in text
+        assert squeezed("tỷ lệ cần đạt: quá một nửa, cơ sở tính: đại biểu có mặt") in text
+        assert squeezed("Số phiếu phát ra 6 = số phiếu thu về 6 + số phiếu không thu về 0.") in text
+        for candidate, count in zip(CANDIDATES, (5, 4, 3), strict=True):
+            assert squeezed(f"{candidate.name}{candidate.unit}{count}") in text
+        assert text.count(squeezed("Trúng cử")) == 2
+        assert squeezed("Cơ sở tính 6; số lượng cần bầu 3; còn thiếu 1.") in text
+
+
 def test_the_public_copy_has_the_vote_and_still_nothing_a_board_may_not_see(
-    texts: dict[Copy, str],
+    read_back: dict[Copy, str], texts: dict[Copy, str]
 ) -> None:
     secrets = board_may_not_see()
     # Who was in the electorate and what each chose are the full copy's at most.
     assert set(VOTE.voters) <= secrets
-    assert leaks(texts["public"], secrets) == []
+    assert leaks(read_back["public"], secrets) == []
+    assert leaks(read_back["full"], secrets), "the search is not blind"
     assert squeezed(VOTE.title) in texts["public"]
+    assert squeezed(ELECTION_TITLE) in texts["public"]
+    assert all(squeezed(c.name) in texts["public"] for c in CANDIDATES)
 
 
 def test_the_checkpoints_are_the_logs_signed_ones(
@@ -85,10 +127,11 @@ def test_the_checkpoints_are_the_logs_signed_ones(
         if isinstance(event, CheckpointRecorded)
     ]
     assert tuple(event.reason for _, event in logged) == CHECKPOINT_REASONS
-    vote_closed = next(
-        r.seq for r in scripted_records if any(e.kind == "vote_closed" for e in r.events)
-    )
-    assert logged[1][1].head_seq == vote_closed
+    closed = [r.seq for r in scripted_records if any(e.kind == "vote_closed" for e in r.events)]
+    counted = [r.seq for r in scripted_records if any(e.kind == "vote_counted" for e in r.events)]
+    # The question is closed and counted in one record; the election counted later.
+    assert closed[0] == counted[0]
+    assert [event.head_seq for _, event in logged[1:4]] == [closed[0], closed[1], counted[1]]
     assert logged[-1][0] == scripted_records[-1].seq, "the adjournment's checkpoint ends the log"
     for copy in COPIES:
         got = [(c.seq, c.reason, c.head_seq, c.fingerprint) for c in copies[copy].checkpoints]
