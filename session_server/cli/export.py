@@ -1,5 +1,6 @@
 """`congress export`: the whole congress, from either backend, as one checked archive; or
-one of the secretariat's tables (attendance, speeches) as CSV or JSON."""
+one of the secretariat's tables (attendance, speeches, votes, timeline, contributions) as CSV
+or JSON."""
 
 from __future__ import annotations
 
@@ -20,23 +21,26 @@ from ..rehearsal import build_live_room
 from ..transfer import read_congress, rebuild
 from .minutes import add_room_option, add_tz_option, write
 
+_TABLES = ", ".join(TABLES)
+"""Every table the secretariat can have, named in the help from the one list."""
+
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     export = commands.add_parser(
         "export",
         help="write every room's log, the tokens' hashes and the documents' files to FILE "
-        "while the hub runs (SQLite or Redis); or, with attendance or speeches instead of "
-        "FILE, that table of the room for the secretariat",
+        f"while the hub runs (SQLite or Redis); or, with a table's name ({_TABLES}) instead "
+        "of FILE, that table of the room for the secretariat",
         description="congress export FILE: the whole congress as one archive (for "
-        "`congress restore`). congress export attendance|speeches|votes|timeline|contributions "
+        f"`congress restore`). congress export {'|'.join(TABLES)} "
         "--format csv|json --out FILE: one table of the room, for the secretariat's "
         "spreadsheets (CSV in UTF-8 with a BOM, or JSON).",
     )
     export.add_argument(
         "file",
         type=Path,
-        metavar="FILE|attendance|speeches|votes|timeline",
-        help="the archive to write; or attendance or speeches for that table",
+        metavar="FILE|" + "|".join(TABLES),
+        help=f"the archive to write; or a table's name ({_TABLES}) for that table",
     )
     export.add_argument(
         "--rehearsal-to-live",

@@ -11,7 +11,7 @@ from fpdf import FPDF
 
 from ..demo_pdfs import FONT_DIRS
 from .entries import Minutes, PageTurn, Showing, SpeechEntry, StatusChange
-from .text import Lang, clock, day, duration, moment, word
+from .text import Lang, clock, day, duration, word
 
 _RED = (170, 20, 20)
 _GREY = (90, 90, 90)
@@ -387,8 +387,8 @@ def _votes(pdf: _Paper, minutes: Minutes, lang: Lang, tz: ZoneInfo) -> None:
             word(
                 "v_settings",
                 lang,
-                opened=moment(vote.opened_at, tz),
-                closed=moment(vote.closed_at, tz),
+                opened=_when(vote.opened_at, tz),
+                closed=_when(vote.closed_at, tz),
                 threshold=word(f"v_{vote.threshold}", lang),
                 base=word(f"v_base_{vote.base_rule}", lang),
             )
@@ -443,6 +443,12 @@ def _votes(pdf: _Paper, minutes: Minutes, lang: Lang, tz: ZoneInfo) -> None:
                 )
             )
         pdf.ln(1)
+
+
+def _when(ms: int | None, tz: ZoneInfo) -> str:
+    """A vote's opening or close as the rest of the minutes write times (an export's cells
+    carry ISO 8601; a reader of the paper wants the day and the clock)."""
+    return "—" if ms is None else f"{day(ms, tz)} {clock(ms, tz)}"
 
 
 def _attendance(pdf: _Paper, minutes: Minutes, lang: Lang, tz: ZoneInfo) -> None:

@@ -1,8 +1,10 @@
 """`python -m session_server.minutes.sample DIR`: the sample minutes of the demo congress.
 
-The demo's agenda, documents and delegates, and a morning's session played through the
-real writer onto a scratch SQLite log with a fixed clock, so the same files come out each
-time: docs/minutes-sample.pdf (full copy, Vietnamese) and docs/minutes-sample-public-en.pdf.
+The demo's agenda, documents and delegates, and a morning's session with a vote played
+through the real writer onto a scratch SQLite log, its checkpoints signed as a hub started
+with `--signing-key` signs them. The clock, the command ids and the key are fixed, so the same
+bytes are logged and the same files come out each time (Ed25519 signs deterministically):
+docs/minutes-sample.pdf (full copy, Vietnamese) and docs/minutes-sample-public-en.pdf.
 """
 
 from __future__ import annotations
@@ -11,17 +13,19 @@ import asyncio
 import hashlib
 import sys
 import tempfile
-import uuid
 from datetime import datetime
 from pathlib import Path
 
 from ..backends.sqlite import SQLiteBackend
 from ..core import commands as c
 from ..core import contribution_commands as cc
+from ..core import vote_commands as vc
 from ..core.contribution_state import ContributionKind
 from ..core.decide import Actor
 from ..core.state import PageSize, RequestKind, Role
+from ..core.vote_state import Choice, VoteKind
 from ..demo import AGENDA, DEMO_ROOM, DEMO_TITLE, DOCUMENTS, demo_delegates
+from ..record.keys import Signer
 from ..writer import Refused, RoomWriter
 from .jobs import Wanted, produce, read_log
 from .text import zone
@@ -31,12 +35,23 @@ START = datetime(2025, 10, 15, 7, 0, 0, tzinfo=zone("Asia/Ho_Chi_Minh"))
 PRESIDIUM = Actor(Role.PRESIDIUM)
 SECRETARIAT = Actor(Role.SECRETARIAT)
 PDF, TEXT = ContributionKind.PDF, ContributionKind.TEXT
+VOTE_TITLE = "Thông qua Chương trình hành động thực hiện Nghị quyết Đại hội"
+
+
+def sample_signer() -> Signer:
+    """The sample's signing key, made from a published seed: it proves nothing about any
+    congress, and must never sign one (a congress's key comes from `congress keys init`)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    seed = hashlib.sha256(b"paperless-congress sample minutes signing key").digest()
+    return Signer(Ed25519PrivateKey.from_private_bytes(seed))
 
 
 class _Session:
     def __init__(self) -> None:
         self.now = int(START.timestamp() * 1000)
         self.writer: RoomWriter | None = None
+        self.sent = 0
 
     def clock(self) -> int:
         return self.now
@@ -46,8 +61,9 @@ class _Session:
         when = START.replace(hour=hours, minute=minutes, second=seconds)
         self.now = int(when.timestamp() * 1000)
         assert self.writer is not None
+        self.sent += 1
         outcome = await self.writer.submit(
-            command, actor, command_id=uuid.uuid4().hex, token_id="sample"
+            command, actor, command_id=f"cmd-{self.sent}", token_id="sample"
         )
         if isinstance(outcome, Refused):
             raise RuntimeError(f"{command.name} at {hh_mm_ss}: {outcome}")
@@ -57,6 +73,7 @@ async def play(backend: SQLiteBackend) -> None:
     """The demo congress set up, then its first morning."""
     session = _Session()
     writer = session.writer = RoomWriter(DEMO_ROOM, backend, clock=session.clock)
+    writer.signer = sample_signer()
     await writer.create(DEMO_TITLE)
     do = session.do
     for title, presenter, minutes in AGENDA:
@@ -110,8 +127,33 @@ async def play(backend: SQLiteBackend) -> None:
     await do("10:45:00", PRESIDIUM, c.HideDocument())
     await do("10:50:00", Actor(Role.DELEGATE, "DB030"), _sent("Công tác cán bộ cơ sở", PDF))
     await do("11:05:00", SECRETARIAT, cc.ReturnContribution("tl-2", "Đề nghị rút gọn còn 5 trang."))
+    await do("11:06:00", PRESIDIUM, c.SetCurrentItem(items[4]))
+    await vote(session, [d.id for d in delegates[:39]])
     await do("11:20:00", PRESIDIUM, c.SetCurrentItem(None))
     await do("11:30:00", PRESIDIUM, c.AdjournSession())
+
+
+async def vote(session: _Session, present: list[str]) -> None:
+    """A question put to the delegates present: all but one confirm, all but one of those
+    cast; counted on the convened delegates, more than half for."""
+    do = session.do
+    await do(
+        "11:07:00", PRESIDIUM, vc.PrepareVote(VoteKind.QUESTION, VOTE_TITLE, allow_abstain=True)
+    )
+    await do("11:08:00", PRESIDIUM, vc.StartPresenceCheck("vote-1"))
+    confirming = present[:-1]
+    for n, delegate in enumerate(confirming):
+        await do(
+            f"11:08:{10 + n:02d}", Actor(Role.DELEGATE, delegate), vc.ConfirmPresence("vote-1")
+        )
+    await do("11:10:00", PRESIDIUM, vc.OpenVote("vote-1"))
+    choices = [Choice.FOR] * 33 + [Choice.AGAINST] * 3 + [Choice.ABSTAIN]
+    for n, (delegate, choice) in enumerate(zip(confirming, choices, strict=False)):
+        await do(
+            f"11:10:{10 + n:02d}", Actor(Role.DELEGATE, delegate), vc.CastVote("vote-1", choice)
+        )
+    await do("11:12:00", PRESIDIUM, vc.CloseVote("vote-1"))
+    await do("11:13:00", PRESIDIUM, vc.PublishResult("vote-1"))
 
 
 def _sent(title: str, kind: ContributionKind) -> cc.SubmitContribution:

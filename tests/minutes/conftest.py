@@ -12,6 +12,7 @@ from session_server.backends.base import LogRecord
 from session_server.backends.sqlite import SQLiteBackend
 from session_server.demo import DEMO_ROOM
 from session_server.minutes.jobs import read_log
+from session_server.record.keys import generate
 from tests.conftest import copy_demo
 from tests.minutes.session import play
 
@@ -20,13 +21,17 @@ from tests.minutes.session import play
 class Scripted:
     data_dir: Path
     items: list[str]
+    key_file: Path
+    """The key the script's checkpoints were signed with (outside the data directory)."""
 
 
 @pytest.fixture(scope="session")
 def scripted_template(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Scripted:
-    data_dir = copy_demo(demo_template, tmp_path_factory.mktemp("minutes") / "data")
-    items = asyncio.run(play(data_dir))
-    return Scripted(data_dir, items)
+    base = tmp_path_factory.mktemp("minutes")
+    data_dir = copy_demo(demo_template, base / "data")
+    key_file = base / "keys" / "signing-key.pem"
+    items = asyncio.run(play(data_dir, generate(key_file)))
+    return Scripted(data_dir, items, key_file)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""`congress export attendance|speeches`: CSV (with its BOM) and JSON, equal to the minutes."""
+"""`congress export TABLE`: CSV (with its BOM) and JSON, equal to the minutes; the help."""
 
 from __future__ import annotations
 
@@ -135,3 +135,14 @@ def test_on_redis_the_same_minutes_and_tables(
         made = congress(elsewhere, *on_redis, "minutes", "--out", str(redis_pdf), *copy)
         assert made.returncode == 0, made.stderr
         assert redis_pdf.read_bytes() == sqlite_pdf.read_bytes()
+
+
+def test_the_help_names_every_table(tmp_path: Path) -> None:
+    from session_server.minutes.exports import TABLES
+
+    shown = congress(tmp_path, "export", "--help")
+    assert shown.returncode == 0, shown.stderr
+    usage = " ".join(shown.stdout.split())
+    assert "FILE|" + "|".join(TABLES) in usage
+    for table in TABLES:
+        assert f"{table}," in usage or f"{table})" in usage, table

@@ -144,20 +144,7 @@ def test_the_public_copy_holds_only_what_a_board_sees(full: Minutes, public: Min
     assert public.title == full.title == DEMO_TITLE
 
 
-# ---- events these minutes read by name: a checkpoint, a resume time, a later kind
-
-
-@dataclass(frozen=True, slots=True)
-class _Checkpoint(Event):
-    """As the log's checkpoint event stores it; not a core class in this release."""
-
-    kind: ClassVar[str] = "checkpoint_recorded"
-    reason: str
-    head_seq: int
-    head_hash: str
-    fingerprint: str
-    key_id: str
-    signature: str
+# ---- events these minutes read by name: a resume time, a later release's kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,11 +153,10 @@ class _Later(Event):
     secret: str
 
 
-def test_checkpoints_resume_times_and_unknown_kinds(
+def test_resume_times_and_unknown_kinds(
     scripted_records: list[LogRecord], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     last = scripted_records[-1]
-    fingerprint = "7F3A-91C2-0B5E-44D8"
     extra = [
         LogRecord(
             last.seq + 1,
@@ -179,28 +165,15 @@ def test_checkpoints_resume_times_and_unknown_kinds(
             "presidium:t",
         ),
         LogRecord(last.seq + 2, at(2301), (_Later(secret="phiếu kín"),), "delegate:t"),
-        LogRecord(
-            last.seq + 3,
-            at(2302),
-            (_Checkpoint("adjourned", last.seq + 2, "ab" * 32, fingerprint, "k1", "sig"),),
-            "system",
-        ),
     ]
     for copy in COPIES:
         minutes = build_minutes(DEMO_ROOM, [*scripted_records, *extra], copy)
         assert minutes.status[-1].resume_at == at(3200)
-        (checkpoint,) = minutes.checkpoints
-        assert (checkpoint.seq, checkpoint.head_seq, checkpoint.fingerprint) == (
-            last.seq + 3,
-            last.seq + 2,
-            fingerprint,
-        )
         assert minutes.skipped_kinds == ("kind_of_a_later_release",)
         assert "phiếu kín" not in repr(minutes)
-        out = tmp_path_factory.mktemp("checkpoint") / f"{copy}.pdf"
+        out = tmp_path_factory.mktemp("resume") / f"{copy}.pdf"
         out.write_bytes(render_pdf(minutes, lang="vi", tz=TZ))
         text = squeezed(pdf_text(out))
-        assert squeezed(fingerprint) in text
         assert "(tiếptụclúc08:53:20)" in text  # the break's resume time: T0 + 3200 s
 
 

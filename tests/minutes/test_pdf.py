@@ -123,7 +123,9 @@ def test_the_pdf_renders_to_a_page_that_is_not_blank(made: dict[str, Path], tmp_
             darkest, _ = grey.getextrema()
             assert isinstance(darkest, int)
             assert darkest < 100, image_path.name
-            assert ImageStat.Stat(grey).mean[0] < 254, image_path.name
+            # The first page is full of text; the last may hold only the closing section.
+            if image_path.name.endswith("-1.webp"):
+                assert ImageStat.Stat(grey).mean[0] < 254, image_path.name
 
 
 def test_a_bad_time_zone_or_room_writes_nothing(

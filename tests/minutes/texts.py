@@ -61,10 +61,17 @@ def board_may_not_see() -> set[str]:
     return secrets
 
 
+FINGERPRINT = re.compile(r"[0-9A-F]{4}(?:\s+[0-9A-F]{4}){3}")
+"""A checkpoint's fingerprint, public by design (every board shows it): sixteen upper-case
+hex digits that can spell a seat ("C05") or a delegate's id ("DB012") by chance, so the
+search leaves them out rather than report a random hash as a leak."""
+
+
 def leaks(text: str, secrets: set[str]) -> list[str]:
-    flat = squeezed(text)
+    flat = squeezed(FINGERPRINT.sub(" ", text))
     return sorted(s for s in secrets if squeezed(s) in flat)
 
 
 def model_leaks(minutes: Minutes, secrets: set[str]) -> list[str]:
-    return sorted({s for text in strings(minutes) for s in secrets if s in text})
+    texts = [t for t in strings(minutes) if not FINGERPRINT.fullmatch(t)]
+    return sorted({s for text in texts for s in secrets if s in text})

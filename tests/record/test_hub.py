@@ -129,3 +129,17 @@ def test_serve_refuses_a_key_others_may_read(demo_data: Path, tmp_path: Path) ->
     )
     assert served.returncode == 2
     assert "may be read by others" in served.stderr
+
+
+def test_a_congress_served_without_a_key_says_so_at_warning_level(demo_data: Path) -> None:
+    # The congress already in the data directory, not the demo's loading: as on the day.
+    hub = HubProcess(demo_data)
+    hub.start("--no-demo")
+    try:
+        started = hub.log_path.read_text(errors="replace")
+    finally:
+        hub.stop()
+    warnings = [line for line in started.splitlines() if "WARNING" in line]
+    assert any(
+        "no signing key" in line and "no checkpoint is signed" in line for line in warnings
+    ), started

@@ -11,10 +11,12 @@ import asyncio
 import contextlib
 import io
 import re
+import subprocess
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis.asyncio as redis
@@ -273,3 +275,67 @@ async def test_expected_fingerprints_are_looked_for(log: Log) -> None:
     code, out = await verify(log, "--expect", "0000 0000 0000 0000")
     assert code == 1, out
     assert "no checkpoint has the fingerprint" in out
+
+
+async def test_a_cut_tail_passes_alone_and_is_caught_by_the_printed_fingerprint(log: Log) -> None:
+    code, out = await verify(log)
+    printed = re.search(r"last checkpoint ([0-9A-F ]{19}) over", out)
+    assert code == 0, out
+    assert printed, out
+    # The day's end removed, up to and with the adjournment and its checkpoint: what is left
+    # is a whole chain ending on an earlier checkpoint, and passes on its own.
+    records = await log.load()
+    keep = checkpoint_seqs(records)[-2]
+    await log.save([r for r in records if r.seq <= keep])
+    code, out = await verify(log)
+    assert code == 0, out
+    assert printed.group(1) not in out
+    # The fingerprint written down at the adjournment is what tells.
+    code, out = await verify(log, "--expect", printed.group(1))
+    assert code == 1, out
+    assert f"FAIL no checkpoint has the fingerprint '{printed.group(1)}'" in out
+
+
+async def test_a_backup_verifies_and_a_byte_flipped_in_it_is_named(tmp_path: Path) -> None:
+    key_file = tmp_path / "signing-key.pem"
+    signer = generate(key_file)
+    data_dir = tmp_path / "data"
+    backend = await SQLiteBackend.open(data_dir / "congress.db")
+    try:
+        await signed_day(backend, signer)
+    finally:
+        await backend.close()
+    backup = tmp_path / "dai-hoi-1030.db"
+    made = await asyncio.to_thread(
+        subprocess.run,
+        [
+            sys.executable,
+            "-m",
+            "session_server.cli",
+            "--data",
+            str(data_dir),
+            "backup",
+            str(backup),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    target = Log([str(backup)], _never, _never, key_file, signer)
+    code, out = await verify(target, "--public-key", str(key_file), apart=True)
+    assert code == 0, out
+    assert f"VERIFIED: {backup}, 1 rooms" in out
+    # One byte of the file itself ("T" to "t"), inside an announcement's text in one body.
+    text = "Thông báo chiều 3".encode()
+    (seq,) = [r.seq for r in SQLiteStore(backup).load() if text in r.body]
+    data = backup.read_bytes()
+    assert data.count(text) == 1, "the text is stored once: in its record"
+    index = data.index(text)
+    backup.write_bytes(data[:index] + bytes([data[index] ^ 0x20]) + data[index + 1 :])
+    code, out = await verify(target, apart=True)
+    assert (code, failure(out)) == (1, (seq, "hash mismatch")), out
+
+
+async def _never(*_: object) -> Any:
+    raise AssertionError("a backup is only read, by `congress verify`")
