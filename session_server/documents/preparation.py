@@ -27,9 +27,10 @@ PREPARED_WIDTH = WIDTHS[-1]
 
 HALL_WIDTHS = WIDTHS[1:]
 """The widths a hall screen chooses from (delegate_display/static/hall.js): the smallest
-covering its stage, 1280 on a 1080p screen for a portrait page, 2048 for a landscape one or
-on a 4K screen. The hall's copy is one for every hall screen, so both are prepared: two
-copies a page, against one a page for each of hundreds of delegates."""
+covering the page on its stage in device pixels. An A4 page upright is about 570 px wide on
+a 1080p screen and 1,130 on a 4K one: 1280; a page turned sideways or a slide on a 4K screen
+(or a larger screen): 2048. The hall's copy is one for every hall screen, so both are
+prepared: two copies a page, against one a page for each of hundreds of delegates."""
 
 TOKEN_CHECK_SECONDS = 30.0
 """Tokens are issued outside the log (the CLI): with nothing else happening, the readers are
