@@ -397,7 +397,7 @@ async def scenario(
 def report(delegates: int, shown: Prepared, everything: Prepared, turn: Turn) -> None:
     print(
         f"The hall: {delegates} delegates, each with its own token, and the hall's screens; "
-        f"marked copies at {WIDTH} px"
+        f"marked copies at {WIDTH} px (the hall's at {' and '.join(map(str, HALL_WIDTHS))})"
     )
     print("(one hub, two render workers; copies prepared ahead one at a time, as the hub does)")
     print(
