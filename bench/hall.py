@@ -33,6 +33,7 @@ from session_server.backends.sqlite import SQLiteBackend
 from session_server.core.state import Role
 from session_server.demo import AGENDA
 from session_server.demo_pdfs import programme
+from session_server.documents.preparation import HALL_WIDTHS
 
 DOCUMENT = "bench-hall"
 """The document registered before the session and shown in it: two pages, delegates level."""
@@ -365,7 +366,8 @@ async def scenario(
     finally:
         await loader.stop()
     tokens = await seat(data, delegates)
-    readers = delegates + 1  # and the hall's screens: one copy for all of them
+    # And the hall's screens: one copy for all of them at each width they choose from.
+    readers = delegates + len(HALL_WIDTHS)
     progress(f"{delegates} delegates seated; the hub starts and prepares their copies")
     server = await start_hub(data, work / "hub.log", prerender=True)
     base = f"http://127.0.0.1:{server.port}"
@@ -395,7 +397,7 @@ async def scenario(
 def report(delegates: int, shown: Prepared, everything: Prepared, turn: Turn) -> None:
     print(
         f"The hall: {delegates} delegates, each with its own token, and the hall's screens; "
-        f"marked copies at {WIDTH} px"
+        f"marked copies at {WIDTH} px (the hall's at {' and '.join(map(str, HALL_WIDTHS))})"
     )
     print("(one hub, two render workers; copies prepared ahead one at a time, as the hub does)")
     print(

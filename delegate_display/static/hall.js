@@ -5,8 +5,12 @@ import {
   $, countdownState, currentItem, formatSeconds, h, replace, secondsLeft, statusBadge,
 } from "/static/common/ui.js";
 import { renderVote, voteOnBoard } from "/static/display/board-vote.js";
+import { preparing } from "/static/display/preparing.js";
 
 // Page images come at these widths (docs/protocol.md §14): the smallest that fills the screen.
+// The hub prepares the hall's copy of each confidential page at both (HALL_WIDTHS in
+// session_server/documents/preparation.py): an upright A4 page takes 1280 on a 1080p or a 4K
+// screen, a page turned sideways or a slide on a 4K screen 2048.
 const WIDTHS = [1280, 2048];
 let hub = null;
 
@@ -76,14 +80,18 @@ function renderPage(view) {
     replace(frame, image);
     prefetchAround(doc, doc.page, width);
   });
-  image.addEventListener("error", () => {
+  image.addEventListener("error", async () => {
+    if (frame.dataset.loading !== source) return;
+    // Not made yet (503 "preparing"): the old page gives way to "preparing" (the band already
+    // names the new one), and the page is asked again when the hub's Retry-After says.
+    if (await preparing(frame, source, () => renderPage(hub.view), { placeholder: "hall-placeholder" })) return;
     if (frame.dataset.loading !== source) return;
     delete frame.dataset.loading;
     if (!frame.querySelector("img")) {
       replace(frame, h("div", { class: "hall-placeholder" }, t("document.imageFailed")));
     }
     // Nobody stands at a hall screen to reload it: while this is still the live page, ask
-    // again, less often each time (the hub may be restarting or busy making pages).
+    // again, less often each time (the hub may be restarting).
     const failures = (failed.get(source) || 0) + 1;
     failed.set(source, failures);
     setTimeout(() => renderPage(hub.view), Math.min(30000, 2000 * 2 ** (failures - 1)));

@@ -1,8 +1,11 @@
 // The tablet that holds its documents: the service worker, the per-delegate cache, the last
-// view kept for a start with no network, search with the hub away, and "preparing" pages.
+// view kept for a start with no network, and search with the hub away ("preparing" pages: preparing.js).
 import { CHANGE_HEADERS, pageUrl, signIn } from "/static/common/hub.js";
-import { t } from "/static/common/i18n.js";
-import { h, replace } from "/static/common/ui.js";
+import { retryAfter } from "/static/display/preparing.js";
+
+// The viewer's "preparing" state lives beside the hall's (preparing.js); delegate.js takes it
+// from here.
+export { preparing } from "/static/display/preparing.js";
 
 // The names sw.js reads: keep them the same on both sides.
 const WHO = "congress-who";
@@ -13,11 +16,6 @@ const DELEGATE_PREFIX = "congress-delegate-";
 const STATE_ENTRY = "/delegate/offline/state";
 const TOKEN_KEY = "congress.delegate.token";
 const WIDTH = 2048;
-// A page "preparing" (503 with Retry-After) is asked again after that many seconds, within
-// these bounds: a hub asking for an hour must not leave the delegate before a blank frame.
-const RETRY_MIN_S = 1;
-const RETRY_MAX_S = 30;
-const RETRY_DEFAULT_S = 5;
 // A page the hub keeps preparing is left for the next round after this many asks.
 const PREFETCH_TRIES = 8;
 const SEARCH_WAIT_MS = 6000;
@@ -84,63 +82,6 @@ function setMark(state, counted = null) {
 function textUrl(room, doc, page) {
   const base = `/api/rooms/${encodeURIComponent(room)}/documents/${encodeURIComponent(doc.id)}`;
   return `${base}/versions/${doc.version}/pages/${page}/text`;
-}
-
-// Seconds to wait from a 503's Retry-After (seconds; a date or nothing: the default).
-function retryAfter(answer) {
-  const given = Number.parseInt(answer.headers.get("Retry-After") || "", 10);
-  const seconds = Number.isFinite(given) ? given : RETRY_DEFAULT_S;
-  return Math.min(RETRY_MAX_S, Math.max(RETRY_MIN_S, seconds));
-}
-
-// What the hub says of a page image now: {ready}, {wait: s} (preparing), or null (another
-// failure). `ready` answers were read whole, so the worker has kept them.
-async function probe(source) {
-  let answer;
-  try {
-    answer = await fetch(source, { credentials: "same-origin" });
-  } catch {
-    return { wait: RETRY_MAX_S, unreachable: true };
-  }
-  if (answer.ok) {
-    await answer.arrayBuffer();
-    return { ready: true };
-  }
-  if (answer.status === 503) {
-    const body = await answer.json().catch(() => ({}));
-    if (body.error === "preparing") return { wait: retryAfter(answer) };
-  }
-  return null;
-}
-
-// Called when the viewer's image failed to load: when the hub answers "preparing", shows
-// that in `frame` (announced, in place of the image) and calls `again` once the page can be
-// had; true then. False for any other failure (the caller shows its own message).
-export async function preparing(frame, source, again) {
-  let state = await probe(source);
-  // Ready at once yet the image failed: tried once more, not for ever.
-  if (!state || state.unreachable || (state.ready && frame.dataset.retried === source)) return false;
-  let tries = 0;
-  while (!state.ready) {
-    if (frame.dataset.loading !== source) return true;
-    if (!frame.querySelector(".preparing")) {
-      replace(frame, h("div", {
-        class: "placeholder preparing", role: "status", "aria-live": "polite",
-        dataset: { i18n: "offline.preparing" },
-      }, t("offline.preparing")));
-    }
-    // A hub that keeps asking is asked less often, within the cap.
-    await sleep(Math.min(RETRY_MAX_S, state.wait + tries) * 1000);
-    tries += 1;
-    if (frame.dataset.loading !== source) return true;
-    state = (await probe(source)) || { wait: RETRY_MAX_S };
-  }
-  if (frame.dataset.loading === source) {
-    delete frame.dataset.loading;
-    frame.dataset.retried = source;
-    again();
-  }
-  return true;
 }
 
 // Plain text folded as the hub's search folds it (session_server/documents/search_index.py):

@@ -385,12 +385,16 @@ async function start(token) {
 }
 
 // How many of the delegates' marked copies this node has made ahead, while it makes them.
+// One loop at a time: a later sign-in's loop ends the earlier one's.
+let preparationFollower = 0;
 async function followPreparation(room) {
+  const follower = ++preparationFollower;
   const line = $("prepared");
-  for (;;) {
+  while (follower === preparationFollower) {
     try {
       const answer = await fetch(`/api/rooms/${encodeURIComponent(room)}/preparation`, { credentials: "same-origin" });
       const progress = answer.ok ? await answer.json() : null;
+      if (follower !== preparationFollower) return;
       line.hidden = !progress || !progress.following || progress.total === 0;
       if (!line.hidden) {
         const done = progress.prepared >= progress.total;
