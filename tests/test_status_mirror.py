@@ -12,7 +12,8 @@ STATUS_JS = Path(__file__).resolve().parents[1] / "session_server/static/common/
 
 
 def copied() -> dict[str, set[str]]:
-    block = re.search(r"^const ALLOWED = \{\n(?P<body>.*?)^\};$", STATUS_JS.read_text(), re.M | re.S)
+    source = STATUS_JS.read_text()
+    block = re.search(r"^const ALLOWED = \{\n(?P<body>.*?)^\};$", source, re.M | re.S)
     assert block, "no ALLOWED object in status.js"
     table: dict[str, set[str]] = {}
     for line in block["body"].splitlines():

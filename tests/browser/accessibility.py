@@ -50,10 +50,12 @@ _DISABLED_CONTRAST = """(minimum) => {
   const parse = (text) => {
     const parts = (text.match(/rgba?\\(([^)]*)\\)/) || [null, ""])[1].split(/[\\s,/]+/)
       .filter(Boolean).map(Number);
-    return parts.length >= 3 ? [parts[0], parts[1], parts[2], parts.length > 3 ? parts[3] : 1] : null;
+    if (parts.length < 3) return null;
+    return [parts[0], parts[1], parts[2], parts.length > 3 ? parts[3] : 1];
   };
   const WHITE = [255, 255, 255, 1];
-  const over = (top, bottom) => [0, 1, 2].map((i) => top[i] * top[3] + bottom[i] * (1 - top[3])).concat(1);
+  const over = (top, bottom) =>
+    [0, 1, 2].map((i) => top[i] * top[3] + bottom[i] * (1 - top[3])).concat(1);
   // The colours an element's box may show, from its own background down.
   const behind = (element) => {
     const layers = [];
@@ -64,7 +66,8 @@ _DISABLED_CONTRAST = """(minimum) => {
       const opaque = colour && colour[3] >= 1;
       if (style.backgroundImage.includes("gradient")) {
         const floor = colour && colour[3] > 0 ? over(colour, WHITE) : WHITE;
-        bases = (style.backgroundImage.match(/rgba?\\([^)]*\\)/g) || []).map((stop) => over(parse(stop), floor));
+        const stops = style.backgroundImage.match(/rgba?\\([^)]*\\)/g) || [];
+        bases = stops.map((stop) => over(parse(stop), floor));
         break;
       }
       if (opaque) { bases = [colour]; break; }
@@ -87,7 +90,8 @@ _DISABLED_CONTRAST = """(minimum) => {
   for (const button of document.querySelectorAll("button:disabled, input[type=submit]:disabled")) {
     const box = button.getBoundingClientRect();
     if (!box.width || !box.height || !button.textContent.trim()) continue;
-    if (button.closest("[hidden], [aria-hidden='true']") || getComputedStyle(button).visibility === "hidden") continue;
+    if (button.closest("[hidden], [aria-hidden='true']")) continue;
+    if (getComputedStyle(button).visibility === "hidden") continue;
     let opacity = 1;
     for (let e = button; e; e = e.parentElement) opacity *= Number(getComputedStyle(e).opacity);
     const colour = parse(getComputedStyle(button).color);

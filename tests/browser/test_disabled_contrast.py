@@ -10,9 +10,10 @@ _BUTTONS = """<!doctype html><html lang="vi"><head><title>t</title></head><body>
 <button id="faded" disabled style="opacity:.4">Mời phát biểu</button>
 <button id="pale" disabled style="background:#fff;color:#aaa">Tạm nghỉ</button>
 <button id="grey" disabled style="background:#eef0f4;color:#4a505b">Bế mạc</button>
-<div style="background:linear-gradient(90deg, #8f1a22, #b3202a)"><div style="background:rgba(0,0,0,.18)">
+<div style="background:linear-gradient(90deg, #8f1a22, #b3202a)">
+<div style="background:rgba(0,0,0,.18)">
   <button id="bar" disabled style="background:transparent;color:#f1d9da">Khai mạc</button>
-  <button id="washed" disabled style="background:rgba(255,255,255,.5);color:#f1d9da">Đổi giờ</button>
+  <button id="washed" disabled style="background:rgba(255,255,255,.5);color:#f1d9da">Đổi</button>
 </div></div>
 <div style="background:linear-gradient(90deg, #8f1a22, #fff)">
   <button id="half" disabled style="background:transparent;color:#f1d9da">Bế mạc</button>
