@@ -111,3 +111,23 @@ def test_a_congress_is_addressed_as_a_congress(languages: dict[str, dict[str, st
     assert (vi["speakers.accept"], vi["speakers.accepted"]) == ("Duyệt", "đã duyệt")
     assert "Đoàn Thư ký" in vi["signIn.title"]
     assert vi["request.onFloor"].startswith("Đồng chí")
+
+
+SOURCES = Path(__file__).resolve().parents[1]
+WORDED = ("session_server", "presidium_console", "delegate_display/static")
+"""Where the words people read are written: the minutes, the screens, the CLI's messages."""
+
+
+def test_the_secretariat_has_one_name_in_the_minutes_and_everywhere_else() -> None:
+    """The screens' name (Đoàn Thư ký), in the minutes' PDF and every other text too."""
+    minutes = (SOURCES / "session_server/minutes/text.py").read_text()
+    assert "Đoàn Thư ký" in minutes
+    other = [
+        f"{path.relative_to(SOURCES)}:{number}"
+        for folder in WORDED
+        for path in sorted((SOURCES / folder).rglob("*"))
+        if path.suffix in {".py", ".js", ".html"} and "node_modules" not in path.parts
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\bBan Thư ký\b", line, re.I)
+    ]
+    assert other == [], "it is the Đoàn Thư ký"

@@ -102,7 +102,7 @@ function renderLive(view) {
   );
   $("time").hidden = !floor;
   // Its text set now: what fits around it is measured below.
-  if (floor) setText($("countdown"), formatSeconds(secondsLeft(floor, hub.now())));
+  if (floor) setText($("countdown"), formatSeconds(secondsLeft(floor, hub.now(), view.session)));
   const queue = (speakers && speakers.queue) || [];
   fitList(
     $("queue"),
@@ -169,7 +169,7 @@ function tick() {
   const countdown = $("countdown");
   const floor = hub.view.speakers && hub.view.speakers.floor;
   if (floor) {
-    const left = secondsLeft(floor, now);
+    const left = secondsLeft(floor, now, hub.view.session);
     setText(countdown, formatSeconds(left));
     countdown.dataset.state = countdownState(left);
   }

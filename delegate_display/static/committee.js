@@ -8,7 +8,7 @@ import {
 import { contextOf } from "/static/common/group.js";
 import { Hub, startWhenReachable, takeToken } from "/static/common/hub.js";
 import { switchLanguage, t, translate } from "/static/common/i18n.js";
-import { $, h, replace, statusBadge } from "/static/common/ui.js";
+import { $, describeRefusal, h, replace, statusBadge } from "/static/common/ui.js";
 
 const TOKEN_KEY = "congress.committee.token";
 // The files a ballot's secrecy rests on: their fingerprint is compared with the release's.
@@ -68,7 +68,8 @@ async function step(vote, name, work) {
     await work();
     failures.delete(vote.id);
   } catch (error) {
-    failures.set(vote.id, error.message);
+    // The hub's refusal by its code, in the screen's language (a check made here says its own).
+    failures.set(vote.id, { code: error.code, reason: error.reason, message: error.message });
   } finally {
     busy.delete(key);
     render();
@@ -165,7 +166,7 @@ function electionCard(vote, turnout) {
       stepItem(t("committee.step.confirm"), failures.has(vote.id) ? "failed" : states.confirmed),
       stepItem(t("committee.step.key"), states.key),
       stepItem(t("committee.step.decrypt"), states.decrypted)));
-  if (failures.has(vote.id)) card.append(h("p", { class: "error", role: "alert" }, failures.get(vote.id)));
+  if (failures.has(vote.id)) card.append(h("p", { class: "error", role: "alert" }, describeRefusal(failures.get(vote.id))));
   if (!me.seal_key) {
     card.append(h("button", { type: "button", class: "primary", onclick: () => step(vote, "join", () => join(vote, me)) },
       t("committee.makeShare")));

@@ -1,9 +1,10 @@
 // The delegate's tablet: follows the presidium, or browses; asks for the floor; checks in.
 import { Hub, pageUrl, startWhenReachable, takeToken } from "/static/common/hub.js";
 import { switchLanguage, t, translate } from "/static/common/i18n.js";
+import { stoppedBy } from "/static/common/status.js";
 import {
-  $, countdownState, currentItem, describeRefusal, formatSeconds, h, kindLabel, liveAnnouncements,
-  replace, secondsLeft, setText, statusBadge, toast,
+  $, clockText, countdownNow, countdownState, currentItem, describeRefusal, formatSeconds, h, kindLabel,
+  liveAnnouncements, replace, secondsLeft, setText, statusBadge, toast,
 } from "/static/common/ui.js";
 import { PageZoom, clearOfBar, textSizeToggle } from "/static/display/comfort.js";
 import { OfflineTablet, preparing } from "/static/display/offline.js";
@@ -102,8 +103,9 @@ function renderPicker() {
   replace(pick, options);
 }
 
-// The speaker is drawn again only when the floor changes; the countdown, every tick.
-function renderFloor(floor, now) {
+// The speaker is drawn again only when the floor changes; the countdown, every tick (`at`:
+// the instant it is read at, which stands still during a break).
+function renderFloor(floor, at) {
   const key = floor ? `${floor.delegate_id}@${floor.granted_at}` : `nobody:${t("speakers.nobody")}`;
   const box = $("floor");
   if (box.dataset.key !== key) {
@@ -114,15 +116,18 @@ function renderFloor(floor, now) {
       : [h("div", { class: "muted" }, t("speakers.nobody"))]);
   }
   if (floor) {
-    const left = secondsLeft(floor, now);
+    const left = secondsLeft(floor, at);
     const countdown = $("countdown");
     countdown.dataset.state = countdownState(left);
     setText(countdown, formatSeconds(left));
   }
 }
 
-// Why the request buttons are disabled, said beside them (and read with them).
-function requestBlocked(speakers, place, onFloor) {
+// Why the request buttons are disabled, said beside them (and read with them): first what
+// the session's status stops (a break, the adjournment: the hub's status rules), then the list.
+function requestBlocked(session, speakers, place, onFloor) {
+  const stopped = stoppedBy(session, "request_floor");
+  if (stopped) return `request.why.${stopped}`;
   if (!speakers) return "request.why.noItem";
   if (onFloor) return "request.why.onFloor";
   if (place >= 0) return "request.why.waiting";
@@ -133,8 +138,9 @@ function requestBlocked(speakers, place, onFloor) {
 function renderSpeakers(now) {
   const speakers = hub.view.speakers;
   const floor = speakers && speakers.floor;
-  renderFloor(floor, now);
-  if (notices) notices.tick(now);
+  const at = countdownNow(hub.view.session, now);
+  renderFloor(floor, at);
+  if (notices) notices.tick(at);
   const queue = (speakers && speakers.queue) || [];
   const me = hub.session.delegate_id;
   replace($("queue"), queue.length
@@ -148,7 +154,7 @@ function renderSpeakers(now) {
   setText($("mine"), onFloor ? t("request.onFloor")
     : place >= 0 ? `${t("request.yourPlace")}: ${place + 1} / ${queue.length}${state}` : t("request.none"));
   $("withdraw").hidden = place < 0;
-  const blocked = requestBlocked(speakers, place, onFloor);
+  const blocked = requestBlocked(hub.view.session, speakers, place, onFloor);
   for (const button of document.querySelectorAll("[data-kind]")) {
     // A point of order may still be raised on a closed list.
     const open = blocked === "request.why.closed" && button.dataset.kind === "point_of_order";
@@ -157,13 +163,21 @@ function renderSpeakers(now) {
   setText($("request-why"), blocked ? t(blocked) : "");
 }
 
+// The session's status; during a break with a time set, when the session resumes.
+function sessionLine(session) {
+  if (!session) return "";
+  const resumes = session.status === "suspended" ? session.resumes_at : null;
+  if (typeof resumes !== "number") return t(`session.${session.status}`);
+  return t("session.suspendedUntil").replace("{time}", clockText(resumes));
+}
+
 function render() {
   const view = hub.view;
   const now = hub.now();
   setText($("title"), (view.session && view.session.title) || "");
   const you = hub.you;
   setText($("who"), you ? `${you.name} · ${you.unit}${you.seat ? ` · ${you.seat}` : ""}` : "");
-  setText($("session-status"), view.session ? t(`session.${view.session.status}`) : "");
+  setText($("session-status"), sessionLine(view.session));
   const item = currentItem(view);
   setText($("item"), item ? item.title : t("agenda.none"));
   setText($("item-presenter"), item && item.presenter ? item.presenter : "");
@@ -171,7 +185,7 @@ function render() {
     notices = new Notices(hub.session.delegate_id);
     unread = new Unread(hub.session.room, hub.session.delegate_id, $("announcements-card"));
   }
-  if (notices && hub === plenary) notices.observe(view, now);
+  if (notices && hub === plenary) notices.observe(view, countdownNow(view.session, now));
   renderPicker();
   renderViewer();
   renderSpeakers(now);

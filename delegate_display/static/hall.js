@@ -137,7 +137,7 @@ function renderCountdown(view) {
   const countdown = $("countdown");
   countdown.hidden = !floor;
   if (!floor) return;
-  const left = secondsLeft(floor, hub.now());
+  const left = secondsLeft(floor, hub.now(), view.session);
   setText(countdown, formatSeconds(left));
   countdown.dataset.state = countdownState(left);
 }

@@ -4,7 +4,7 @@
 // never stored, on the tablet or anywhere.
 import { contextOf, fingerprint, makeBallot } from "/static/common/ballot.js";
 import { lang, t } from "/static/common/i18n.js";
-import { h, replace } from "/static/common/ui.js";
+import { describeRefusal, h, replace } from "/static/common/ui.js";
 
 const OPTIONS = ["for", "against", "abstain"];
 
@@ -42,7 +42,8 @@ export class Voting {
       this.pending = null;
       this.changing = null;
     } catch (error) {
-      this.error = error.code === "offline" ? t("vote.offline") : error.message;
+      // Kept as the hub said it, told in the sheet's language when drawn.
+      this.error = { code: error.code, reason: error.reason, message: error.message };
     } finally {
       this.sending = false;
       this.render();
@@ -83,12 +84,16 @@ export class Voting {
     else if (own.voted && this.changing !== vote.id) body = this.done(vote, own);
     else if (vote.kind === "question") body = this.question(vote, own);
     else body = this.ballot(vote);
-    const error = this.error ? h("p", { class: "vote-error", role: "alert" }, this.error) : null;
+    const error = this.error ? h("p", { class: "vote-error", role: "alert" }, this.refusal()) : null;
     replace(this.root, h("div", {
       class: "vote-sheet", role: "dialog", "aria-modal": "true", "aria-labelledby": "vote-title",
     }, h("div", { class: "vote-head" }, kind, language), title, body, error));
     const again = focused && this.root.querySelector(`[data-key="${CSS.escape(focused)}"]`);
     if (again) again.focus({ preventScroll: true });
+  }
+
+  refusal() {
+    return this.error.code === "offline" ? t("vote.offline") : describeRefusal(this.error);
   }
 
   presence(vote, own) {

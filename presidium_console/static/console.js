@@ -1,6 +1,7 @@
 // The presidium's console: steer the agenda, the page on screen, the floor; see every ack.
 import { CHANGE_HEADERS, Hub, signIn, startWhenReachable } from "/static/common/hub.js";
 import { switchLanguage, t, translate } from "/static/common/i18n.js";
+import { stoppedBy } from "/static/common/status.js";
 import {
   $, countdownState, formatSeconds, h, kindLabel, liveAnnouncements, replace, secondsLeft,
   statusBadge, toast,
@@ -67,6 +68,13 @@ function disable(button, reasonKey) {
   else button.removeAttribute("aria-describedby");
 }
 
+// Why the session's status stops `command` (the hub's status rules), else `otherwise`: a
+// button the hub would refuse is greyed out, and says why, before the chair presses it.
+function why(command, otherwise = null) {
+  const stopped = stoppedBy(hub.view.session, command);
+  return stopped ? `status.why.${stopped}` : otherwise;
+}
+
 function small(attributes, label, reasonKey = null) {
   const button = h("button", { class: "btn small", ...attributes }, label);
   if (reasonKey) { button.disabled = true; button.title = t(reasonKey); }
@@ -81,7 +89,12 @@ function renderSession() {
   $("session-status").textContent = session ? t(`session.${status}`) : "";
   $("session-status").dataset.status = status || "";
   disable($("open-session"), status === "in_session" ? "why.inSession" : null);
-  disable($("suspend"), status === "in_session" ? null : status === "adjourned" ? "why.adjourned" : "why.notInSession");
+  const breakStopped = stoppedBy(session, "suspend_session");
+  disable($("suspend"), !breakStopped ? null : breakStopped === "adjourned" ? "why.adjourned" : "why.notInSession");
+  // During a break the same button changes the time the session resumes (the hub allows a
+  // second suspend_session for that, and keeps the break's start).
+  $("suspend").dataset.i18n = status === "suspended" ? "session.changeResume" : "session.suspend";
+  $("suspend").textContent = t($("suspend").dataset.i18n);
   disable($("adjourn"), status === "adjourned" ? "why.adjourned" : null);
   const resumes = session && status === "suspended" ? session.resumes_at : null;
   $("resumes").hidden = !resumes;
@@ -104,10 +117,21 @@ function resumeInstant(value) {
   return at.getTime();
 }
 
+// An instant as the time input's "HH:MM", on this device's wall clock.
+function wallTime(instant) {
+  const at = new Date(instant);
+  return `${String(at.getHours()).padStart(2, "0")}:${String(at.getMinutes()).padStart(2, "0")}`;
+}
+
 async function suspend() {
+  const session = hub.view.session;
+  const changing = Boolean(session && session.status === "suspended");
+  const current = changing && typeof session.resumes_at === "number" ? wallTime(session.resumes_at) : "";
+  const words = changing ? "confirm.resume" : "confirm.suspend";
   const values = await confirmAction({
-    title: t("confirm.suspend.title"), text: t("confirm.suspend.text"), ok: t("confirm.suspend.ok"),
-    extra: () => field("confirm.suspend.resume", { type: "time", name: "resumes", id: "resumes-at" }),
+    title: t(`${words}.title`), text: t(`${words}.text`), ok: t(`${words}.ok`),
+    extra: () => field(changing ? "confirm.resume.field" : "confirm.suspend.resume",
+      { type: "time", name: "resumes", id: "resumes-at", value: current }),
     check: ({ resumes }) => (resumes && resumeInstant(resumes) <= hub.now() ? t("confirm.suspend.past") : ""),
   });
   if (!values) return;
@@ -126,13 +150,14 @@ function renderAgenda() {
       h("div", { class: "muted small" }, [item.presenter, item.planned_minutes ? `${item.planned_minutes}′` : ""].filter(Boolean).join(" · "))),
     h("span", { class: `pill ${item.status}` }, t(`item.${item.status}`)),
     h("div", { class: "agenda-buttons" },
-      item.status !== "open" ? small({ onclick: () => act("set_current_item", { item_id: item.id }) }, t("agenda.open")) : null,
-      small({ "aria-label": `${t("agenda.up")}: ${item.title}`, onclick: () => act("move_agenda_item", { item_id: item.id, position: index - 1 }) }, "↑", index === 0 ? "why.top" : null),
-      small({ "aria-label": `${t("agenda.down")}: ${item.title}`, onclick: () => act("move_agenda_item", { item_id: item.id, position: index + 1 }) }, "↓", index === items.length - 1 ? "why.bottom" : null),
-      small({ "aria-label": `${t("agenda.edit")}: ${item.title}`, title: t("agenda.edit"), onclick: () => editItem(item) }, "✎")))));
+      item.status !== "open" ? small({ onclick: () => act("set_current_item", { item_id: item.id }) }, t("agenda.open"), why("set_current_item")) : null,
+      small({ "aria-label": `${t("agenda.up")}: ${item.title}`, onclick: () => act("move_agenda_item", { item_id: item.id, position: index - 1 }) }, "↑", why("move_agenda_item", index === 0 ? "why.top" : null)),
+      small({ "aria-label": `${t("agenda.down")}: ${item.title}`, onclick: () => act("move_agenda_item", { item_id: item.id, position: index + 1 }) }, "↓", why("move_agenda_item", index === items.length - 1 ? "why.bottom" : null)),
+      small({ "aria-label": `${t("agenda.edit")}: ${item.title}`, title: t("agenda.edit"), onclick: () => editItem(item) }, "✎", why("edit_agenda_item"))))));
   const currentIndex = items.findIndex((i) => i.id === agenda.current);
   const next = items.slice(currentIndex + 1).find((i) => i.status === "pending") || items[currentIndex + 1];
-  disable($("next-item"), next ? null : "why.noNextItem");
+  disable($("next-item"), why("set_current_item", next ? null : "why.noNextItem"));
+  disable($("add-item").querySelector("button"), why("add_agenda_item"));
   $("next-item").onclick = () => next && act("set_current_item", { item_id: next.id });
 }
 
@@ -209,7 +234,7 @@ function renderFloor(now) {
   const speakers = hub.view.speakers;
   const floor = speakers && speakers.floor;
   if (floor) {
-    const left = secondsLeft(floor, now);
+    const left = secondsLeft(floor, now, hub.view.session);
     replace($("floor"),
       h("div", { class: "floor-name" }, floor.name, h("span", { class: "muted" }, ` · ${floor.unit}`)),
       h("div", { class: "floor-line" },
@@ -226,10 +251,11 @@ function renderSpeakers(now) {
   const speakers = hub.view.speakers;
   const floor = speakers && speakers.floor;
   const queue = (speakers && speakers.queue) || [];
-  disable($("end"), floor ? null : "why.nobodySpeaking");
-  disable($("extend"), floor ? null : "why.nobodySpeaking");
-  disable($("grant-next"), !speakers ? "why.noItem" : queue.length ? null : "why.queueEmpty");
-  disable($("list-toggle"), speakers ? null : "why.noItem");
+  disable($("end"), why("end_speech", floor ? null : "why.nobodySpeaking"));
+  disable($("extend"), why("extend_time", floor ? null : "why.nobodySpeaking"));
+  disable($("grant-next"), why("grant_floor", !speakers ? "why.noItem" : queue.length ? null : "why.queueEmpty"));
+  disable($("list-toggle"), why(speakers && speakers.closed ? "reopen_list" : "close_list", speakers ? null : "why.noItem"));
+  disable($("speaking-times").querySelector("button"), why("set_speaking_times"));
   $("list-toggle").textContent = speakers && speakers.closed ? t("speakers.reopen") : t("speakers.close");
   $("list-state").textContent = !speakers ? "" : speakers.closed ? t("speakers.closed") : t("console.listOpen");
   $("list-state").dataset.closed = speakers && speakers.closed ? "true" : "false";
@@ -244,11 +270,11 @@ function renderQueue() {
       h("span", { class: entry.kind === "point_of_order" ? "pill order" : "pill" }, kindLabel(entry.kind)), " ",
       h("span", { class: "muted small" }, entry.accepted ? t("speakers.accepted") : t("speakers.waiting"))),
     h("div", { class: "queue-buttons" },
-      !entry.accepted ? small({ onclick: () => act("accept_request", { delegate_id: entry.delegate_id }) }, t("speakers.accept")) : null,
-      h("button", { class: "btn small primary", onclick: () => grant(entry) }, t("speakers.grant")),
-      small({ "aria-label": `${t("agenda.up")}: ${entry.name}`, onclick: () => act("move_request", { delegate_id: entry.delegate_id, position: index - 1 }) }, "↑", index === 0 ? "why.top" : null),
-      small({ "aria-label": `${t("agenda.down")}: ${entry.name}`, onclick: () => act("move_request", { delegate_id: entry.delegate_id, position: index + 1 }) }, "↓", index === queue.length - 1 ? "why.bottom" : null),
-      small({ onclick: () => removeRequest(entry) }, t("speakers.remove")))))
+      !entry.accepted ? small({ onclick: () => act("accept_request", { delegate_id: entry.delegate_id }) }, t("speakers.accept"), why("accept_request")) : null,
+      small({ class: "btn small primary", onclick: () => grant(entry) }, t("speakers.grant"), why("grant_floor")),
+      small({ "aria-label": `${t("agenda.up")}: ${entry.name}`, onclick: () => act("move_request", { delegate_id: entry.delegate_id, position: index - 1 }) }, "↑", why("move_request", index === 0 ? "why.top" : null)),
+      small({ "aria-label": `${t("agenda.down")}: ${entry.name}`, onclick: () => act("move_request", { delegate_id: entry.delegate_id, position: index + 1 }) }, "↓", why("move_request", index === queue.length - 1 ? "why.bottom" : null)),
+      small({ onclick: () => removeRequest(entry) }, t("speakers.remove"), why("remove_request")))))
     : [h("li", { class: "muted" }, t("speakers.empty"))]);
 }
 
@@ -275,7 +301,7 @@ function renderSide(now) {
   replace($("roll"), roll.slice(0, 60).map((d) => h("li", {},
     h("span", { class: "roll-who" }, d.name, h("span", { class: "muted small" }, ` · ${d.unit}`)),
     d.present ? h("span", { class: "pill open" }, t("attendance.checkedIn"))
-      : small({ "aria-label": `${t("attendance.checkIn")}: ${d.name}`, onclick: () => checkIn(d) }, t("attendance.checkIn")))));
+      : small({ "aria-label": `${t("attendance.checkIn")}: ${d.name}`, onclick: () => checkIn(d) }, t("attendance.checkIn"), why("check_in")))));
 }
 
 async function checkIn(delegate) {
@@ -349,7 +375,10 @@ async function start(token) {
   // A delegate's or board's token never opens the plenary's console, not even its socket.
   else if (session.role !== "presidium" && session.role !== "secretariat") throw Object.assign(new Error("role"), { code: 401 });
   hub = new Hub({ token, onChange: render, onStatus: (status) => statusBadge($("status"), status) });
-  desk = new DocumentDesk({ hub, act, disable });
+  // The desk's previews are the presidium's own; putting a page live, or taking it down,
+  // waits for a status that allows it.
+  const live = { show: "show_page", hide: "hide_document" };
+  desk = new DocumentDesk({ hub, act, disable: (button, key) => disable(button, live[button.id] ? why(live[button.id], key) : key) });
   history = new HistoryPanel(hub);
   record = new RecordPanel(hub, $("record"));
   opinions = new OpinionsPanel(hub, $("opinions"), act);

@@ -17,7 +17,7 @@ WORDS: dict[str, tuple[str, str]] = {
     # key: (Vietnamese, English)
     "minutes": ("BIÊN BẢN", "MINUTES"),
     "full_copy": (
-        "Bản đầy đủ — dành cho Đoàn Chủ tịch và Ban Thư ký",
+        "Bản đầy đủ — dành cho Đoàn Chủ tịch và Đoàn Thư ký",
         "Full copy — for the presidium and the secretariat",
     ),
     "full_short": ("Bản đầy đủ", "Full copy"),

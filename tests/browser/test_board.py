@@ -4,10 +4,10 @@ board that shows the day, a ticker with no gap; driven through the Python client
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
-import msgpack
-from playwright.sync_api import Page, WebSocketRoute
+from playwright.sync_api import Page
 
 from tests.browser import hub_commands as hub
 from tests.browser.accessibility import assert_accessible
@@ -221,26 +221,19 @@ def delegate_names(screens: Screens, demo: DemoTokens) -> dict[str, str]:
     return {entry["id"]: entry["name"] for entry in view["roll"]}
 
 
-def resumes_at(instant_ms: int) -> Any:
-    """A socket between the board and the hub that adds `session.resumes_at` to what it
-    receives: the field the presidium's break will carry (docs/protocol.md, session)."""
+def noon_zone() -> str:
+    """A time zone where it is about midday now: a resume time later "today" on the pages'
+    wall clock then never crosses midnight, whenever the test runs."""
+    offset = (12 - time.gmtime().tm_hour) % 24
+    if offset > 14:
+        offset -= 24
+    # The IANA "Etc/GMT" zones count the other way: Etc/GMT-7 is seven hours ahead of UTC.
+    return f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
 
-    def relay(page_side: WebSocketRoute) -> None:
-        server = page_side.connect_to_server()
 
-        def from_hub(message: str | bytes) -> None:
-            if isinstance(message, bytes):
-                frame = msgpack.unpackb(message, raw=False)
-                sections = frame.get("state") or frame.get("set") or {}
-                if "session" in sections:
-                    sections["session"]["resumes_at"] = instant_ms
-                    message = msgpack.packb(frame)
-            page_side.send(message)
-
-        page_side.on_message(server.send)
-        server.on_message(from_hub)
-
-    return relay
+def in_zone(page: Page, zone: str) -> Page:
+    page.context.new_cdp_session(page).send("Emulation.setTimezoneOverride", {"timezoneId": zone})
+    return page
 
 
 def test_an_idle_board_shows_the_programme_the_clock_and_the_session(
@@ -304,22 +297,61 @@ def test_an_idle_board_shows_the_programme_the_clock_and_the_session(
     assert board.evaluate(CUT) == []
 
 
-def test_a_break_with_a_resume_time_shows_it_on_the_board_and_in_the_hall(
+def test_a_break_set_at_the_console_with_a_resume_time_shows_it_on_every_screen(
     screens: Screens, demo: DemoTokens
 ) -> None:
-    hub.send(screens.hub, *hub.open_item(demo, "item-2"), (demo.presidium, "suspend_session", {}))
-    # 14:30 on the board's clock (the page's own time zone), whatever the day.
-    board = screens.open(f"/board/#token={demo.boards[0]}", *LANDSCAPE)
-    instant = board.evaluate("() => new Date(2026, 11, 1, 14, 30).getTime()")
-    board.close()
-    board = screens.open(f"/board/#token={demo.boards[0]}", *LANDSCAPE, socket=resumes_at(instant))
-    wait_shows(board, "#idle-resume", "Tiếp tục lúc 14:30")
+    hub.send(screens.hub, *hub.open_item(demo, "item-2"))
+    zone = noon_zone()
+    console = in_zone(screens.console(demo.presidium), zone)
+    board = in_zone(board_at(screens, demo.boards[0], LANDSCAPE), zone)
+    hall = in_zone(screens.hall(demo.hall), zone)
+    tablet = in_zone(screens.delegate(demo.delegates[2][0]), zone)
+    # The chair's own way: the break's button, a time in its dialog, confirmed.
+    later = console.evaluate(
+        """() => {
+            const at = new Date(Date.now() + 45 * 60000);
+            const two = (n) => String(n).padStart(2, "0");
+            return `${two(at.getHours())}:${two(at.getMinutes())}`;
+        }"""
+    )
+    console.click("#suspend")
+    console.fill("#resumes-at", later)
+    console.click("#confirm-ok")
+    wait_shows(board, "#idle-resume", f"Tiếp tục lúc {later}")
     assert board.inner_text("#idle-status") == "Tạm nghỉ"
     assert board.evaluate(CUT) == []
-    # The hall's title slide says it too.
-    hall = screens.open(f"/hall/#token={demo.hall}", *LANDSCAPE, socket=resumes_at(instant))
-    wait_shows(hall, "#slide-status", "Tạm nghỉ · Tiếp tục lúc 14:30")
+    wait_shows(hall, "#slide-status", f"Tạm nghỉ · Tiếp tục lúc {later}")
     assert hall.is_visible("#slide-status")
+    wait_shows(tablet, "#session-status", f"Tạm nghỉ — họp lại lúc {later}")
+    assert_accessible(tablet, "tablet, a break with its resume time", touch=True)
+    tablet.click("#lang")
+    wait_shows(tablet, "#session-status", f"Break — resumes at {later}")
+    # On the narrowest phone the longer pill wraps in the bar, the page never sideways.
+    tablet.set_viewport_size({"width": 360, "height": 780})
+    settled(tablet)
+    assert tablet.evaluate("document.scrollingElement.scrollWidth <= innerWidth")
+    box = tablet.locator("#session-status").bounding_box()
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= 360
+
+    # Changed at the desk during the break: every screen follows.
+    sooner = console.evaluate(
+        """(later) => {
+            const [hours, minutes] = later.split(":").map(Number);
+            const at = new Date();
+            at.setHours(hours, minutes - 15, 0, 0);
+            const two = (n) => String(n).padStart(2, "0");
+            return `${two(at.getHours())}:${two(at.getMinutes())}`;
+        }""",
+        later,
+    )
+    console.click("#suspend")
+    console.fill("#resumes-at", sooner)
+    console.click("#confirm-ok")
+    wait_shows(board, "#idle-resume", f"Tiếp tục lúc {sooner}")
+    wait_shows(hall, "#slide-status", f"Tiếp tục lúc {sooner}")
+    wait_shows(tablet, "#session-status", f"Break — resumes at {sooner}")
 
 
 COVERAGE = """() => {

@@ -6,7 +6,7 @@ from typing import Any
 
 from playwright.sync_api import CDPSession, Locator, Page
 
-from tests.browser.accessibility import small_targets
+from tests.browser.accessibility import assert_accessible, small_targets
 from tests.browser.conftest import Screens, wait_live
 from tests.browser.console_page import show_document
 from tests.browser.test_screens import SECOND, open_item
@@ -111,6 +111,7 @@ def test_the_buttons_and_the_keys_zoom_the_page_and_fit_it_again(
     # Wider than its frame, the page scrolls inside it; the screen itself does not.
     assert tablet.evaluate("(f => f.scrollWidth > f.clientWidth)(document.querySelector('#page'))")
     assert tablet.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    assert_accessible(tablet, "tablet, page zoomed to 150 %", touch=True)
     zoom_out.click()
     assert zoom_of(tablet) == 1.25
     reset.click()
@@ -252,6 +253,7 @@ def test_larger_text_scales_every_text_persists_per_device_and_is_there_before_t
         assert abs(large[selector] - 1.25 * size) < 0.1, (selector, size, large[selector])
         assert abs(larger[selector] - 1.5 * size) < 0.1, (selector, size, larger[selector])
     assert toggle.get_attribute("aria-pressed") == "true"
+    assert_accessible(tablet, "tablet, text at 150 %", touch=True)
 
     # Without the display's script at all the size is there, and was there when the body
     # was first made: the stored step is applied in <head>, before anything is drawn.

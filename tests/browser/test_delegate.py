@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from presidium_console.client import Ack
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import SCREENSHOTS, Screens, wait_live
+from tests.browser.driver import Driver
 from tests.browser.test_comfort import touch_tablet
-from tests.browser.test_screens import SECOND
+from tests.browser.test_screens import SECOND, seconds_shown
 from tests.conftest import UNIT, DemoTokens, HubProcess
 
 OPENING = "item-1"
@@ -396,3 +399,84 @@ def test_a_refusal_is_told_by_its_code_and_the_message_only_as_a_last_resort(
     told = tablet.evaluate(REFUSALS)
     assert told[0] == "This does not apply to the session as it is now"
     assert told[-1] == "This could not be done"
+
+
+def pill(page: Page, text: str) -> None:
+    expect(page.locator("#session-status")).to_have_text(text, timeout=5 * SECOND)
+
+
+def test_a_break_stops_the_countdown_and_the_requests_and_a_refused_vote_is_told_by_its_code(
+    screens: Screens, demo: DemoTokens, drivers: list[Driver]
+) -> None:
+    token, me = demo.delegates[4]
+    speaker_token, speaker = demo.delegates[5]
+    chair = Driver(screens.hub, demo.presidium)
+    speaking = Driver(screens.hub, speaker_token)
+    drivers.extend([chair, speaking])
+    chair.command("open_session")
+    chair.command("set_current_item", item_id=OPENING)
+    speaking.command("request_floor", kind="speech")
+    chair.command("grant_floor", delegate_id=speaker, seconds=300)
+    tablet = touch_tablet(screens, token, 1280, 800)
+    console = screens.console(demo.presidium)
+    for page in (tablet, console):
+        page.wait_for_selector("#countdown", timeout=5 * SECOND)
+    assert tablet.locator("[data-kind=speech]").is_enabled()
+
+    # A break: the countdown stands still where the break found it (docs/protocol.md §11),
+    # on the tablet and at the desk, and nobody may ask for the floor.
+    chair.command("suspend_session")
+    pill(tablet, "Tạm nghỉ")
+    frozen = [seconds_shown(page) for page in (tablet, console)]
+    tablet.wait_for_timeout(2 * SECOND)
+    assert [seconds_shown(page) for page in (tablet, console)] == frozen
+    for kind in ("speech", "point_of_order", "reply"):
+        expect(tablet.locator(f"[data-kind={kind}]")).to_be_disabled()
+    on_break = "Đại hội đang tạm nghỉ nên chưa thể đăng ký phát biểu"
+    assert tablet.inner_text("#request-why") == on_break
+    assert_accessible(tablet, "tablet, on a break", touch=True)
+
+    # Resumed: the speaker has the break's time back, and the countdown goes on from there.
+    chair.command("open_session")
+    pill(tablet, "Đang họp")
+    floor = chair.wait_for(lambda v: v["session"]["status"] == "in_session")["speakers"]["floor"]
+    tablet.wait_for_timeout(300)  # a tick of the display (250 ms)
+    said = math.ceil((floor["granted_at"] + floor["allowed_seconds"] * 1000) / 1000 - time.time())
+    shown = seconds_shown(tablet)
+    assert abs(shown - said) <= 2, (shown, said)
+    # The break's length is given back in whole seconds: at most one more than was left.
+    assert frozen[0] - 3 <= shown <= frozen[0] + 1, (shown, frozen)
+    tablet.wait_for_function(
+        "left => document.querySelector('#countdown').textContent !== left",
+        arg=tablet.inner_text("#countdown"),
+        timeout=3 * SECOND,
+    )
+    assert seconds_shown(tablet) < shown
+    expect(tablet.locator("[data-kind=speech]")).to_be_enabled()
+
+    # Adjourned: no request either, and the screen says why.
+    chair.command("adjourn_session")
+    pill(tablet, "Bế mạc")
+    expect(tablet.locator("[data-kind=speech]")).to_be_disabled()
+    assert tablet.inner_text("#request-why") == (
+        "Phiên họp đã bế mạc nên không thể đăng ký phát biểu"
+    )
+
+    # Reconvened, a question put; the break comes between the choice and its confirmation:
+    # the hub's refusal is told on the ballot sheet by its reason, in the sheet's language.
+    chair.command("open_session")
+    chair.command("check_in", delegate_id=me)
+    chair.command("prepare_vote", kind="question", title="Thông qua Quy chế làm việc")
+    vote_id = chair.view["votes"][-1]["id"]
+    chair.command("open_vote", vote_id=vote_id)
+    sheet = tablet.get_by_role("dialog")
+    sheet.get_by_role("button", name="Tán thành", exact=True).click()
+    expect(sheet).to_contain_text("Đồng chí chọn: Tán thành. Xác nhận?")
+    chair.command("suspend_session")
+    pill(tablet, "Tạm nghỉ")
+    sheet.get_by_role("button", name="Xác nhận").click()
+    refusal = sheet.locator(".vote-error")
+    expect(refusal).to_have_text("Đại hội đang tạm nghỉ; xin đồng chí chờ phiên họp tiếp tục.")
+    assert_accessible(tablet, "tablet, a vote refused on a break", touch=True)
+    sheet.get_by_role("button", name="English").click()
+    expect(refusal).to_have_text("The session is suspended; please wait until it resumes.")

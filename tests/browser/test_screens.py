@@ -8,6 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, Request
 
+from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import SCREENSHOTS, Screens, wait_live
 from tests.browser.console_page import show_document
 from tests.conftest import DemoTokens
@@ -132,6 +133,10 @@ def test_the_screens_reconnect_after_a_hub_restart_without_a_reload(
             "document.querySelector('#item').textContent === 'Bế mạc Đại hội'", timeout=SECOND
         )
     assert not delegate.is_visible("#offline")
+    # What each screen shows after the restart, scanned as it is.
+    assert_accessible(console, "console after a hub restart")
+    assert_accessible(delegate, "delegate display after a hub restart", touch=True)
+    assert_accessible(board, "board after a hub restart")
 
 
 def test_a_board_never_asks_for_a_confidential_page_nor_shows_its_title(

@@ -23,11 +23,21 @@ export function replace(container, ...children) {
   container.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined));
 }
 
-// Seconds left for the speaker now (negative when over time), on the server's clock.
-// Never more than the time given: a screen whose estimate of the server's clock runs a
-// little behind would otherwise show 2:01 for a two-minute point of order.
-export function secondsLeft(floor, serverNow) {
-  const left = Math.ceil((floor.granted_at + floor.allowed_seconds * 1000 - serverNow) / 1000);
+// The instant a countdown is read at: the server's now, but during a break the instant the
+// break began (docs/protocol.md §11: the countdown stands still at `since`; resuming gives
+// the speaker the break's time back, so the same reading goes on from there).
+export function countdownNow(session, serverNow) {
+  if (!session || session.status !== "suspended" || typeof session.since !== "number") return serverNow;
+  return Math.min(serverNow, session.since);
+}
+
+// Seconds left for the speaker now (negative when over time), on the server's clock; with
+// the view's `session`, standing still during a break. Never more than the time given: a
+// screen whose estimate of the server's clock runs a little behind would otherwise show
+// 2:01 for a two-minute point of order.
+export function secondsLeft(floor, serverNow, session = null) {
+  const at = countdownNow(session, serverNow);
+  const left = Math.ceil((floor.granted_at + floor.allowed_seconds * 1000 - at) / 1000);
   return Math.min(left, floor.allowed_seconds);
 }
 
