@@ -15,16 +15,7 @@ def lay_out(title: str, author: str, text: str) -> bytes:
     """The PDF of a text contribution: its title, its author, its paragraphs, page numbers."""
     from fpdf import FPDF
 
-    from .demo_pdfs import FONT_DIRS
-
-    folder = next(
-        (
-            f
-            for f in FONT_DIRS
-            if (f / "DejaVuSans.ttf").exists() and (f / "DejaVuSans-Bold.ttf").exists()
-        ),
-        None,
-    )
+    from .fonts import add_dejavu
 
     class Paper(FPDF):
         def footer(self) -> None:
@@ -33,16 +24,12 @@ def lay_out(title: str, author: str, text: str) -> bytes:
             self.cell(0, 10, f"{self.page_no()}/{{nb}}", align="C")
 
     paper = Paper(format="A4")
-    face = "Helvetica"
-    if folder is not None:
-        paper.add_font("DejaVu", "", str(folder / "DejaVuSans.ttf"))
-        paper.add_font("DejaVu", "B", str(folder / "DejaVuSans-Bold.ttf"))
-        face = "DejaVu"
+    face = add_dejavu(paper)
 
     def shown(words: str) -> str:
         # Without DejaVu the core font takes Latin-1 only: the accents are dropped, and
         # anything else (a symbol, an emoji) too, rather than the layout failing.
-        if folder is not None:
+        if face == "DejaVu":
             return "".join(ch for ch in words if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
         folded = unicodedata.normalize("NFD", words.replace("đ", "d").replace("Đ", "D"))
         return "".join(

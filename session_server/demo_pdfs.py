@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
-from pathlib import Path
 
 from fpdf import FPDF
 
-FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
-"""Where Debian (fonts-dejavu-core) and others keep DejaVu, which has Vietnamese glyphs."""
+from .fonts import add_dejavu, latin
 
 _RED = (170, 20, 20)
-
-
-def _font_dir() -> Path | None:
-    for folder in FONT_DIRS:
-        if (folder / "DejaVuSans.ttf").exists() and (folder / "DejaVuSans-Bold.ttf").exists():
-            return folder
-    return None
 
 
 class _Paper(FPDF):
@@ -28,22 +18,15 @@ class _Paper(FPDF):
         super().__init__(format="A4")
         self.heading = heading
         self.confidential = confidential
-        folder = _font_dir()
         # Without DejaVu the core Helvetica font is used and the text loses its accents:
         # still readable, and the demo still runs on a machine without the font package.
-        self.has_unicode = folder is not None
-        if folder is not None:
-            self.add_font("DejaVu", "", str(folder / "DejaVuSans.ttf"))
-            self.add_font("DejaVu", "B", str(folder / "DejaVuSans-Bold.ttf"))
-        self.face = "DejaVu" if self.has_unicode else "Helvetica"
+        self.face = add_dejavu(self)
+        self.has_unicode = self.face == "DejaVu"
         self.set_auto_page_break(auto=True, margin=22)
         self.set_margins(22, 20, 22)
 
     def text_of(self, text: str) -> str:
-        if self.has_unicode:
-            return text
-        folded = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-        return "".join(ch for ch in folded if not unicodedata.combining(ch))
+        return text if self.has_unicode else latin(text)
 
     def header(self) -> None:
         self.set_font(self.face, "B", 9)

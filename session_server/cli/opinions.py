@@ -13,7 +13,7 @@ from ..core.state import Role
 from ..documents.render import RenderError
 from ..minutes.jobs import read_log
 from ..minutes.text import zone
-from ..opinions.exports import LANGS, to_csv, to_pdf
+from ..opinions.exports import LANGS, to_csv
 from ..opinions.rollup import readable_version, rollup
 from ..private_files import write_private
 from .documents import document_store
@@ -69,6 +69,8 @@ async def run(args: argparse.Namespace, backend: Backend) -> int:
     if args.format == "csv":
         data = to_csv(rolled, tz, args.lang)
     else:
+        from ..opinions.pdf import to_pdf
+
         data = to_pdf(rolled, tz, int(time.time() * 1000), args.lang)
     # The authors are named: readable by its owner alone, from its first byte.
     write_private(args.out, data)

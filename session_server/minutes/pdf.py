@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 
-from ..demo_pdfs import FONT_DIRS
+from ..fonts import add_dejavu, latin
 from .entries import Minutes, PageTurn, Showing, SpeechEntry, StatusChange
 from .text import Lang, clock, day, duration, word
 
@@ -34,29 +33,15 @@ class _Paper(FPDF):
         super().__init__(format="A4")
         self.language = lang
         self.foot = foot
-        folder = next(
-            (
-                f
-                for f in FONT_DIRS
-                if (f / "DejaVuSans.ttf").exists() and (f / "DejaVuSans-Bold.ttf").exists()
-            ),
-            None,
-        )
         # Without DejaVu the core font is used and the accents are dropped: still readable.
-        self.unicode = folder is not None
-        if folder is not None:
-            self.add_font("DejaVu", "", str(folder / "DejaVuSans.ttf"))
-            self.add_font("DejaVu", "B", str(folder / "DejaVuSans-Bold.ttf"))
-        self.face = "DejaVu" if self.unicode else "Helvetica"
+        self.face = add_dejavu(self)
+        self.unicode = self.face == "DejaVu"
         self._widths: dict[tuple[str, str], float] = {}
         self.set_margins(18, 16, 18)
         self.set_auto_page_break(auto=True, margin=18)
 
     def t(self, text: str) -> str:
-        if self.unicode:
-            return text
-        folded = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-        return "".join(ch for ch in folded if not unicodedata.combining(ch) and ord(ch) < 256)
+        return text if self.unicode else latin(text)
 
     def footer(self) -> None:
         self.set_y(-12)

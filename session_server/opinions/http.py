@@ -22,10 +22,17 @@ from ..core.state import DocumentVersion, Role, RoomState
 from ..documents.http import Documents, error, secret_of
 from ..documents.render import RenderError
 from ..minutes.text import DEFAULT_TZ, zone
-from .exports import LANGS, to_csv, to_pdf
+from .exports import LANGS, to_csv
 from .rollup import STAFF, Filter, own_opinions, readable_version, rollup
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def _pdf(rolled: dict[str, Any], tz: ZoneInfo, made_at: int, lang: str) -> bytes:
+    # In the child process: fpdf2 is loaded there, never into the hub for a CSV or a page.
+    from .pdf import to_pdf
+
+    return to_pdf(rolled, tz, made_at, lang)
 
 
 class _PdfMaker:
@@ -43,7 +50,7 @@ class _PdfMaker:
             )
             try:
                 loop = asyncio.get_running_loop()
-                return await loop.run_in_executor(pool, to_pdf, rolled, tz, made_at, lang)
+                return await loop.run_in_executor(pool, _pdf, rolled, tz, made_at, lang)
             finally:
                 pool.shutdown(wait=False)
 
