@@ -11,7 +11,6 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ..backends.base import BackendError
-from ..backends.redis import RedisBackend
 from ..record.keys import KeyFileError, key_id, load_public
 from ..record.sources import Logs, UnreadableSource, read_backend, read_only_url, read_path
 from ..record.verify import RoomReport, verify_room
@@ -79,6 +78,8 @@ def _given_keys(paths: list[Path]) -> dict[str, Ed25519PublicKey] | None:
 
 
 async def _read_redis(url: str) -> Logs:
+    from ..backends.redis import RedisBackend
+
     backend = await RedisBackend.open(read_only_url(url))
     try:
         return await read_backend(backend)
