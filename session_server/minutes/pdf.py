@@ -6,14 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from fpdf import FPDF
-
-from ..fonts import add_dejavu, latin
+from ..paper import GREY, Paper
 from .entries import Minutes, PageTurn, Showing, SpeechEntry, StatusChange
 from .text import Lang, clock, day, duration, word
 
 _RED = (170, 20, 20)
-_GREY = (90, 90, 90)
 _HEAD_FILL = (235, 235, 235)
 _TURNS_PER_ROW = 12
 _MOST_RUNS = 96
@@ -26,27 +23,17 @@ _PAD = 1.0
 """Millimetres: a table line's height and a cell's padding."""
 
 
-class _Paper(FPDF):
+class _Paper(Paper):
     """A4, DejaVu for the Vietnamese letters, the copy's name and page numbers at the foot."""
 
     def __init__(self, lang: Lang, foot: str) -> None:
-        super().__init__(format="A4")
+        super().__init__()
         self.language = lang
         self.foot = foot
-        # Without DejaVu the core font is used and the accents are dropped: still readable.
-        self.face = add_dejavu(self)
-        self.unicode = self.face == "DejaVu"
         self._widths: dict[tuple[str, str], float] = {}
-        self.set_margins(18, 16, 18)
-        self.set_auto_page_break(auto=True, margin=18)
-
-    def t(self, text: str) -> str:
-        return text if self.unicode else latin(text)
 
     def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(self.face, "", 7.5)
-        self.set_text_color(*_GREY)
+        self.start_foot()
         self.cell(0, 5, self.t(self.foot))
         page = word("page", self.language, n=self.page_no(), total="{nb}")
         self.cell(0, 5, self.t(page), align="R")
@@ -193,7 +180,7 @@ def _heading(
     facts.append(f"{word('room', lang)}: {minutes.room}")
     pdf.cell(0, 5, pdf.t(" · ".join(facts)), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(pdf.face, "", 8)
-    pdf.set_text_color(*_GREY)
+    pdf.set_text_color(*GREY)
     made = word("made_from", lang, seq=minutes.last_seq, tz=tz.key)
     pdf.cell(0, 5, pdf.t(made), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)

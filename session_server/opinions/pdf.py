@@ -5,28 +5,17 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fpdf import FPDF
-
-from ..fonts import add_dejavu, latin
+from ..paper import Paper
 from .exports import KIND_NAMES, WORDS, at
 
 
-class _Paper(FPDF):
+class _Paper(Paper):
     def __init__(self, foot: str) -> None:
-        super().__init__(format="A4")
-        self.face = add_dejavu(self)
-        self.unicode = self.face == "DejaVu"
+        super().__init__()
         self.foot = foot
-        self.set_margins(18, 16, 18)
-        self.set_auto_page_break(auto=True, margin=18)
-
-    def t(self, text: str) -> str:
-        return text if self.unicode else latin(text)
 
     def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(self.face, "", 7.5)
-        self.set_text_color(90, 90, 90)
+        self.start_foot()
         self.cell(0, 5, self.t(self.foot.format(n=self.page_no())), align="C")
 
     def lines(self, text: str, size: float, style: str = "", height: float = 5.0) -> None:
