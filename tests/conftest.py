@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import msgpack
+import psutil
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -112,6 +113,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class PortTaken(RuntimeError):
+    """The hub could not listen on its port: another process holds it."""
+
+
 @dataclass
 class DemoTokens:
     presidium: str
@@ -131,6 +136,10 @@ class HubProcess:
         # that timing-sensitive tests share with the hub.
         self.prerender = prerender
         self.port = port or free_port()
+        self._port_chosen_here = port is None
+        """A port picked by `free_port` may be taken by another worker's hub before this one
+        binds it: `start` then tries another."""
+        self._log_offset = 0
         self.process: subprocess.Popen[bytes] | None = None
         self._interrupted = False
         self.log_path = data_dir / "hub.log"
@@ -153,13 +162,21 @@ class HubProcess:
         return self.process.pid
 
     def start(self, *extra: str) -> None:
-        self.launch(*extra)
-        self.wait_ready()
+        for attempt in range(3):
+            self.launch(*extra)
+            try:
+                self.wait_ready()
+                return
+            except PortTaken:
+                if not self._port_chosen_here or attempt == 2:
+                    raise
+                self.port = free_port()
 
     def launch(self, *extra: str) -> None:
         """Start the process without waiting for it to answer (see `wait_ready`)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
+        self._log_offset = log.tell()
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -186,19 +203,37 @@ class HubProcess:
         deadline = time.monotonic() + self.start_within * UNIT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                with self.log_path.open("rb") as log:
+                    log.seek(self._log_offset)
+                    said = log.read().decode(errors="replace")
+                if "address already in use" in said:
+                    self.process = None
+                    raise PortTaken(f"port {self.port} taken:\n{said}")
                 raise RuntimeError(f"hub exited early:\n{self.log_path.read_text()}")
             try:
                 with urllib.request.urlopen(
                     f"{self.http}/healthz", timeout=1, context=self.tls
                 ) as answer:
-                    if answer.status == 200:
+                    # Another worker's hub on the same free port answers too: only this
+                    # process's own listening socket counts.
+                    if answer.status == 200 and self._listens():
                         return
             except OSError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         # Not left running: no fixture stops a hub whose start failed, and an orphan's CPU
         # slows every test after it into the same time-out.
         self.stop()
         raise RuntimeError(f"hub did not answer /healthz:\n{self.log_path.read_text()}")
+
+    def _listens(self) -> bool:
+        """Whether this hub's process itself listens on its port."""
+        assert self.process is not None
+        try:
+            sockets = psutil.Process(self.process.pid).net_connections(kind="tcp")
+        except psutil.Error:
+            return False
+        return any(s.status == psutil.CONN_LISTEN and s.laddr.port == self.port for s in sockets)
 
     def stop(self) -> None:
         self.interrupt()
