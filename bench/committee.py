@@ -7,7 +7,7 @@ from typing import Any
 
 from presidium_console.client import CongressClient, View
 from session_server.ballots import committee as keys
-from session_server.ballots import elgamal, proofs, transport
+from session_server.ballots import proofs, transport
 
 TIMEOUT = 60.0
 
@@ -90,16 +90,9 @@ class Member:
             ),
             timeout=TIMEOUT,
         )
-        made = [
-            keys.decrypt_share(
-                self.number,
-                self.share,
-                elgamal.Ciphertext.from_bytes(total),
-                self.ceremony,
-                proofs.context_of("candidate", index),
-            )
-            for index, total in enumerate(vote_of(view, self.vote_id)["tally"])
-        ]
+        made = keys.decrypt_tally(
+            self.number, self.share, vote_of(view, self.vote_id)["tally"], self.ceremony
+        )
         self.decryption = [s.value for s in made], [s.proof for s in made]
 
     async def send_decryption(self) -> None:

@@ -134,6 +134,23 @@ def decrypt_share(
     return DecryptionShare(member, value, proof)
 
 
+def decrypt_tally(
+    member: int, secret: bytes, tally: Sequence[bytes], ceremony: bytes
+) -> list[DecryptionShare]:
+    """A member's part of opening an election's tally: one share per candidate's total,
+    each labelled as that candidate's (the label the hub checks it under)."""
+    return [
+        decrypt_share(
+            member,
+            secret,
+            Ciphertext.from_bytes(total),
+            ceremony,
+            proofs.context_of("candidate", index),
+        )
+        for index, total in enumerate(tally)
+    ]
+
+
 def check_decryption_share(
     share: DecryptionShare, public: bytes, total: Ciphertext, ceremony: bytes, label: bytes
 ) -> None:

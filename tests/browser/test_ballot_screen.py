@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from session_server.ballots import committee as keys
-from session_server.ballots import elgamal, proofs, transport
+from session_server.ballots import proofs, transport
 from session_server.demo import DEMO_ROOM
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import Screens
@@ -61,16 +61,9 @@ class Committee:
     def open_totals(self) -> None:
         for number, member in ((1, self.members[0]), (2, self.members[1])):
             view = member.wait_for(lambda v: bool(vote_in(v, self.vote_id).get("tally")))
-            made = [
-                keys.decrypt_share(
-                    number,
-                    self.shares[number - 1],
-                    elgamal.Ciphertext.from_bytes(total),
-                    self.ceremony,
-                    proofs.context_of("candidate", index),
-                )
-                for index, total in enumerate(vote_in(view, self.vote_id)["tally"])
-            ]
+            made = keys.decrypt_tally(
+                number, self.shares[number - 1], vote_in(view, self.vote_id)["tally"], self.ceremony
+            )
             member.command(
                 "submit_decryption",
                 vote_id=self.vote_id,

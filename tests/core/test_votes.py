@@ -10,14 +10,14 @@ from hypothesis import strategies as st
 
 from session_server.ballots import ballot as ballots
 from session_server.ballots import committee as keys
-from session_server.ballots import elgamal, transport
+from session_server.ballots import transport
 from session_server.core import commands as c
 from session_server.core import vote_commands as vc
 from session_server.core.decide import Actor
 from session_server.core.projection import personal, project
 from session_server.core.replay import state_bytes, state_from_bytes
 from session_server.core.state import Role
-from session_server.core.vote_rules import ballot_context, candidate_label, ceremony
+from session_server.core.vote_rules import ballot_context, ceremony
 from session_server.core.vote_state import Candidate, Choice, VoteKind, VoteStatus
 from session_server.core.voting import Base, Threshold, elect, reaches
 from tests.core.rooms import PRESIDIUM, SECRETARIAT, Room, delegate
@@ -254,16 +254,7 @@ class Devices:
     def decrypt(self, number: int) -> vc.SubmitDecryption:
         vote = self.room.state.votes[self.vote]
         context = ceremony(self.room.state, self.vote)
-        made = [
-            keys.decrypt_share(
-                number,
-                self.shares[number],
-                elgamal.Ciphertext.from_bytes(total),
-                context,
-                candidate_label(index),
-            )
-            for index, total in enumerate(vote.tally)
-        ]
+        made = keys.decrypt_tally(number, self.shares[number], vote.tally, context)
         return vc.SubmitDecryption(
             self.vote, tuple(s.value for s in made), tuple(s.proof for s in made)
         )

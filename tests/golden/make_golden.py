@@ -21,7 +21,7 @@ from pathlib import Path
 import msgpack
 
 from session_server.backends.base import LogRecord, encode_record, encode_snapshot
-from session_server.ballots import ballot, committee, elgamal, proofs, transport
+from session_server.ballots import ballot, committee, proofs, transport
 from session_server.core import commands as c
 from session_server.core import contribution_commands as cc
 from session_server.core import group_commands as gc
@@ -397,16 +397,7 @@ def votes(s: Session) -> None:
     tally = s.state.votes["vote-3"].tally
     for number, member in enumerate(members, start=1):
         secret = committee.secret_share({d: dealt[d - 1][1].share_for(number) for d in (1, 2)})
-        shares = [
-            committee.decrypt_share(
-                number,
-                secret,
-                elgamal.Ciphertext.from_bytes(total),
-                ceremony,
-                proofs.context_of("candidate", index),
-            )
-            for index, total in enumerate(tally)
-        ]
+        shares = committee.decrypt_tally(number, secret, tally, ceremony)
         s.do(
             vc.SubmitDecryption(
                 "vote-3", tuple(x.value for x in shares), tuple(x.proof for x in shares)

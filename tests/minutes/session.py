@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from session_server.backends.sqlite import SQLiteBackend
-from session_server.ballots import ballot, committee, elgamal, proofs, transport
+from session_server.ballots import ballot, committee, proofs, transport
 from session_server.core import commands as c
 from session_server.core import vote_commands as vc
 from session_server.core.decide import Actor
@@ -280,16 +280,7 @@ async def election(script: Script) -> None:
     tally = script.writer.state.votes[vote_id].tally
     for number, member in enumerate(COMMITTEE, start=1):
         secret = committee.secret_share({d: dealt[d - 1][1].share_for(number) for d in (1, 2)})
-        shares = [
-            committee.decrypt_share(
-                number,
-                secret,
-                elgamal.Ciphertext.from_bytes(total),
-                ceremony,
-                proofs.context_of("candidate", index),
-            )
-            for index, total in enumerate(tally)
-        ]
+        shares = committee.decrypt_tally(number, secret, tally, ceremony)
         await do(
             2085 + number,
             Actor(Role.DELEGATE, member),
