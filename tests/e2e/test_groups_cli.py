@@ -30,7 +30,13 @@ async def test_groups_are_imported_with_their_members_and_officers(
     assert "'DB999' is not on the roll" in err
     staff = await clients.connect(tokens.secretariat)
     view = await staff.wait_for(
-        lambda v: len(v["groups"]) == 2 and len(v["groups"][1]["members"]) == 3, timeout=5 * UNIT
+        # The officers are set by a record after the members': wait for both groups' chairs.
+        lambda v: (
+            len(v["groups"]) == 2
+            and len(v["groups"][1]["members"]) == 3
+            and all(g.get("chair") for g in v["groups"])
+        ),
+        timeout=5 * UNIT,
     )
     one, two = view["groups"]
     assert (one["id"], one["name"], one["place"]) == ("g1", "Tổ 1", "Phòng họp A")
