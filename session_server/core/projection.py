@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .contribution_projection import contributions_view, own_contributions
@@ -55,71 +56,92 @@ View = dict[str, Any]
 def project(state: RoomState, audience: Role) -> View:
     """The view of `state` for one audience. A board's view holds only public data; the
     hall's, the delegates' documents too, and of people no more than a board's."""
-    view: View = {
-        "session": {
-            "room": state.room,
-            "title": state.title,
-            "status": state.status.value,
-            "since": state.status_since,
-            "resumes_at": state.resumes_at,
-            "checkpoint": None if state.checkpoint is None else state.checkpoint.fingerprint,
-        },
-        "agenda": {
-            "items": [
-                {
-                    "id": i.id,
-                    "title": i.title,
-                    "presenter": i.presenter,
-                    "planned_minutes": i.planned_minutes,
-                    "status": i.status.value,
-                    **({"group_session": True} if i.group_session else {}),
-                }
-                for i in state.agenda
-            ],
-            "current": state.current_item,
-        },
-        "documents": [
-            {
-                "id": d.id,
-                "title": d.title,
-                "access": d.access.value,
-                "pages": d.pages,
-                **_file(d),
-            }
-            for d in state.documents
-            if audience_may_see(audience, d.access)
-        ],
-        "document": _document(state, audience),
-        "speakers": _speakers(state, audience),
-        "announcements": [
-            {"id": a.id, "text": a.text, "posted_at": a.posted_at, "expires_at": a.expires_at}
-            for a in state.announcements
-        ],
-        "attendance": {"present": len(state.present), "total": len(state.delegates)},
-        "roll": None,
-        "votes": votes_view(state, audience),
-        "turnout": turnout_view(state, audience),
-        "voters": voters_view(state, audience),
-        "contributions": contributions_view(state, audience),
-        "groups": groups_view(state, audience),
-        "opinions": opinions_view(state, audience),
+    return {name: build(state, audience) for name, build in _BUILDERS.items()}
+
+
+def reproject(before: RoomState, after: RoomState, view: View, audience: Role) -> View:
+    """`project(after, audience)`, given `view`, which is `project(before, audience)`.
+
+    A section whose fields (`SECTION_READS`) are the very same objects in both states is
+    the very same object in both views: the state is never changed in place, so an
+    unchanged field is an unchanged object. A page turn rebuilds one section, not a day's
+    speeches and announcements four times over, and `changed_sections` skips the rest
+    without comparing them.
+    """
+    return {
+        name: view[name]
+        if all(getattr(before, f) is getattr(after, f) for f in SECTION_READS[name])
+        else build(after, audience)
+        for name, build in _BUILDERS.items()
+    }
+
+
+def _session(state: RoomState, audience: Role) -> dict[str, Any]:
+    session: dict[str, Any] = {
+        "room": state.room,
+        "title": state.title,
+        "status": state.status.value,
+        "since": state.status_since,
+        "resumes_at": state.resumes_at,
+        "checkpoint": None if state.checkpoint is None else state.checkpoint.fingerprint,
     }
     in_group = group_room_view(state)
     if in_group is not None:
-        view["session"]["group"] = in_group
+        session["group"] = in_group
     if audience in PRIVILEGED:
-        view["session"]["speaking_times"] = _speaking_times(state)
-        view["roll"] = [
+        session["speaking_times"] = _speaking_times(state)
+    return session
+
+
+def _agenda(state: RoomState, audience: Role) -> dict[str, Any]:
+    return {
+        "items": [
             {
-                "id": d.id,
-                "name": d.name,
-                "unit": d.unit,
-                "seat": d.seat,
-                "present": d.id in state.present,
+                "id": i.id,
+                "title": i.title,
+                "presenter": i.presenter,
+                "planned_minutes": i.planned_minutes,
+                "status": i.status.value,
+                **({"group_session": True} if i.group_session else {}),
             }
-            for d in sorted(state.delegates.values(), key=lambda d: d.id)
-        ]
-    return view
+            for i in state.agenda
+        ],
+        "current": state.current_item,
+    }
+
+
+def _documents(state: RoomState, audience: Role) -> list[dict[str, Any]]:
+    return [
+        {"id": d.id, "title": d.title, "access": d.access.value, "pages": d.pages, **_file(d)}
+        for d in state.documents
+        if audience_may_see(audience, d.access)
+    ]
+
+
+def _announcements(state: RoomState, audience: Role) -> list[dict[str, Any]]:
+    return [
+        {"id": a.id, "text": a.text, "posted_at": a.posted_at, "expires_at": a.expires_at}
+        for a in state.announcements
+    ]
+
+
+def _attendance(state: RoomState, audience: Role) -> dict[str, int]:
+    return {"present": len(state.present), "total": len(state.delegates)}
+
+
+def _roll(state: RoomState, audience: Role) -> list[dict[str, Any]] | None:
+    if audience not in PRIVILEGED:
+        return None
+    return [
+        {
+            "id": d.id,
+            "name": d.name,
+            "unit": d.unit,
+            "seat": d.seat,
+            "present": d.id in state.present,
+        }
+        for d in sorted(state.delegates.values(), key=lambda d: d.id)
+    ]
 
 
 def _speaking_times(state: RoomState) -> dict[str, int]:
@@ -229,4 +251,58 @@ def changed_sections(before: View | None, after: View) -> View:
     `core.delta.view_delta` says how each travels."""
     if before is None:
         return dict(after)
-    return {name: after[name] for name in SECTIONS if before.get(name) != after[name]}
+    # The same object is the same section (`reproject` reuses them): no need to compare.
+    return {
+        name: after[name]
+        for name in SECTIONS
+        if before.get(name) is not after[name] and before.get(name) != after[name]
+    }
+
+
+_BUILDERS: dict[str, Callable[[RoomState, Role], Any]] = {
+    "session": _session,
+    "agenda": _agenda,
+    "documents": _documents,
+    "document": _document,
+    "speakers": _speakers,
+    "announcements": _announcements,
+    "attendance": _attendance,
+    "roll": _roll,
+    "votes": votes_view,
+    "turnout": turnout_view,
+    "voters": voters_view,
+    "contributions": contributions_view,
+    "groups": groups_view,
+    "opinions": opinions_view,
+}
+"""How each section is made, in `SECTIONS` order (a view's keys keep that order)."""
+
+SECTION_READS: dict[str, tuple[str, ...]] = {
+    "session": (
+        "room",
+        "title",
+        "status",
+        "status_since",
+        "resumes_at",
+        "checkpoint",
+        "group",
+        "delegates",
+        "speaking_times",
+    ),
+    "agenda": ("agenda", "current_item"),
+    "documents": ("documents",),
+    "document": ("showing", "documents"),
+    "speakers": ("current_item", "speakers", "delegates", "status"),
+    "announcements": ("announcements",),
+    "attendance": ("present", "delegates"),
+    "roll": ("delegates", "present"),
+    "votes": ("votes", "delegates"),
+    "turnout": ("votes", "delegates"),
+    "voters": ("votes", "delegates"),
+    "contributions": ("contributions", "delegates"),
+    "groups": ("room", "groups", "group_meetings", "delegates", "documents"),
+    "opinions": ("opinions", "opinion_authors_shown"),
+}
+"""The `RoomState` fields each section is made from, and nothing else: `reproject` reuses a
+section while these are unchanged (tests/core/test_projection_reads.py holds every section
+to its list)."""

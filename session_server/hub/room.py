@@ -18,7 +18,7 @@ from ..core import vote_events as ve
 from ..core.commands import Command
 from ..core.decide import Actor
 from ..core.delta import view_delta
-from ..core.projection import View, personal, project
+from ..core.projection import View, personal, project, reproject
 from ..core.replay import state_bytes
 from ..core.state import Role, RoomState
 from ..metrics import UNCOUNTED, Metrics
@@ -189,10 +189,12 @@ class Room:
         return self.state.seq > 0
 
     def _apply(self, record: LogRecord) -> None:
+        before = self.state
         self.writer.apply(record)
         self._snapshots.clear()
         for view in VIEWS:
-            after = project(self.state, view)
+            # Only the sections whose fields this record changed are made again.
+            after = reproject(before, self.state, self.views[view], view)
             changes, edits = view_delta(self.views[view], after)
             self.views[view] = after
             if not changes and not edits:

@@ -24,7 +24,13 @@ from session_server.core.delta import view_delta
 from session_server.core.events import Event, FloorGranted, event_from_plain, event_to_plain
 from session_server.core.evolve import apply
 from session_server.core.plain import PlainError
-from session_server.core.projection import FLOOR_SHOWN_IN_PUBLIC, SECTIONS, View, project
+from session_server.core.projection import (
+    FLOOR_SHOWN_IN_PUBLIC,
+    SECTIONS,
+    View,
+    project,
+    reproject,
+)
 from session_server.core.replay import replay, state_bytes, state_from_bytes
 from session_server.core.state import (
     Access,
@@ -272,6 +278,8 @@ class CongressSession(RuleBasedStateMachine):
         self.records: list[tuple[int, tuple[Event, ...]]] = []
         self.now = T0
         self.views: dict[Role, View] = {}
+        self.viewed = self.state
+        """The state `views` were projected from."""
         self.copy = self.state
         """An independent deep copy of `state` (decoded from its bytes), to catch mutation."""
         self.checked = -1
@@ -445,6 +453,9 @@ class CongressSession(RuleBasedStateMachine):
         for role, view in views.items():
             assert tuple(view) == SECTIONS
             before = self.views.get(role)
+            if before is not None:
+                # The hub's incremental projection, reusing unchanged sections, agrees.
+                assert reproject(self.viewed, state, before, role) == view
             changes, edits = view_delta(before, view)
             # Through the wire and the reference client, the delta rebuilds the view exactly.
             frame = msgpack.unpackb(messages.event(2, 1, 0, changes, edits), raw=False)
@@ -463,6 +474,7 @@ class CongressSession(RuleBasedStateMachine):
                 assert_leaks_none(frame, secrets)
                 assert not {"delegate_id", "seat", "requested_at", "accepted"} & set(keys(frame))
         self.views = views
+        self.viewed = state
 
         board = views[Role.BOARD]
         assert board["roll"] is None
