@@ -148,14 +148,30 @@ class TokenRecord:
 
 
 class Bell:
-    """Wakes every tail of a room after an append by this process; others are found by polling."""
+    """Wakes every tail of a room after an append by this process; others are found by polling.
+
+    It holds the latest records this process appended, as a read would return them, so a
+    tail that is up to date takes the next one from here instead of reading the log again:
+    the page turn reaches the screens one thread hop and one query sooner.
+    """
+
+    KEPT = 16
+    """Records held; a tail further behind reads the log."""
 
     def __init__(self) -> None:
         self._event = asyncio.Event()
+        self._appended: dict[int, LogRecord] = {}
 
-    def ring(self) -> None:
+    def ring(self, appended: LogRecord | None = None) -> None:
+        if appended is not None:
+            self._appended[appended.seq] = appended
+            self._appended.pop(appended.seq - self.KEPT, None)
         self._event.set()
         self._event = asyncio.Event()
+
+    def appended(self, seq: int) -> LogRecord | None:
+        """Record `seq`, if this process appended it lately."""
+        return self._appended.get(seq)
 
     def listen(self) -> asyncio.Event:
         return self._event

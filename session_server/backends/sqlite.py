@@ -134,8 +134,8 @@ class SQLiteBackend(Backend):
         return bell
 
     async def append(self, room: str, expected_seq: int, record: LogRecord) -> None:
-        await self._run(self._append, room, expected_seq, record)
-        self._bell(room).ring()
+        stored = await self._run(self._append, room, expected_seq, record)
+        self._bell(room).ring(stored)
 
     async def backup(self, target: Path) -> None:
         await self._run(self._backup, target)
@@ -172,7 +172,8 @@ class SQLiteBackend(Backend):
         if row is not None:
             raise DuplicateOrigin(record.origin, row[0])
 
-    def _append(self, room: str, expected_seq: int, record: LogRecord) -> None:
+    def _append(self, room: str, expected_seq: int, record: LogRecord) -> LogRecord:
+        """Append; the record as `read` will return it (decoded here, off the event loop)."""
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -188,6 +189,7 @@ class SQLiteBackend(Backend):
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        return decode_record(expected_seq, body, prev, own)
 
     def _insert(
         self, room: str, seq: int, record: LogRecord, body: bytes, prev: bytes, own: bytes
@@ -239,20 +241,33 @@ class SQLiteBackend(Backend):
         return [stored_row(row) for row in rows]
 
     async def tail(self, room: str, after: int) -> AsyncIterator[LogRecord]:
+        bell = self._bell(room)
+        read = True
         while True:
             # Listen before reading, so an append landing between the read and the wait
             # still wakes us.
-            heard = self._bell(room).listen()
-            records = await self.read(room, after, 500)
-            for record in records:
-                yield record
-                after = record.seq
-            if len(records) < 500:
-                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
-                # that races with the event, leaving this loop running after close().
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self.poll_interval):
-                        await heard.wait()
+            heard = bell.listen()
+            appended = bell.appended(after + 1)
+            if appended is not None:
+                # Appended by this process: as a read would return it, without the read.
+                yield appended
+                after = appended.seq
+                continue
+            if read:
+                records = await self.read(room, after, 500)
+                for record in records:
+                    yield record
+                    after = record.seq
+                if len(records) == 500:
+                    continue
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+            # that races with the event, leaving this loop running after close().
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.poll_interval):
+                    await heard.wait()
+            # Woken by an append of its own that brought the next record, the log need
+            # not be read; woken by the poll, or by appends it no longer holds, it is.
+            read = bell.appended(after + 1) is None
 
     async def rooms(self) -> list[str]:
         rows = await self._run(

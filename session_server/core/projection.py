@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 from typing import Any
 
 from .contribution_projection import contributions_view, own_contributions
@@ -59,19 +60,26 @@ def project(state: RoomState, audience: Role) -> View:
     return {name: build(state, audience) for name, build in _BUILDERS.items()}
 
 
-def reproject(before: RoomState, after: RoomState, view: View, audience: Role) -> View:
-    """`project(after, audience)`, given `view`, which is `project(before, audience)`.
+def changed_fields(before: RoomState, after: RoomState) -> frozenset[str]:
+    """The fields of `after` that are not the very objects `before` holds.
 
-    A section whose fields (`SECTION_READS`) are the very same objects in both states is
-    the very same object in both views: the state is never changed in place, so an
-    unchanged field is an unchanged object. A page turn rebuilds one section, not a day's
-    speeches and announcements four times over, and `changed_sections` skips the rest
-    without comparing them.
+    The state is never changed in place, so a field that is the same object is unchanged:
+    a record changes a few fields, and `reproject` makes again only the sections made from
+    them.
+    """
+    return frozenset(name for name in _FIELDS if getattr(before, name) is not getattr(after, name))
+
+
+def reproject(state: RoomState, view: View, audience: Role, changed: frozenset[str]) -> View:
+    """`project(state, audience)`, given `view`, the audience's view before the record that
+    changed the fields `changed` (`changed_fields`).
+
+    A section made from none of them is the very same object in both views: a page turn
+    makes one section again, not a day's speeches and announcements, and `changed_sections`
+    skips the rest without comparing them.
     """
     return {
-        name: view[name]
-        if all(getattr(before, f) is getattr(after, f) for f in SECTION_READS[name])
-        else build(after, audience)
+        name: view[name] if changed.isdisjoint(SECTION_READS[name]) else build(state, audience)
         for name, build in _BUILDERS.items()
     }
 
@@ -306,3 +314,5 @@ SECTION_READS: dict[str, tuple[str, ...]] = {
 """The `RoomState` fields each section is made from, and nothing else: `reproject` reuses a
 section while these are unchanged (tests/core/test_projection_reads.py holds every section
 to its list)."""
+
+_FIELDS = tuple(f.name for f in fields(RoomState))

@@ -18,7 +18,7 @@ from ..core import vote_events as ve
 from ..core.commands import Command
 from ..core.decide import Actor
 from ..core.delta import view_delta
-from ..core.projection import View, personal, project, reproject
+from ..core.projection import View, changed_fields, personal, project, reproject
 from ..core.replay import state_bytes
 from ..core.state import Role, RoomState
 from ..metrics import UNCOUNTED, Metrics
@@ -192,9 +192,10 @@ class Room:
         before = self.state
         self.writer.apply(record)
         self._snapshots.clear()
+        # Only the sections made from the fields this record changed are made again.
+        changed = changed_fields(before, self.state)
         for view in VIEWS:
-            # Only the sections whose fields this record changed are made again.
-            after = reproject(before, self.state, self.views[view], view)
+            after = reproject(self.state, self.views[view], view, changed)
             changes, edits = view_delta(self.views[view], after)
             self.views[view] = after
             if not changes and not edits:

@@ -13,9 +13,11 @@ import redis.asyncio as redis
 
 from session_server.backends.base import (
     Backend,
+    Bell,
     DuplicateOrigin,
     LogRecord,
     SeqConflict,
+    StoredRecord,
     TokenRecord,
     decode_record,
     decode_snapshot,
@@ -186,6 +188,88 @@ async def test_tail_pages_through_a_long_log_without_skipping_or_repeating(
     async with asyncio.timeout(10 * UNIT):
         await following
     assert seen == list(range(1, 1301))
+
+
+async def test_a_tail_on_the_appending_backend_yields_what_a_read_returns(
+    open_backend: BackendFactory,
+) -> None:
+    # One backend appends and follows, as a hub does: what its tail yields (for SQLite,
+    # taken from the append itself) is what a read of the log returns, chain included.
+    log = await open_backend()
+    await log.append("r", 1, record(1, origin="tk:1"))
+    seen: list[LogRecord] = []
+
+    async def follow() -> None:
+        async for r in log.tail("r", 0):
+            seen.append(r)
+            if r.seq == 40:
+                return
+
+    following = asyncio.create_task(follow())
+    for seq in range(2, 41):
+        await log.append("r", seq, record(seq, origin=f"tk:{seq}"))
+        if seq % 10 == 0:
+            await asyncio.sleep(0.01)  # the tail both keeps up and falls behind
+    async with asyncio.timeout(5 * UNIT):
+        await following
+    read = await log.read("r", 0)
+    assert [r.seq for r in seen] == list(range(1, 41))
+    assert seen == read
+    assert [(r.prev_hash, r.hash, r.stored) for r in seen] == [
+        (r.prev_hash, r.hash, r.stored) for r in read
+    ]
+
+
+async def test_an_up_to_date_sqlite_tail_takes_its_own_appends_without_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = await SQLiteBackend.open(tmp_path / "log.db", poll_interval=0.05)
+    try:
+        for seq in range(1, 4):
+            await log.append("r", seq, record(seq))
+        reads: list[int] = []
+        real_read = log._read
+
+        def counted(room: str, after: int, limit: int) -> list[StoredRecord]:
+            reads.append(after)
+            return real_read(room, after, limit)
+
+        monkeypatch.setattr(log, "_read", counted)
+        seen: list[int] = []
+
+        async def follow() -> None:
+            async for r in log.tail("r", 3):
+                seen.append(r.seq)
+                if r.seq == 13:
+                    return
+
+        following = asyncio.create_task(follow())
+        await asyncio.sleep(0.02)  # the tail has read once and waits
+        for seq in range(4, 14):
+            await log.append("r", seq, record(seq))
+            await asyncio.sleep(0)  # it runs after each append
+        async with asyncio.timeout(5 * UNIT):
+            await following
+        assert seen == list(range(4, 14))
+        assert reads == [3], "only the first read, before any append was heard"
+        # A tail further behind than the appends kept reads the log, and misses nothing.
+        last = 13 + Bell.KEPT
+        for seq in range(14, last + 1):
+            await log.append("r", seq, record(seq))
+        reads.clear()
+        behind = [r.seq async for r in _first(log.tail("r", 0), last)]
+        assert behind == list(range(1, last + 1))
+        assert reads == [0]
+    finally:
+        await log.close()
+
+
+async def _first(records: AsyncIterator[LogRecord], count: int) -> AsyncIterator[LogRecord]:
+    async for r in records:
+        yield r
+        count -= 1
+        if not count:
+            return
 
 
 async def test_a_tail_waits_for_a_room_that_does_not_exist_yet(

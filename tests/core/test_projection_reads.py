@@ -17,6 +17,7 @@ from session_server.core.projection import (
     _BUILDERS,
     SECTION_READS,
     SECTIONS,
+    changed_fields,
     project,
     reproject,
 )
@@ -82,7 +83,7 @@ def test_reprojecting_along_a_log_gives_the_whole_projection(name: str) -> None:
     reused = 0
     for before, after in itertools.pairwise(states):
         for audience in Role:
-            again = reproject(before, after, views[audience], audience)
+            again = reproject(after, views[audience], audience, changed_fields(before, after))
             assert again == project(after, audience)
             reused += sum(again[s] is views[audience][s] for s in SECTIONS)
             views[audience] = again
@@ -95,7 +96,8 @@ def test_a_page_turn_rebuilds_only_the_document() -> None:
     assert state.showing is not None
     turned = replace(state, showing=replace(state.showing, page=state.showing.page + 1))
     view = project(state, Role.DELEGATE)
-    again = reproject(state, turned, view, Role.DELEGATE)
+    assert changed_fields(state, turned) == {"showing"}
+    again = reproject(turned, view, Role.DELEGATE, changed_fields(state, turned))
     assert [s for s in SECTIONS if again[s] is not view[s]] == ["document"]
     assert again == project(turned, Role.DELEGATE)
 
@@ -106,4 +108,5 @@ def test_a_field_changed_in_place_would_go_unseen() -> None:
     assert state.announcements
     view = project(state, Role.BOARD)
     fewer = replace(state, announcements=state.announcements[1:])
-    assert reproject(state, fewer, view, Role.BOARD)["announcements"] != view["announcements"]
+    changed = changed_fields(state, fewer)
+    assert reproject(fewer, view, Role.BOARD, changed)["announcements"] != view["announcements"]

@@ -28,6 +28,7 @@ from session_server.core.projection import (
     FLOOR_SHOWN_IN_PUBLIC,
     SECTIONS,
     View,
+    changed_fields,
     project,
     reproject,
 )
@@ -455,7 +456,8 @@ class CongressSession(RuleBasedStateMachine):
             before = self.views.get(role)
             if before is not None:
                 # The hub's incremental projection, reusing unchanged sections, agrees.
-                assert reproject(self.viewed, state, before, role) == view
+                changed = changed_fields(self.viewed, state)
+                assert reproject(state, before, role, changed) == view
             changes, edits = view_delta(before, view)
             # Through the wire and the reference client, the delta rebuilds the view exactly.
             frame = msgpack.unpackb(messages.event(2, 1, 0, changes, edits), raw=False)
