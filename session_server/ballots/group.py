@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from typing import cast
-
-import rbcl
+from typing import Any, cast
 
 POINT_BYTES = 32
 SCALAR_BYTES = 32
@@ -19,6 +17,13 @@ ORDER = 2**252 + 27742317777372353535851937790883648493
 """L, the order of the group: the scalars are the integers modulo L."""
 IDENTITY = bytes(POINT_BYTES)
 """The neutral element's canonical encoding."""
+
+
+def _sodium() -> Any:
+    """libsodium, loaded when first used: some 9 MB the hub needs only once ballots come."""
+    import rbcl
+
+    return rbcl
 
 
 class GroupError(ValueError):
@@ -29,7 +34,7 @@ def is_point(data: object) -> bool:
     return (
         isinstance(data, bytes)
         and len(data) == POINT_BYTES
-        and bool(rbcl.crypto_core_ristretto255_is_valid_point(data))
+        and bool(_sodium().crypto_core_ristretto255_is_valid_point(data))
     )
 
 
@@ -55,15 +60,15 @@ def from_int(value: int) -> bytes:
 
 
 def random_scalar() -> bytes:
-    return cast(bytes, rbcl.crypto_core_ristretto255_scalar_random())
+    return cast(bytes, _sodium().crypto_core_ristretto255_scalar_random())
 
 
 def add(p: bytes, q: bytes) -> bytes:
-    return cast(bytes, rbcl.crypto_core_ristretto255_add(p, q))
+    return cast(bytes, _sodium().crypto_core_ristretto255_add(p, q))
 
 
 def sub(p: bytes, q: bytes) -> bytes:
-    return cast(bytes, rbcl.crypto_core_ristretto255_sub(p, q))
+    return cast(bytes, _sodium().crypto_core_ristretto255_sub(p, q))
 
 
 def total(points: Iterable[bytes]) -> bytes:
@@ -75,28 +80,28 @@ def total(points: Iterable[bytes]) -> bytes:
 
 def base_times(s: bytes) -> bytes:
     """s·G, G the standard generator; the identity for s = 0."""
-    return cast(bytes, rbcl.crypto_scalarmult_ristretto255_base_allow_scalar_zero(s))
+    return cast(bytes, _sodium().crypto_scalarmult_ristretto255_base_allow_scalar_zero(s))
 
 
 def times(s: bytes, p: bytes) -> bytes:
     """s·P; the identity for s = 0 or P the identity."""
-    return cast(bytes, rbcl.crypto_scalarmult_ristretto255_allow_scalar_zero(s, p))
+    return cast(bytes, _sodium().crypto_scalarmult_ristretto255_allow_scalar_zero(s, p))
 
 
 def s_add(s: bytes, t: bytes) -> bytes:
-    return cast(bytes, rbcl.crypto_core_ristretto255_scalar_add(s, t))
+    return cast(bytes, _sodium().crypto_core_ristretto255_scalar_add(s, t))
 
 
 def s_sub(s: bytes, t: bytes) -> bytes:
-    return cast(bytes, rbcl.crypto_core_ristretto255_scalar_sub(s, t))
+    return cast(bytes, _sodium().crypto_core_ristretto255_scalar_sub(s, t))
 
 
 def s_mul(s: bytes, t: bytes) -> bytes:
-    return cast(bytes, rbcl.crypto_core_ristretto255_scalar_mul(s, t))
+    return cast(bytes, _sodium().crypto_core_ristretto255_scalar_mul(s, t))
 
 
 def s_invert(s: bytes) -> bytes:
-    return cast(bytes, rbcl.crypto_core_ristretto255_scalar_invert(s))
+    return cast(bytes, _sodium().crypto_core_ristretto255_scalar_invert(s))
 
 
 def s_sum(scalars: Iterable[bytes]) -> bytes:
@@ -117,4 +122,4 @@ def hash_to_scalar(domain: bytes, *parts: bytes) -> bytes:
     for part in (domain, *parts):
         digest.update(len(part).to_bytes(8, "little"))
         digest.update(part)
-    return cast(bytes, rbcl.crypto_core_ristretto255_scalar_reduce(digest.digest()))
+    return cast(bytes, _sodium().crypto_core_ristretto255_scalar_reduce(digest.digest()))
