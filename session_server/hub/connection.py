@@ -94,6 +94,8 @@ async def serve_screen(websocket: WebSocket, hub: Hub, sink: Sink) -> None:
         await _close(websocket, Close.INTERNAL, "internal error")
         return
     room.attach(screen, hello.last_seq)
+    # Not kept for the connection's life: it holds the token's secret, read no more.
+    del hello
     # A tablet following its group holds a socket to the plenary and one to the group's
     # room: each room counts its own against the token's limit.
     seat = room.name if split_group_room(room.name) is not None else None
@@ -201,7 +203,7 @@ async def _welcome(
         token_id=token.token_id,
         secret_hash=token.secret_hash,
         delegate_id=token.delegate_id,
-        snapshot=lambda: room.snapshot_wire(token.role),
+        snapshot=room.snapshot_maker(token.role),
         max_queue=limits.max_queue,
         max_queue_bytes=limits.max_queue_bytes,
         send_timeout=limits.send_timeout,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import deque
 from collections.abc import Callable
@@ -119,6 +120,7 @@ class Room:
         self.screens: dict[Role, set[Screen]] = {v: set() for v in VIEWS}
         self.delegate_screens: dict[str, set[Screen]] = {}
         self._snapshots: dict[Role, bytes] = {}
+        self._snapshot_makers: dict[Role, Callable[[], bytes]] = {}
         """Each view's snapshot at the current seq, as a whole frame, made when first asked."""
         self.listeners: list[Callable[[], None]] = []
         """Called after each record is applied (the page preparer, which plans again)."""
@@ -266,6 +268,15 @@ class Room:
             wire = framed(messages.snapshot(self.state.seq, self.views[view]))
             self._snapshots[view] = wire
         return wire
+
+    def snapshot_maker(self, audience: Role) -> Callable[[], bytes]:
+        """`snapshot_wire` for this audience, one callable shared by all its screens."""
+        maker = self._snapshot_makers.get(audience)
+        if maker is None:
+            maker = self._snapshot_makers[audience] = functools.partial(
+                self.snapshot_wire, audience
+            )
+        return maker
 
     def personal_frame(self, delegate_id: str) -> bytes:
         return messages.you(self.state.seq, personal(self.state, delegate_id))
