@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import random
 import socket
 import struct
 from collections.abc import Coroutine
@@ -16,6 +17,7 @@ from websockets.exceptions import InvalidState
 from websockets.http11 import Request
 
 from ..protocol.codes import Close
+from .beats import wheel
 from .light import Flag, Inbox
 from .screen import Screen
 
@@ -235,6 +237,27 @@ class HubWebSocketProtocol(WebSocketsSansIOProtocol):
         if not self.transport.is_closing():
             self.transport.close()
         self.loop.call_later(SLOW_ABORT_AFTER if stalled else self.close_timeout, self._abort)
+
+    # ---- heartbeats: uvicorn's, with the hub's one timer for all screens (beats.py)
+
+    def schedule_ping(self) -> None:
+        assert self.ping_interval is not None
+        delay = max(0.0, self.ping_interval - self.last_ping_rtt)
+        self.ping_timer = wheel(self.loop).later(delay, self.send_keepalive_ping)  # type: ignore[assignment]
+
+    def send_keepalive_ping(self) -> None:
+        self.ping_timer = None
+        if self.close_sent or self.transport.is_closing():
+            return
+        # A random payload names this ping: a stale or unsolicited pong is ignored.
+        self.pending_ping_payload = struct.pack("!I", random.getrandbits(32))
+        self.ping_sent_at = self.loop.time()
+        self.conn.send_ping(self.pending_ping_payload)
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        if self.ping_timeout is not None:
+            self.pong_timer = wheel(self.loop).later(self.ping_timeout, self.keepalive_timeout)  # type: ignore[assignment]
+        else:
+            self.schedule_ping()
 
     def keepalive_timeout(self) -> None:
         # uvicorn closes a peer that missed its pong, which waits for the buffer to drain:
