@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import random
 import socket
 import struct
 from collections.abc import Coroutine
@@ -17,7 +16,7 @@ from websockets.exceptions import InvalidState
 from websockets.http11 import Request
 
 from ..protocol.codes import Close
-from .beats import wheel
+from .beats import Due, wheel
 from .light import Flag, Inbox
 from .screen import Screen
 
@@ -246,18 +245,13 @@ class HubWebSocketProtocol(WebSocketsSansIOProtocol):
         self.ping_timer = wheel(self.loop).later(delay, self.send_keepalive_ping)  # type: ignore[assignment]
 
     def send_keepalive_ping(self) -> None:
-        self.ping_timer = None
-        if self.close_sent or self.transport.is_closing():
-            return
-        # A random payload names this ping: a stale or unsolicited pong is ignored.
-        self.pending_ping_payload = struct.pack("!I", random.getrandbits(32))
-        self.ping_sent_at = self.loop.time()
-        self.conn.send_ping(self.pending_ping_payload)
-        self.transport.write(b"".join(self.conn.data_to_send()))
-        if self.ping_timeout is not None:
+        super().send_keepalive_ping()
+        # uvicorn waits for the pong on an event-loop timer of its own: the wheel's instead.
+        timer = self.pong_timer
+        if timer is not None and not isinstance(timer, Due):
+            timer.cancel()
+            assert self.ping_timeout is not None
             self.pong_timer = wheel(self.loop).later(self.ping_timeout, self.keepalive_timeout)  # type: ignore[assignment]
-        else:
-            self.schedule_ping()
 
     def keepalive_timeout(self) -> None:
         # uvicorn closes a peer that missed its pong, which waits for the buffer to drain:

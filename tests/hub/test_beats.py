@@ -13,6 +13,7 @@ async def test_calls_come_when_due_in_order_and_once() -> None:
     loop = asyncio.get_running_loop()
     started = loop.time()
     called: list[tuple[str, float]] = []
+
     def call(name: str) -> None:
         called.append((name, loop.time() - started))
 
