@@ -65,7 +65,7 @@ def source_digest() -> str:
 
 
 def _impairment_json(impairment: Impairment) -> dict[str, Any]:
-    return asdict(impairment) | {"p99_ratio": impairment.p99_ratio}
+    return asdict(impairment) | {"p99_ratio": impairment.p99_ratio} | impairment.shifts()
 
 
 def write_json(
@@ -132,6 +132,13 @@ def impairment_table(results: list[SizeResult]) -> str:
             f"(p99 {i.p99_ratio:.2f}x); "
             f"other screens that missed a frame: {i.missed_screens}"
             + (f"; ERROR {i.error}" if i.error else "")
+        )
+        shifts = i.shifts()
+        lines.append(
+            "  with / without, last screen p50 {last_p50_ratio:.2f}x, p95 {last_p95_ratio:.2f}x, "
+            "p99 {last_p99_ratio:.2f}x; the fan-out alone (last screen less first, so a turn "
+            "held up before any frame went out does not count) p50 {spread_p50_ratio:.2f}x, "
+            "p95 {spread_p95_ratio:.2f}x, p99 {spread_p99_ratio:.2f}x".format(**shifts)
         )
         for kind, figures in (("stalled", i.stalled), ("slow", i.slow)):
             if figures:

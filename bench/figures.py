@@ -60,6 +60,11 @@ class Impairment:
     clean_p99_ms: float = math.nan
     impaired_p50_ms: float = math.nan
     impaired_p99_ms: float = math.nan
+    clean_spread_ms: list[float] = field(default_factory=list)
+    """Per turn, the last screen's receipt less the first's: the fan-out alone. A turn that
+    waited before any frame went out (a slow synced append) is as late for the first screen
+    as for the last, and does not move it."""
+    impaired_spread_ms: list[float] = field(default_factory=list)
     missed_screens: int = 0
     """Of the other screens, those that missed a frame in either phase."""
     missed_frames: int = 0
@@ -70,6 +75,17 @@ class Impairment:
     @property
     def p99_ratio(self) -> float:
         return ratio(self.impaired_p99_ms, self.clean_p99_ms)
+
+    def shifts(self) -> dict[str, float]:
+        """With laggards / without, at p50, p95 and p99, of the latency and of the spread."""
+        return {
+            f"{name}_p{round(q * 100)}_ratio": ratio(percentile(impaired, q), percentile(clean, q))
+            for name, clean, impaired in (
+                ("last", self.clean_ms, self.impaired_ms),
+                ("spread", self.clean_spread_ms, self.impaired_spread_ms),
+            )
+            for q in (0.50, 0.95, 0.99)
+        }
 
 
 @dataclass

@@ -329,8 +329,12 @@ def _fold_impairment(
     impaired: dict[int, int],
 ) -> None:
     impairment.clean_turns, impairment.impaired_turns = len(clean), len(impaired)
-    _, impairment.clean_ms = _last_ms(reports, clean)
-    _, impairment.impaired_ms = _last_ms(reports, impaired)
+    first, impairment.clean_ms = _last_ms(reports, clean)
+    impairment.clean_spread_ms = [b - a for a, b in zip(first, impairment.clean_ms, strict=True)]
+    first, impairment.impaired_ms = _last_ms(reports, impaired)
+    impairment.impaired_spread_ms = [
+        b - a for a, b in zip(first, impairment.impaired_ms, strict=True)
+    ]
     impairment.clean_p50_ms = percentile(impairment.clean_ms, 0.50)
     impairment.clean_p99_ms = percentile(impairment.clean_ms, 0.99)
     impairment.impaired_p50_ms = percentile(impairment.impaired_ms, 0.50)

@@ -134,6 +134,15 @@ def target_rows(results: list[SizeResult]) -> list[Row]:
                 _check(impairment.p99_ratio, lambda v: v <= IMPAIRED_P99_RATIO),
             )
         )
+        shifts = impairment.shifts()
+        rows.append(
+            Row(
+                f"N={impairment.n} the same, fan-out alone (last screen less first)",
+                _x(shifts["spread_p99_ratio"], f" (p95 {shifts['spread_p95_ratio']:.2f}x)"),
+                "(reported)",
+                None,
+            )
+        )
         rows.append(
             Row(
                 f"N={impairment.n} other screens that missed a frame (stalled+slow phases)",

@@ -103,6 +103,25 @@ def test_laggards_may_move_the_others_p99_by_ten_percent() -> None:
     assert rows["N=4000 others' p99 with stalled+slow / without"] is False
 
 
+def test_a_turn_held_up_before_its_first_frame_moves_the_latency_not_the_fan_out() -> None:
+    impairment = Impairment(1000)
+    # Each turn: the first screen's and the last screen's latency, in ms.
+    clean = [(3.0, 20.0 + n % 5) for n in range(100)]
+    impaired = [(3.0, 21.0 + n % 5) for n in range(98)] + [(900.0, 917.0), (600.0, 618.0)]
+    for name, turns in (("clean", clean), ("impaired", impaired)):
+        setattr(impairment, f"{name}_ms", [last for _, last in turns])
+        setattr(impairment, f"{name}_spread_ms", [last - first for first, last in turns])
+    shifts = impairment.shifts()
+    assert shifts["last_p99_ratio"] > 20  # two turns waited on the log: the p99 is theirs
+    assert 1.0 < shifts["spread_p99_ratio"] < 1.1  # the fan-out itself moved by 1 ms
+    assert 1.0 < shifts["spread_p50_ratio"] < 1.1
+    measured = result(1000, 1.0, 1.0)
+    measured.impairment = impairment
+    row = next(r for r in target_rows([measured]) if "fan-out alone" in r.figure)
+    assert row.met is None  # reported, not a target
+    assert row.value.startswith(f"{shifts['spread_p99_ratio']:.2f}x")
+
+
 def test_a_frame_grown_only_by_its_seq_numbers_is_no_larger() -> None:
     day = DayReport(DaySize())
     day.before = {change: dict.fromkeys(AUDIENCES, 120) for change in CHANGES}
@@ -154,6 +173,12 @@ def test_a_quick_run_reaches_every_screen_with_a_day_and_laggards(tmp_path: Path
     assert laggards["impaired_turns"] >= 5
     assert laggards["clean_p99_ms"] > 0
     assert laggards["impaired_p99_ms"] > 0
+    assert len(laggards["clean_spread_ms"]) == laggards["clean_turns"]
+    assert all(
+        0 <= spread <= last
+        for spread, last in zip(laggards["clean_spread_ms"], laggards["clean_ms"], strict=True)
+    )
+    assert laggards["spread_p99_ratio"] > 0
     # The slow screen keeps up with a turn every few tenths of a second; the stalled one
     # found its frames (or the hub's close) waiting when it read again.
     assert laggards["slow"]["events"] > 0
