@@ -95,6 +95,10 @@ export class Contributions {
     if (!title) return this.say(t("contrib.needTitle"), "error");
     const query = new URLSearchParams({ title });
     if (this.replaces) query.set("replaces", this.replaces);
+    // What was sent: the form is emptied after the hub's answer only if it still holds it.
+    // The hub's `you` frame can show the new entry before that answer, and a delegate (or
+    // a test) who has meanwhile begun the next contribution must not see it wiped.
+    const sent = [this.title.value, this.text.value, this.file.files[0]];
     this.sending = true;
     this.send.disabled = true;
     this.say(t("contrib.sending"), "");
@@ -104,7 +108,8 @@ export class Contributions {
       });
       const answered = await answer.json().catch(() => ({}));
       if (answer.ok) {
-        this.form.reset();
+        const now = [this.title.value, this.text.value, this.file.files[0]];
+        if (now.every((value, index) => value === sent[index])) this.form.reset();
         this.sendAgain(null);
         this.say(t("contrib.sent"), "ok");
       } else {

@@ -90,6 +90,43 @@ def test_a_pdf_is_sent_from_the_tablet(screens: Screens, demo: DemoTokens) -> No
     assert_accessible(tablet, "tablet, a PDF contribution", touch=True)
 
 
+def test_the_next_contribution_begun_before_the_hubs_answer_is_not_wiped(
+    screens: Screens, demo: DemoTokens
+) -> None:
+    from playwright.sync_api import Route
+
+    token, _ = demo.delegates[3]
+    tablet = screens.delegate(token)
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        # The hub records the contribution now (and its `you` frame shows the entry); the
+        # answer to the tablet's request is held back until the test lets it through.
+        held.append(route)
+
+    tablet.route("**/contributions?*", hold)
+    card = tablet.locator("#contributions")
+    card.get_by_label("Tiêu đề tham luận").fill("Tham luận thứ nhất")
+    card.get_by_label("Nội dung tham luận").fill("Nội dung thứ nhất.")
+    card.get_by_role("button", name="Gửi tham luận").click()
+    for _ in range(200):
+        if held:
+            break
+        tablet.wait_for_timeout(50)  # the route's handler runs while Playwright waits
+    assert held, "the tablet sent its contribution"
+    response = held[0].fetch()
+    assert response.status == 201
+    expect(card.locator(".contrib-entry", has_text="Tham luận thứ nhất")).to_be_visible()
+    # The delegate begins the next one before the answer to the first arrives.
+    card.get_by_label("Tiêu đề tham luận").fill("Tham luận thứ hai")
+    card.get_by_label("Nội dung tham luận").fill("Nội dung thứ hai.")
+    held[0].fulfill(response=response)
+    expect(card.get_by_role("status")).to_contain_text("Đã gửi")
+    expect(card.get_by_label("Tiêu đề tham luận")).to_have_value("Tham luận thứ hai")
+    expect(card.get_by_label("Nội dung tham luận")).to_have_value("Nội dung thứ hai.")
+    tablet.unroute("**/contributions?*")
+
+
 def test_the_secretariat_reads_accepts_and_publishes_from_the_console(
     screens: Screens, demo: DemoTokens
 ) -> None:
