@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import multiprocessing
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ProcessPoolExecutor
 
 import msgpack
 from websockets.asyncio.client import ClientConnection, connect
@@ -38,11 +40,9 @@ def mixed(n: int) -> bytes:
     return (ping, sync, command)[n % 3](n)
 
 
-async def flooder(
-    hub: HubProcess, token: str, frame: Callable[[int], bytes], until: float
-) -> int | None:
+async def flooder(url: str, token: str, frame: Callable[[int], bytes], until: float) -> int | None:
     """Send as fast as the socket takes, reading everything back; the close code, if any."""
-    async with connect(hub.url, max_queue=None, ping_interval=None) as ws:
+    async with connect(url, max_queue=None, ping_interval=None) as ws:
         await ws.send(msgpack.packb({"type": "hello", "v": 2, "token": token, "room": DEMO_ROOM}))
 
         async def drain(ws: ClientConnection) -> None:
@@ -66,6 +66,22 @@ async def flooder(
             with contextlib.suppress(BaseException):
                 await reader
     return None
+
+
+def flood_from_another_process(url: str, delegates: list[str], until: float) -> list[int | None]:
+    """Twenty-three flooders, each close code; run in a process of its own, so the board's
+    pace is measured by a client whose loop the flooders do not starve (CLOCK_MONOTONIC is
+    the same clock in every process)."""
+
+    async def floods() -> list[int | None]:
+        return await asyncio.gather(
+            flooder(url, delegates[0], ping, until),
+            flooder(url, delegates[1], sync, until),
+            flooder(url, delegates[2], command, until),
+            *(flooder(url, delegates[3 + n], mixed, until) for n in range(20)),
+        )
+
+    return asyncio.run(floods())
 
 
 async def page_turns(
@@ -94,16 +110,16 @@ async def page_turns(
 async def test_the_board_keeps_its_pace_while_sockets_flood(
     hub: HubProcess, tokens: DemoTokens, clients: Clients
 ) -> None:
-    until = time.monotonic() + FLOOD_SECONDS
     delegates = [secret for secret, _ in tokens.delegates]
-    floods: list[Awaitable[int | None]] = [
-        flooder(hub, delegates[0], ping, until),
-        flooder(hub, delegates[1], sync, until),
-        flooder(hub, delegates[2], command, until),
-        *(flooder(hub, delegates[3 + n], mixed, until) for n in range(20)),
-    ]
-    turns, *codes = await asyncio.gather(page_turns(hub, clients, tokens, until), *floods)
-    assert isinstance(turns, list)
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=spawn) as pool:
+        # The child's start (a fresh interpreter) is paid before the clock runs.
+        await asyncio.get_running_loop().run_in_executor(pool, time.monotonic)
+        until = time.monotonic() + FLOOD_SECONDS
+        floods: Awaitable[list[int | None]] = asyncio.get_running_loop().run_in_executor(
+            pool, flood_from_another_process, hub.url, delegates, until
+        )
+        turns, codes = await asyncio.gather(page_turns(hub, clients, tokens, until), floods)
     assert len(turns) >= 5
     assert max(turns) < 1.0 * UNIT, sorted(turns)[-5:]
     # Each flooder was cut off, not left to run: with the documented code, or (a flooder
