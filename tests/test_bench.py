@@ -3,8 +3,11 @@ every frame, a day's frame sizes, and a stalled and a slow screen among the othe
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +19,7 @@ from websockets.asyncio.client import connect
 from bench.controllers import padded_event
 from bench.day import AUDIENCES, CHANGES, DayReport, DaySize
 from bench.figures import Impairment, Phase, SizeResult, percentile, ratio
+from bench.laggards import hub_side
 from bench.measure import Settings, worker_count
 from bench.servers import start_baseline
 from bench.targets import Row, target_rows
@@ -120,6 +124,30 @@ def test_a_turn_held_up_before_its_first_frame_moves_the_latency_not_the_fan_out
     row = next(r for r in target_rows([measured]) if "fan-out alone" in r.figure)
     assert row.met is None  # reported, not a target
     assert row.value.startswith(f"{shifts['spread_p99_ratio']:.2f}x")
+
+
+def test_the_hubs_side_of_a_connection_is_read_from_the_kernel() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            client_port = client.getsockname()[1]
+            server_side, _ = listener.accept()
+            assert hub_side(port, client_port) == (os.fstat(server_side.fileno()).st_ino, 0)
+            # Written to and never read: the bytes wait in the server's send queue.
+            server_side.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                while True:
+                    server_side.send(bytes(65536))
+            found = hub_side(port, client_port)
+            assert found is not None
+            assert found[1] > 0
+            # Its descriptor closed, the kernel keeps the socket for the unread bytes.
+            server_side.close()
+            found = hub_side(port, client_port)
+            assert found is not None
+            assert found[0] == 0
+            # No such connection (the listening socket on the port is not taken for one).
+            assert hub_side(port, 1) is None
 
 
 def test_a_frame_grown_only_by_its_seq_numbers_is_no_larger() -> None:
