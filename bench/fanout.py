@@ -362,7 +362,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\n" + size_table(days[0]))
     laggards = impairment_table(results)
     if laggards:
-        print("\nStalled and slow screens (hub only, same N, without then with):\n" + laggards)
+        print(
+            "\nStalled and slow screens (hub only, same N; without them, half before and half"
+            " after the turns with them):\n" + laggards
+        )
     rows = target_rows(results)
     print("\nTargets (issue 10):\n" + target_table(rows))
     path = settings.results / f"fanout-{stamp}.json"

@@ -136,15 +136,18 @@ async def _measure(sides: list[Side], workers: Workers, settings: Settings) -> N
             await _turn(side, workers, settings, record=True)
 
 
-async def _hub_turns(side: Side, workers: Workers, settings: Settings) -> dict[int, int]:
+async def _hub_turns(
+    side: Side, workers: Workers, settings: Settings, share: float = 1.0
+) -> dict[int, int]:
     """The hub's turns alone, not counted in its main figures: seq -> instant sent.
 
-    At least `turns` of them, for at least `laggard_seconds`: long enough for what the hub
-    does to a screen that stopped reading (its heartbeat gives up after 40 s by default).
+    At least `turns` of them, for at least `laggard_seconds` (or that `share` of both): long
+    enough for what the hub does to a screen that stopped reading (its heartbeat gives up
+    after 40 s by default).
     """
     sent: dict[int, int] = {}
-    until = time.monotonic() + settings.laggard_seconds
-    while len(sent) < settings.turns or time.monotonic() < until:
+    until = time.monotonic() + settings.laggard_seconds * share
+    while len(sent) < settings.turns * share or time.monotonic() < until:
         seq, sent_ns = await _turn(side, workers, settings, record=False)
         sent[seq] = sent_ns
     return sent
@@ -153,10 +156,15 @@ async def _hub_turns(side: Side, workers: Workers, settings: Settings) -> dict[i
 async def _impaired(
     side: Side, workers: Workers, settings: Settings, impairment: Impairment, hello_bytes: bytes
 ) -> tuple[dict[int, int], dict[int, int]]:
-    """The hub's turns without, then with, a stalled and a slow screen among its screens."""
+    """The hub's turns without, with, then again without a stalled and a slow screen.
+
+    The turns without laggards are taken half before and half after those with them, so
+    that whatever drifts over the minutes of the run (the machine's load, the log's
+    checkpoints) weighs on both sides of the comparison alike.
+    """
     phase = f"{settings.turns} turns and {settings.laggard_seconds:.0f} s at least"
-    progress(f"  hub      N={impairment.n}: {phase} without laggards")
-    clean = await _hub_turns(side, workers, settings)
+    progress(f"  hub      N={impairment.n}: half of {phase} without laggards")
+    clean = await _hub_turns(side, workers, settings, share=0.5)
     stalled = StalledScreen(side.server.url, hello_bytes)
     slow = SlowScreen(side.server.url, hello_bytes)
     try:
@@ -173,6 +181,8 @@ async def _impaired(
     finally:
         stalled.close()
         slow.close()
+    progress(f"  hub      N={impairment.n}: the other half without laggards")
+    clean |= await _hub_turns(side, workers, settings, share=0.5)
     return clean, impaired
 
 
