@@ -227,6 +227,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--batch", type=int, default=100, help="sockets a client process opens at once"
     )
     parser.add_argument(
+        "--client-scheduling",
+        choices=("batch", "normal"),
+        default="batch",
+        help="batch: the client processes never preempt a server when a frame wakes them, as "
+        "tablets with processors of their own would not; normal: the scheduler's defaults, "
+        "as runs before 2026-12-02 (%(default)s)",
+    )
+    parser.add_argument(
         "--turn-timeout", type=float, default=10.0, help="seconds a turn may take to arrive"
     )
     parser.add_argument(
@@ -326,6 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         impaired_at=[n for n in laggards_at if n in args.screens],
         laggard_seconds=args.laggard_seconds,
         relay=args.relay,
+        client_scheduling=args.client_scheduling,
     )
     limit = raise_open_files_limit()
     # The servers inherit this limit: each holds N sockets; a client process at most its share.
@@ -350,7 +359,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"\nFan-out: hub on {settings.nodes} node(s)"
         + (" over one redis-server" if settings.nodes > 1 else " (SQLite)")
-        + f", {settings.turns} page turns per run, client processes ({settings.client}) "
+        + f", {settings.turns} page turns per run, client processes "
+        f"({settings.client}, {settings.client_scheduling} scheduling) "
         f"{workers}, 1 board in {BOARD_EVERY} screens, latency from command sent to the last "
         f"screen's receipt"
         + ("" if settings.day is None else "; the hub ran a day's worth of records first")

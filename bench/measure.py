@@ -54,6 +54,8 @@ class Settings:
     """Each of those two phases lasts at least this long (and at least `turns` turns)."""
     relay: str = "websockets"
     """The relay the hub is measured against (bench.baseline.RELAYS)."""
+    client_scheduling: str = "batch"
+    """How the client processes are scheduled: batch or normal (bench.screens.stand_aside)."""
 
 
 def worker_count(n: int, settings: Settings) -> int:
@@ -70,6 +72,7 @@ def _plans(targets: list[Target], count: int, settings: Settings, life: float) -
             settings.batch,
             settings.client,
             life,
+            settings.client_scheduling,
         )
         for i in range(count)
     ]

@@ -150,6 +150,19 @@ def test_the_hubs_side_of_a_connection_is_read_from_the_kernel() -> None:
             assert hub_side(port, 1) is None
 
 
+def test_a_client_process_stands_aside_for_the_servers() -> None:
+    # In a process of its own: SCHED_BATCH cannot be left again without privileges.
+    code = (
+        "import os; from bench.screens import stand_aside; "
+        "before = os.sched_getscheduler(0); stand_aside(); "
+        "print(before == os.SCHED_OTHER, os.sched_getscheduler(0) == os.SCHED_BATCH)"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert shown.stdout.split() == ["True", "True"]
+
+
 def test_a_frame_grown_only_by_its_seq_numbers_is_no_larger() -> None:
     day = DayReport(DaySize())
     day.before = {change: dict.fromkeys(AUDIENCES, 120) for change in CHANGES}
