@@ -102,6 +102,11 @@ class SQLiteBackend(Backend):
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA busy_timeout=5000")
+        # 256 KiB of page cache instead of SQLite's 2 MiB: the log is read through once, at
+        # the start, and otherwise appended to; the hub's own tail takes its appends from
+        # memory. The 2 MiB filled with the day's pages and stayed resident (idle hub after
+        # a day's records 57.5 -> 56.9 MB, in bench/fanout.py).
+        db.execute("PRAGMA cache_size=-256")
         db.executescript(_SCHEMA)
         columns = {row[1] for row in db.execute("PRAGMA table_info(log)")}
         if "hash" not in columns:
