@@ -226,6 +226,13 @@ async def test_a_worker_killed_while_idle_is_replaced(pool: RenderPool, tmp_path
     await still_works(pool, tmp_path)
 
 
+async def test_a_worker_gives_the_hub_the_cores_first(pool: RenderPool, tmp_path: Path) -> None:
+    await still_works(pool, tmp_path)
+    (pid,) = pool.worker_pids()
+    hub = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, pid) == min(19, hub + worker.NICENESS)
+
+
 async def test_a_worker_killed_mid_job_is_replaced(pool: RenderPool, tmp_path: Path) -> None:
     (pid,) = pool.worker_pids()
     idle = busy_seconds(pid)
