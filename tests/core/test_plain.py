@@ -197,6 +197,10 @@ def test_max_text_counts_characters_not_bytes() -> None:
     assert parse_command("add_agenda_item", {"title": title}) == c.AddAgendaItem(title)
 
 
+WIRE_INTEGERS = st.integers(-(2**63), 2**64 - 1)
+"""The integers msgpack carries: nothing larger can come from a client."""
+
+
 def plain_for(tp: Any) -> st.SearchStrategy[Any]:
     """Plain values that fit `tp`, the way a well-behaved client sends them."""
     origin = typing.get_origin(tp)
@@ -207,14 +211,14 @@ def plain_for(tp: Any) -> st.SearchStrategy[Any]:
     if tp is str:
         return st.text(max_size=40)
     if tp is int:
-        return st.integers(-(2**63), 2**64 - 1)
+        return WIRE_INTEGERS
     if tp is bool:
         return st.booleans()
     if tp is bytes:
         return st.binary(max_size=64)
     if tp is Any:
         # An argument the command reads itself (a ballot): any plain value may come.
-        return st.none() | st.integers() | st.text(max_size=8) | st.binary(max_size=8)
+        return st.none() | WIRE_INTEGERS | st.text(max_size=8) | st.binary(max_size=8)
     if isinstance(tp, type) and issubclass(tp, Enum):
         return st.sampled_from([m.value for m in tp])
     if origin is frozenset:

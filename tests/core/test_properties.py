@@ -187,8 +187,9 @@ plain_values = st.one_of(
     st.integers(-5, 12),
     st.sampled_from((*ITEMS, *DELEGATES, *DOCUMENTS, "speech", "point_of_order", "public")),
     st.text(max_size=5),
-    st.lists(st.integers(), max_size=2),
-    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    # What msgpack carries: nothing larger can come from a client.
+    st.lists(st.integers(-(2**63), 2**64 - 1), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(-(2**63), 2**64 - 1), max_size=2),
 )
 wire_args = st.dictionaries(
     st.sampled_from(
