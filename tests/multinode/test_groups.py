@@ -56,7 +56,10 @@ async def test_a_group_defined_on_one_node_meets_on_the_others(
     await chair.command("add_agenda_item", title="Thảo luận Báo cáo chính trị")
     await chair.command("set_current_item", item_id="item-1")
     await chair.command("open_session")
-    await member.command("request_floor", kind="speech")
+    asked = await member.command("request_floor", kind="speech")
+    # The chair grants the floor once the request is in the chair's own view, as at the
+    # console: node C may not have read node B's record yet when B acknowledges it.
+    await chair.wait_for(lambda v: v.seq >= asked.seq, timeout=10 * UNIT)
     await chair.command("grant_floor", seconds=60)
     view = await member.wait_for(lambda v: (v["speakers"] or {}).get("floor") is not None)
     assert view["speakers"]["floor"]["delegate_id"] == ids[2]
