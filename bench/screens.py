@@ -49,7 +49,7 @@ class WorkerPlan:
     client: str
     lifetime: float
     """A worker stops by itself after this many seconds, even if its parent never says so."""
-    scheduling: str = "batch"
+    scheduling: str
     """batch: the process runs under SCHED_BATCH (see `stand_aside`); normal: as started."""
 
 

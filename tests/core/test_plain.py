@@ -44,6 +44,8 @@ from session_server.core.state import (
     Speech,
 )
 
+from .wire import WIRE_INTEGERS
+
 
 def plain_containers(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     # Named, not a lambda: hypothesis checks by source that the extend function recurses.
@@ -195,10 +197,6 @@ def test_a_string_of_exactly_max_text_is_accepted() -> None:
 def test_max_text_counts_characters_not_bytes() -> None:
     title = "\u0110" * MAX_TEXT
     assert parse_command("add_agenda_item", {"title": title}) == c.AddAgendaItem(title)
-
-
-WIRE_INTEGERS = st.integers(-(2**63), 2**64 - 1)
-"""The integers msgpack carries: nothing larger can come from a client."""
 
 
 def plain_for(tp: Any) -> st.SearchStrategy[Any]:

@@ -44,6 +44,8 @@ from session_server.core.state import (
 from session_server.protocol import messages
 from session_server.protocol.codes import ERRORS, REASONS
 
+from .wire import WIRE_INTEGERS
+
 T0 = 1_700_000_000_000
 
 DELEGATES = ("dlg-anh", "dlg-binh", "dlg-chi", "dlg-dung")
@@ -187,9 +189,8 @@ plain_values = st.one_of(
     st.integers(-5, 12),
     st.sampled_from((*ITEMS, *DELEGATES, *DOCUMENTS, "speech", "point_of_order", "public")),
     st.text(max_size=5),
-    # What msgpack carries: nothing larger can come from a client.
-    st.lists(st.integers(-(2**63), 2**64 - 1), max_size=2),
-    st.dictionaries(st.text(max_size=3), st.integers(-(2**63), 2**64 - 1), max_size=2),
+    st.lists(WIRE_INTEGERS, max_size=2),
+    st.dictionaries(st.text(max_size=3), WIRE_INTEGERS, max_size=2),
 )
 wire_args = st.dictionaries(
     st.sampled_from(
