@@ -205,7 +205,7 @@ def create_app(settings: Settings) -> ASGIApp:
                 log.error("/ws needs `congress serve` (its WebSocket protocol); refused")
                 await websocket.close(code=Close.INTERNAL)
                 return
-            await serve_screen(websocket, starlette.state.hub, sink)
+            await serve_screen(websocket, receive, starlette.state.hub, sink)
         else:
             await guarded(scope, receive, send)
 

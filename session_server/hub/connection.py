@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 
+from starlette.types import Message, Receive
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..auth import actor_of, authenticate, group_sign_in, secret_hash
@@ -64,12 +65,14 @@ class _TokenBucket:
         return False
 
 
-async def serve_screen(websocket: WebSocket, hub: Hub, sink: Sink) -> None:
+async def serve_screen(websocket: WebSocket, receive: Receive, hub: Hub, sink: Sink) -> None:
     """Run one connection to its end; nothing it sends can disturb another connection.
 
     `sink` is the socket's own WebSocket protocol: frames go to its transport whole, not
     through ASGI's send, whose framing and checks per call cost more than the write itself
-    when one page turn goes out to thousands of screens.
+    when one page turn goes out to thousands of screens. `receive` is the connection's ASGI
+    receive, which `websocket` wraps: once the screen is welcomed, its frames are read from
+    it directly (`_read`).
     """
     if not hub.origin_allowed(websocket.headers.get("origin"), websocket.headers.get("host")):
         # Closing before accepting answers the upgrade with HTTP 403.
@@ -116,7 +119,7 @@ async def serve_screen(websocket: WebSocket, hub: Hub, sink: Sink) -> None:
     screen.closed.add_done_callback(interrupt)
     code: int | None = None
     try:
-        code = await _read(websocket, hub, room, screen, token)
+        code = await _read(receive, hub, room, screen, token)
         reading = False
         # Let the last error frame reach the client before the close says why.
         screen.close(code, flush=True)
@@ -147,7 +150,11 @@ async def _close(websocket: WebSocket, code: int, reason: str) -> None:
 
 
 async def _receive(websocket: WebSocket) -> bytes | str:
-    message = await websocket.receive()
+    return _data(await websocket.receive())
+
+
+def _data(message: Message) -> bytes | str:
+    """A received frame's data; `WebSocketDisconnect` once the client has gone."""
     if message["type"] == "websocket.disconnect":
         raise WebSocketDisconnect(message.get("code", 1000))
     data = message.get("bytes")
@@ -221,10 +228,14 @@ async def _welcome(
     return room, screen, hello, token
 
 
-async def _read(
-    websocket: WebSocket, hub: Hub, room: Room, screen: Screen, token: TokenRecord
-) -> int:
-    """Handle the client's frames in order; returns a close code when it must be cut off."""
+async def _read(receive: Receive, hub: Hub, room: Room, screen: Screen, token: TokenRecord) -> int:
+    """Handle the client's frames in order; returns a close code when it must be cut off.
+
+    Awaiting ASGI's receive itself, not Starlette's wrapper of it: every screen waits here
+    all day, and each coroutine in the chain is some 200 bytes a screen. (Starlette's
+    wrapper adds only its own bookkeeping of the client's state, which nothing reads after
+    the hello.)
+    """
     loop = asyncio.get_running_loop()
     limits = hub.limits
     now = loop.time()
@@ -239,7 +250,7 @@ async def _read(
     limited = token.role in (Role.DELEGATE, Role.BOARD, Role.HALL)
     errors = 0
     while True:
-        frame = await _receive(websocket)
+        frame = _data(await receive())
         # A socket whose frames are already buffered is read without ever suspending:
         # yield once per frame, so the room's fan-out and the other sockets run between
         # two frames of a flood.

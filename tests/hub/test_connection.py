@@ -37,7 +37,9 @@ class Peer:
         self._incoming.put_nowait({"type": "websocket.connect"})
         scope = {"type": "websocket", "path": "/ws", "headers": [], "query_string": b""}
         websocket = WebSocket(scope, self._incoming.get, self.wire.send)
-        self.served = asyncio.create_task(serve_screen(websocket, hub, self.wire))
+        self.served = asyncio.create_task(
+            serve_screen(websocket, self._incoming.get, hub, self.wire)
+        )
         self.greeting = 0
         """Frames the hub sent on its own after the hello (welcome, snapshot, you)."""
 
