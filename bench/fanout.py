@@ -104,6 +104,8 @@ def write_json(
                     "p50": ratio(r.hub.p50_ms, r.baseline.p50_ms),
                     "p99": ratio(r.hub.p99_ms, r.baseline.p99_ms),
                     "first_p50": ratio(r.hub.first_p50_ms, r.baseline.first_p50_ms),
+                    "arrival_p50": ratio(r.hub.arrival_p50_ms, r.baseline.arrival_p50_ms),
+                    "arrival_p99": ratio(r.hub.arrival_p99_ms, r.baseline.arrival_p99_ms),
                     "cpu": ratio(r.hub.cpu_seconds, r.baseline.cpu_seconds),
                     "cpu_us_per_frame": ratio(r.hub.cpu_us_per_frame, r.baseline.cpu_us_per_frame),
                 },
@@ -218,10 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--client",
-        choices=("sansio", "websockets"),
+        choices=("sansio", "arrival", "websockets"),
         default="sansio",
         help="screen implementation: websockets' sans-I/O protocol on a bare transport "
-        "(cheapest), or its asyncio client with a task per socket (%(default)s)",
+        "(cheapest); the same on a plain socket read with recvmsg, which also stamps when "
+        "each frame was in the screen's socket (arrival); or its asyncio client with a task "
+        "per socket (%(default)s)",
     )
     parser.add_argument(
         "--batch", type=int, default=100, help="sockets a client process opens at once"

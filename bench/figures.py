@@ -45,6 +45,13 @@ class Phase:
     """The server's resident memory before any screen connected (after the day, if any)."""
     rss_per_screen_kb: float = math.nan
     """(RSS with N screens - RSS with none) / screens connected."""
+    arrival_ms: list[float] = field(default_factory=list)
+    """With `--client arrival`, per measured turn: command sent -> the last screen's socket
+    has the frame (the kernel's receive stamp), however long its client process took to
+    read it."""
+    arrival_p50_ms: float = math.nan
+    arrival_p99_ms: float = math.nan
+    arrival_first_p50_ms: float = math.nan
 
 
 @dataclass

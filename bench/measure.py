@@ -289,18 +289,29 @@ async def _run_size(result: SizeResult, settings: Settings, work_dir: Path, stam
                 progress(f"  N={n}: stalled and slow phases failed: {describe(error)}")
         reports = await workers.finish(groups)
         for side, (worker_reports, unreported) in zip(sides, reports, strict=True):
-            _fold(side.phase, worker_reports, unreported, side.sent, side.cpu_ns)
+            _fold(
+                side.phase,
+                worker_reports,
+                unreported,
+                side.sent,
+                side.cpu_ns,
+                arrivals=settings.client == "arrival",
+            )
         if impaired is not None and result.impairment is not None:
             _fold_impairment(result.impairment, reports[0][0], *impaired)
 
 
-def _last_ms(reports: list[WorkerReport], sent: dict[int, int]) -> tuple[list[float], list[float]]:
+def _last_ms(
+    reports: list[WorkerReport], sent: dict[int, int], arrival: bool = False
+) -> tuple[list[float], list[float]]:
+    """Per turn, command sent -> the first and the last screen's read (or arrival) of it."""
+    early, late = (3, 4) if arrival else (1, 2)
     first, last = [], []
     for seq, sent_ns in sent.items():
         seen = [r.turns[seq] for r in reports if seq in r.turns]
         if seen:
-            first.append((min(s[1] for s in seen) - sent_ns) / 1e6)
-            last.append((max(s[2] for s in seen) - sent_ns) / 1e6)
+            first.append((min(s[early] for s in seen) - sent_ns) / 1e6)
+            last.append((max(s[late] for s in seen) - sent_ns) / 1e6)
     return first, last
 
 
@@ -310,11 +321,17 @@ def _fold(
     unreported: int,
     sent: dict[int, int],
     cpu_ns: int,
+    arrivals: bool,
 ) -> None:
     phase.first_ms, phase.last_ms = _last_ms(reports, sent)
     phase.p50_ms = percentile(phase.last_ms, 0.50)
     phase.p99_ms = percentile(phase.last_ms, 0.99)
     phase.first_p50_ms = percentile(phase.first_ms, 0.50)
+    if arrivals:
+        first, phase.arrival_ms = _last_ms(reports, sent, arrival=True)
+        phase.arrival_p50_ms = percentile(phase.arrival_ms, 0.50)
+        phase.arrival_p99_ms = percentile(phase.arrival_ms, 0.99)
+        phase.arrival_first_p50_ms = percentile(first, 0.50)
     phase.delivered_frames = sum(r.turns[seq][0] for r in reports for seq in sent if seq in r.turns)
     if phase.delivered_frames:
         phase.cpu_us_per_frame = cpu_ns / 1e3 / phase.delivered_frames

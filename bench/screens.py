@@ -8,6 +8,9 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import socket
+import struct
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +33,16 @@ CONNECT_TIMEOUT = 30.0
 REPORT_TIMEOUT = 60.0
 CLOSE_WAIT = 3.0
 """Seconds the screens wait for the server to answer their close before cutting the sockets."""
+
+SO_TIMESTAMPING = getattr(socket, "SO_TIMESTAMPING", 37)
+"""socket(7): with the flags below, each read's ancillary data holds the kernel's software
+receive timestamp (CLOCK_REALTIME) of the last segment it read (Documentation/networking/
+timestamping.rst). Python names the option only from 3.14 on; 37 on every Linux arch."""
+SOF_TIMESTAMPING_RX_SOFTWARE = 1 << 3
+SOF_TIMESTAMPING_SOFTWARE = 1 << 4
+READ_BYTES = 65536
+STAMP_SPACE = socket.CMSG_SPACE(48)
+"""struct scm_timestamping: three timespecs; the software stamp is the first."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +68,8 @@ class WorkerPlan:
 
 @dataclass
 class WorkerReport:
-    turns: dict[int, tuple[int, int, int]]
+    turns: dict[int, tuple[int, int, int, int, int]]
+    """seq -> (screens that got it, first and last read, first and last arrival), ns."""
     """seq -> (screens that got it, first receive ns, last receive ns), for the measured turns."""
     missed_screens: int
     missed_frames: int
@@ -77,13 +91,15 @@ class Tally:
         self.turns: dict[int, list[int]] = {}
         self.sizes: collections.Counter[int] = collections.Counter()
 
-    def record(self, seq: int, at_ns: int, size: int) -> None:
+    def record(self, seq: int, at_ns: int, arrived_ns: int, size: int) -> None:
         entry = self.turns.get(seq)
         if entry is None:
-            entry = self.turns[seq] = [0, at_ns, at_ns]
+            entry = self.turns[seq] = [0, at_ns, at_ns, arrived_ns, arrived_ns]
         entry[0] += 1
         entry[1] = min(entry[1], at_ns)
         entry[2] = max(entry[2], at_ns)
+        entry[3] = min(entry[3], arrived_ns)
+        entry[4] = max(entry[4], arrived_ns)
         self.sizes[size] += 1
         if entry[0] == self.expected:
             # The parent paces the turns on this; the figures themselves come in the report.
@@ -102,13 +118,15 @@ class Follower:
         self.lost = False
         self.closed = asyncio.Event()
 
-    def frame(self, data: bytes, at_ns: int) -> None:
+    def frame(self, data: bytes, at_ns: int, arrived_ns: int = 0) -> None:
+        """A binary frame read at `at_ns`, its bytes in this host's socket at `arrived_ns`
+        (both monotonic; 0: the client does not know, and the read counts as the arrival)."""
         message = msgpack.unpackb(data)
         kind = message.get("type")
         if kind == "event":
             seq = int(message["seq"])
             self.seqs.append(seq)
-            self.tally.record(seq, at_ns, len(data))
+            self.tally.record(seq, at_ns, arrived_ns or at_ns, len(data))
         elif kind == "snapshot":
             self.snapshots += 1
             if not self.ready.done():
@@ -190,6 +208,117 @@ class SansIOScreen(Follower, asyncio.Protocol):
             self.ready.cancel()
 
 
+class ArrivalScreen(Follower):
+    """The sans-I/O client on a plain socket, read with recvmsg for the kernel's receive stamp.
+
+    Thousands of screens share two cores with the server here, so a frame can wait in its
+    socket while the client process reads the others: the read time then tells how busy the
+    clients were as much as how fast the server was. A tablet reads its one socket at once,
+    so the instant the bytes were in the screen's socket is its receipt (`--client arrival`).
+    """
+
+    def __init__(self, uri: WebSocketURI, hello: bytes, tally: Tally) -> None:
+        super().__init__(hello, tally)
+        self.protocol = ClientProtocol(uri, max_size=None)
+        self.sock: socket.socket | None = None
+        self._unsent = bytearray()
+
+    async def open(self, host: str, port: int) -> None:
+        loop = asyncio.get_running_loop()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        self.sock = sock
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setsockopt(
+            socket.SOL_SOCKET,
+            SO_TIMESTAMPING,
+            SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE,
+        )
+        await loop.sock_connect(sock, (host, port))
+        loop.add_reader(sock.fileno(), self._readable)
+        self.protocol.send_request(self.protocol.connect())
+        self._flush()
+
+    def _readable(self) -> None:
+        sock = self.sock
+        assert sock is not None
+        try:
+            data, ancillary, _, _ = sock.recvmsg(READ_BYTES, STAMP_SPACE)
+        except BlockingIOError:
+            return
+        except OSError:
+            self._close()
+            return
+        # After the read, so that no byte it returned can have arrived after these instants.
+        read_ns = time.monotonic_ns()
+        wall_ns = time.time_ns()
+        arrived_ns = 0
+        for level, kind, payload in ancillary:
+            if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPING and len(payload) >= 16:
+                seconds, nanoseconds = struct.unpack_from("qq", payload)
+                # The kernel's clock is the wall clock: moved onto the monotonic one here,
+                # from two readings taken together, as the sent instants are monotonic.
+                arrived_ns = seconds * 1_000_000_000 + nanoseconds - wall_ns + read_ns
+        if not data:
+            self.protocol.receive_eof()
+            self._flush()
+            self._close()
+            return
+        self.protocol.receive_data(data)
+        for event in self.protocol.events_received():
+            if isinstance(event, Response):
+                if self.protocol.handshake_exc is None:
+                    self.protocol.send_binary(self.hello)
+                elif not self.ready.done():
+                    self.ready.set_exception(self.protocol.handshake_exc)
+            elif isinstance(event, Frame) and event.opcode is Opcode.BINARY:
+                self.frame(bytes(event.data), read_ns, arrived_ns)
+        self._flush()
+
+    def _flush(self) -> None:
+        sock = self.sock
+        if sock is None:
+            return
+        for chunk in self.protocol.data_to_send():
+            self._unsent += chunk
+        if not self._unsent:
+            return
+        try:
+            sent = sock.send(self._unsent)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            self._close()
+            return
+        del self._unsent[:sent]
+        loop = asyncio.get_running_loop()
+        if self._unsent:
+            # A hello or a pong larger than the socket's free buffer: rare, but not lost.
+            loop.add_writer(sock.fileno(), self._flush)
+        else:
+            loop.remove_writer(sock.fileno())
+
+    def _close(self) -> None:
+        sock, self.sock = self.sock, None
+        if sock is None:
+            return
+        loop = asyncio.get_running_loop()
+        loop.remove_reader(sock.fileno())
+        loop.remove_writer(sock.fileno())
+        sock.close()
+        self.gone()
+
+    def begin_close(self) -> None:
+        if self.sock is not None:
+            self.protocol.send_close(1000)
+            self._flush()
+
+    def abort(self) -> None:
+        self._close()
+        if not self.ready.done():
+            self.ready.cancel()
+
+
 class WebsocketsScreen(Follower):
     """A websockets asyncio client: one reader task per socket, as most applications write it."""
 
@@ -235,12 +364,20 @@ async def _open_screen(
     plan: WorkerPlan, url: str, uri: WebSocketURI, hello: bytes, tally: Tally
 ) -> Follower:
     loop = asyncio.get_running_loop()
-    sansio = SansIOScreen(uri, hello, tally) if plan.client == "sansio" else None
-    screen = sansio or WebsocketsScreen(hello, tally)
+    screen: Follower
+    if plan.client == "sansio":
+        screen = SansIOScreen(uri, hello, tally)
+    elif plan.client == "arrival":
+        screen = ArrivalScreen(uri, hello, tally)
+    else:
+        screen = WebsocketsScreen(hello, tally)
     try:
         async with asyncio.timeout(CONNECT_TIMEOUT):
-            if sansio is not None:
+            if isinstance(screen, SansIOScreen):
+                sansio = screen
                 await loop.create_connection(lambda: sansio, uri.host, uri.port)
+            elif isinstance(screen, ArrivalScreen):
+                await screen.open(uri.host, uri.port)
             else:
                 assert isinstance(screen, WebsocketsScreen)
                 await screen.open(url)
@@ -300,7 +437,7 @@ def _report(tally: Tally, screens: list[Follower], groups: dict[str, list[int]])
     for seq in measured:
         entry = tally.turns.get(seq)
         if entry is not None:
-            turns[seq] = (entry[0], entry[1], entry[2])
+            turns[seq] = (entry[0], entry[1], entry[2], entry[3], entry[4])
     return WorkerReport(
         turns=turns,
         missed_screens=missed_screens,
@@ -446,6 +583,16 @@ class Workers:
         except (EOFError, OSError):
             asyncio.get_running_loop().remove_reader(conn.fileno())
             self.dead.add(index)
+            if index not in self.reports:
+                # Its screens count as having missed every turn; say when and how it ended.
+                process = self.processes[index]
+                process.join(1)
+                print(
+                    f"  client process {index} ended without its report "
+                    f"(exit code {process.exitcode})",
+                    file=sys.stderr,
+                    flush=True,
+                )
         self.progress.set()
 
     def _dispatch(self, index: int, message: tuple[Any, ...]) -> None:
@@ -518,6 +665,14 @@ class Workers:
                 with contextlib.suppress(OSError, ValueError):
                     conn.send(("stop", measured))
         await self._until(self._all(lambda i: i in self.reports), REPORT_TIMEOUT)
+        for index, process in enumerate(self.processes):
+            if index not in self.reports and index not in self.dead:
+                print(
+                    f"  client process {index} sent no report in {REPORT_TIMEOUT:.0f} s "
+                    f"(alive: {process.is_alive()})",
+                    file=sys.stderr,
+                    flush=True,
+                )
         return [
             (
                 [reports[target] for reports in self.reports.values()],

@@ -3,6 +3,7 @@ every frame, a day's frame sizes, and a stalled and a slow screen among the othe
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import math
@@ -10,17 +11,23 @@ import os
 import socket
 import subprocess
 import sys
+import time
+from multiprocessing.connection import Connection
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
 
 import msgpack
 import pytest
 from websockets.asyncio.client import connect
+from websockets.uri import parse_uri
 
 from bench.controllers import padded_event
 from bench.day import AUDIENCES, CHANGES, DayReport, DaySize
 from bench.figures import Impairment, Phase, SizeResult, percentile, ratio
 from bench.laggards import hub_side
 from bench.measure import Settings, worker_count
+from bench.screens import ArrivalScreen, Tally
 from bench.servers import start_baseline
 from bench.targets import Row, target_rows
 
@@ -385,4 +392,53 @@ async def test_the_bare_relay_hands_each_screen_every_frame_once(tmp_path: Path)
             assert [await screen.recv(decode=False) for _ in frames] == frames
             await screen.close()
     finally:
+        await relay.stop()
+
+
+async def test_an_arrival_screen_stamps_when_each_frame_reached_its_socket(tmp_path: Path) -> None:
+    """`--client arrival`: the kernel's receive instant, never after the read, never before
+    the frame was sent; every frame counted once."""
+    relay = await start_baseline(tmp_path / "bare.log", "bare")
+    told: list[tuple[Any, ...]] = []
+    both = asyncio.Event()
+
+    def send(message: tuple[Any, ...]) -> None:
+        told.append(message)
+        if len(told) == 2:
+            both.set()
+
+    tally = Tally(cast(Connection, SimpleNamespace(send=send)), 0)
+    uri = parse_uri(relay.url)
+    screens = [ArrivalScreen(uri, msgpack.packb({"type": "hello"}), tally) for _ in range(3)]
+    try:
+        for screen in screens:
+            await screen.open(uri.host, uri.port)
+            await asyncio.wait_for(screen.ready, 10)
+        tally.expected = len(screens)
+        sent: dict[int, int] = {}
+        async with connect(relay.url, compression=None) as control:
+            await control.send(msgpack.packb({"type": "control"}))
+            for seq in (1, 2):
+                sent[seq] = time.monotonic_ns()
+                await control.send(padded_event(seq, 129))
+                assert msgpack.unpackb(await control.recv(decode=False)) == {"type": "ack"}
+        await asyncio.wait_for(both.wait(), 10)
+        assert told == [("turn", 0, 1, 129), ("turn", 0, 2, 129)]
+        for seq, sent_ns in sent.items():
+            count, first_read, last_read, first_arrival, last_arrival = tally.turns[seq]
+            assert count == 3
+            assert sent_ns <= first_arrival <= last_arrival
+            assert first_arrival <= first_read
+            # Strictly: the kernel's stamp, not the read standing in for a missing one.
+            assert last_arrival < last_read
+        assert [screen.seqs for screen in screens] == [[1, 2]] * 3
+        for screen in screens:
+            screen.begin_close()
+        async with asyncio.timeout(10):
+            for screen in screens:
+                await screen.closed.wait()
+        assert all(screen.sock is None for screen in screens)
+    finally:
+        for screen in screens:
+            screen.abort()
         await relay.stop()
