@@ -468,12 +468,16 @@ async def _follow(conn: Connection, plan: WorkerPlan) -> None:
         try:
             while conn.poll():
                 inbox.put_nowait(conn.recv())
-        except (EOFError, OSError):
+        except (EOFError, OSError) as error:
             # The parent is gone: stop rather than hold thousands of sockets open.
+            print(f"  client process {os.getpid()}: parent unreadable: {error!r}", file=sys.stderr)
             loop.remove_reader(conn.fileno())
             inbox.put_nowait(("stop", []))
 
     loop.add_reader(conn.fileno(), on_readable)
+    # uvloop makes a descriptor it polls non-blocking; a pipe end must stay blocking (see
+    # Workers.__init__): here for the turns sent to the parent as much as for the stop read.
+    os.set_blocking(conn.fileno(), True)
     tallies = [Tally(conn, index) for index in range(len(plan.targets))]
     opened = [
         await _open_screens(plan, target, tally)
@@ -491,9 +495,11 @@ async def _follow(conn: Connection, plan: WorkerPlan) -> None:
         for tally, (screens, _, _), seqs in zip(tallies, opened, measured, strict=True)
     ]
     await _close_screens([screen for screens, _, _ in opened for screen in screens])
-    with contextlib.suppress(OSError, ValueError):
+    try:
         loop.remove_reader(conn.fileno())
         conn.send(("report", reports))
+    except (OSError, ValueError) as error:
+        print(f"  client process {os.getpid()}: report not sent: {error!r}", file=sys.stderr)
 
 
 def stand_aside() -> None:
@@ -574,6 +580,12 @@ class Workers:
             self.conns.append(parent_end)
             self.processes.append(process)
             loop.add_reader(parent_end.fileno(), self._on_readable, index)
+            # uvloop (libuv's uv_poll_init) made the descriptor non-blocking. A report larger
+            # than what the pipe held when it became readable (some 40 KB after the laggards'
+            # turns) then failed half read: BlockingIOError, taken for the worker's death,
+            # and its screens counted as having missed every turn (seen in 3 of 10 runs).
+            # Blocking, the read waits for the rest, which the worker is writing now.
+            os.set_blocking(parent_end.fileno(), True)
 
     def _on_readable(self, index: int) -> None:
         conn = self.conns[index]

@@ -27,7 +27,8 @@ from bench.day import AUDIENCES, CHANGES, DayReport, DaySize
 from bench.figures import Impairment, Phase, SizeResult, percentile, ratio
 from bench.laggards import hub_side
 from bench.measure import Settings, worker_count
-from bench.screens import ArrivalScreen, Tally
+from bench.baseline import loop_factory
+from bench.screens import ArrivalScreen, Tally, Target, WorkerPlan, Workers
 from bench.servers import start_baseline
 from bench.targets import Row, target_rows
 
@@ -442,3 +443,22 @@ async def test_an_arrival_screen_stamps_when_each_frame_reached_its_socket(tmp_p
         for screen in screens:
             screen.abort()
         await relay.stop()
+
+
+def test_the_pipes_to_the_client_processes_stay_blocking_under_uvloop() -> None:
+    """uvloop makes a polled descriptor non-blocking; a report larger than the pipe then
+    failed half read, and its worker's screens counted as having missed every turn."""
+
+    async def blocking() -> list[bool]:
+        plan = WorkerPlan([Target("ws://127.0.0.1:9/ws", [])], 10, "sansio", 30, "normal")
+        workers = Workers([plan])
+        try:
+            await workers.wait_ready(30)
+            return [os.get_blocking(conn.fileno()) for conn in workers.conns]
+        finally:
+            workers.stop()
+
+    factory = loop_factory()
+    assert factory is not None, "the bench runs on uvloop"
+    with asyncio.Runner(loop_factory=factory) as runner:
+        assert runner.run(blocking()) == [True]
