@@ -145,7 +145,32 @@ class Follower:
         raise NotImplementedError
 
 
-class SansIOScreen(Follower, asyncio.Protocol):
+class SansIOFollower(Follower):
+    """A websockets sans-I/O client: the handshake, then the hello, then frames as they come.
+    How its bytes move is the subclass's business (`_flush` sends what the protocol has)."""
+
+    def __init__(self, uri: WebSocketURI, hello: bytes, tally: Tally) -> None:
+        super().__init__(hello, tally)
+        # No extensions offered: no compression, as the hub and the relay both disable it.
+        self.protocol = ClientProtocol(uri, max_size=None)
+
+    def _received(self, data: bytes, at_ns: int, arrived_ns: int = 0) -> None:
+        self.protocol.receive_data(data)
+        for event in self.protocol.events_received():
+            if isinstance(event, Response):
+                if self.protocol.handshake_exc is None:
+                    self.protocol.send_binary(self.hello)
+                elif not self.ready.done():
+                    self.ready.set_exception(self.protocol.handshake_exc)
+            elif isinstance(event, Frame) and event.opcode is Opcode.BINARY:
+                self.frame(bytes(event.data), at_ns, arrived_ns)
+        self._flush()
+
+    def _flush(self) -> None:
+        raise NotImplementedError
+
+
+class SansIOScreen(SansIOFollower, asyncio.Protocol):
     """A websockets sans-I/O client on a bare transport: no task per socket, so it costs little.
 
     On two cores the clients share the machine with the server; the less they spend per
@@ -153,9 +178,7 @@ class SansIOScreen(Follower, asyncio.Protocol):
     """
 
     def __init__(self, uri: WebSocketURI, hello: bytes, tally: Tally) -> None:
-        super().__init__(hello, tally)
-        # No extensions offered: no compression, as the hub and the relay both disable it.
-        self.protocol = ClientProtocol(uri, max_size=None)
+        super().__init__(uri, hello, tally)
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -166,17 +189,7 @@ class SansIOScreen(Follower, asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         # Stamped before parsing: the frame is here, whatever this client does with it.
-        at_ns = time.monotonic_ns()
-        self.protocol.receive_data(data)
-        for event in self.protocol.events_received():
-            if isinstance(event, Response):
-                if self.protocol.handshake_exc is None:
-                    self.protocol.send_binary(self.hello)
-                elif not self.ready.done():
-                    self.ready.set_exception(self.protocol.handshake_exc)
-            elif isinstance(event, Frame) and event.opcode is Opcode.BINARY:
-                self.frame(bytes(event.data), at_ns)
-        self._flush()
+        self._received(data, time.monotonic_ns())
 
     def eof_received(self) -> bool | None:
         self.protocol.receive_eof()
@@ -208,7 +221,7 @@ class SansIOScreen(Follower, asyncio.Protocol):
             self.ready.cancel()
 
 
-class ArrivalScreen(Follower):
+class ArrivalScreen(SansIOFollower):
     """The sans-I/O client on a plain socket, read with recvmsg for the kernel's receive stamp.
 
     Thousands of screens share two cores with the server here, so a frame can wait in its
@@ -218,8 +231,7 @@ class ArrivalScreen(Follower):
     """
 
     def __init__(self, uri: WebSocketURI, hello: bytes, tally: Tally) -> None:
-        super().__init__(hello, tally)
-        self.protocol = ClientProtocol(uri, max_size=None)
+        super().__init__(uri, hello, tally)
         self.sock: socket.socket | None = None
         self._unsent = bytearray()
 
@@ -264,16 +276,7 @@ class ArrivalScreen(Follower):
             self._flush()
             self._close()
             return
-        self.protocol.receive_data(data)
-        for event in self.protocol.events_received():
-            if isinstance(event, Response):
-                if self.protocol.handshake_exc is None:
-                    self.protocol.send_binary(self.hello)
-                elif not self.ready.done():
-                    self.ready.set_exception(self.protocol.handshake_exc)
-            elif isinstance(event, Frame) and event.opcode is Opcode.BINARY:
-                self.frame(bytes(event.data), read_ns, arrived_ns)
-        self._flush()
+        self._received(data, read_ns, arrived_ns)
 
     def _flush(self) -> None:
         sock = self.sock
@@ -583,7 +586,7 @@ class Workers:
             # uvloop (libuv's uv_poll_init) made the descriptor non-blocking. A report larger
             # than what the pipe held when it became readable (some 40 KB after the laggards'
             # turns) then failed half read: BlockingIOError, taken for the worker's death,
-            # and its screens counted as having missed every turn (seen in 3 of 10 runs).
+            # and its screens counted as having missed every turn (seen in 4 of 9 runs).
             # Blocking, the read waits for the rest, which the worker is writing now.
             os.set_blocking(parent_end.fileno(), True)
 
