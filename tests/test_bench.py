@@ -22,12 +22,12 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.uri import parse_uri
 
+from bench.baseline import loop_factory
 from bench.controllers import padded_event
 from bench.day import AUDIENCES, CHANGES, DayReport, DaySize
 from bench.figures import Impairment, Phase, SizeResult, percentile, ratio
 from bench.laggards import hub_side
 from bench.measure import Settings, worker_count
-from bench.baseline import loop_factory
 from bench.screens import ArrivalScreen, Tally, Target, WorkerPlan, Workers
 from bench.servers import start_baseline
 from bench.targets import Row, target_rows
