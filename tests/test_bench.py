@@ -97,6 +97,21 @@ def test_targets_hold_the_hub_to_the_relay_and_to_the_issues_figures() -> None:
     assert rows["screens that missed a frame, every N and server"] is True
 
 
+def test_arrival_ratios_are_reported_beside_the_read_targets_when_stamped() -> None:
+    stamped = result(4000, 60.0, 50.0)
+    stamped.hub.arrival_p50_ms, stamped.baseline.arrival_p50_ms = 45.0, 50.0
+    stamped.hub.arrival_p99_ms, stamped.baseline.arrival_p99_ms = 70.0, 50.0
+    rows = {row.figure: row for row in target_rows([stamped, result(1000, 1.0, 1.0)])}
+    # The target stays on the read, which the hub missed here.
+    assert rows["N=4000 last-screen p50, hub / relay"].met is False
+    by_arrival = rows["N=4000 the same p50, by arrival in the screen's socket"]
+    assert by_arrival.met is None
+    assert by_arrival.value.startswith("0.90x")
+    assert rows["N=4000 the same p99, by arrival in the screen's socket"].value.startswith("1.40x")
+    # Without stamps (the default client), no such row.
+    assert not any("arrival" in figure for figure in rows if figure.startswith("N=1000"))
+
+
 def test_a_size_not_run_is_not_judged_and_a_missed_frame_fails_at_any_size() -> None:
     small = result(50, 1.0, 1.0)
     small.hub.missed_screens = 2
