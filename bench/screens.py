@@ -69,8 +69,8 @@ class WorkerPlan:
 @dataclass
 class WorkerReport:
     turns: dict[int, tuple[int, int, int, int, int]]
-    """seq -> (screens that got it, first and last read, first and last arrival), ns."""
-    """seq -> (screens that got it, first receive ns, last receive ns), for the measured turns."""
+    """seq -> (screens that got it, first and last read, first and last arrival), in ns, for
+    the measured turns."""
     missed_screens: int
     missed_frames: int
     resyncs: int
