@@ -317,9 +317,11 @@ class ArrivalScreen(SansIOFollower):
             self._flush()
 
     def abort(self) -> None:
-        self._close()
+        # Cancelled first: `gone` would otherwise leave an exception nobody retrieves on a
+        # screen given up while connecting.
         if not self.ready.done():
             self.ready.cancel()
+        self._close()
 
 
 class WebsocketsScreen(Follower):

@@ -71,8 +71,8 @@ async def serve_screen(websocket: WebSocket, receive: Receive, hub: Hub, sink: S
     `sink` is the socket's own WebSocket protocol: frames go to its transport whole, not
     through ASGI's send, whose framing and checks per call cost more than the write itself
     when one page turn goes out to thousands of screens. `receive` is the connection's ASGI
-    receive, which `websocket` wraps: once the screen is welcomed, its frames are read from
-    it directly (`_read`).
+    receive, which `websocket` wraps: after the accept, the client's frames are read from it
+    directly (`_read` says why); `websocket` serves the handshake and the close.
     """
     if not hub.origin_allowed(websocket.headers.get("origin"), websocket.headers.get("host")):
         # Closing before accepting answers the upgrade with HTTP 403.
@@ -80,7 +80,7 @@ async def serve_screen(websocket: WebSocket, receive: Receive, hub: Hub, sink: S
         return
     await websocket.accept()
     try:
-        room, screen, hello, token = await _welcome(websocket, hub, sink)
+        room, screen, hello, token = await _welcome(receive, hub, sink)
     except _Refused as refused:
         await _close(websocket, refused.code, refused.reason)
         return
@@ -149,10 +149,6 @@ async def _close(websocket: WebSocket, code: int, reason: str) -> None:
             await websocket.close(code=code, reason=reason[:120])
 
 
-async def _receive(websocket: WebSocket) -> bytes | str:
-    return _data(await websocket.receive())
-
-
 def _data(message: Message) -> bytes | str:
     """A received frame's data; `WebSocketDisconnect` once the client has gone."""
     if message["type"] == "websocket.disconnect":
@@ -164,11 +160,11 @@ def _data(message: Message) -> bytes | str:
 
 
 async def _welcome(
-    websocket: WebSocket, hub: Hub, sink: Sink
+    receive: Receive, hub: Hub, sink: Sink
 ) -> tuple[Room, Screen, Hello, TokenRecord]:
     try:
         async with asyncio.timeout(hub.limits.hello_timeout):
-            first = await _receive(websocket)
+            first = _data(await receive())
     except TimeoutError:
         raise _Refused(Close.HELLO_TIMEOUT, "no hello in time") from None
     if isinstance(first, str):
@@ -233,8 +229,8 @@ async def _read(receive: Receive, hub: Hub, room: Room, screen: Screen, token: T
 
     Awaiting ASGI's receive itself, not Starlette's wrapper of it: every screen waits here
     all day, and each coroutine in the chain is some 200 bytes a screen. (Starlette's
-    wrapper adds only its own bookkeeping of the client's state, which nothing reads after
-    the hello.)
+    wrapper adds only its own bookkeeping of the client's state, which its close does not
+    read: the close goes out by the application's state.)
     """
     loop = asyncio.get_running_loop()
     limits = hub.limits
