@@ -6,7 +6,7 @@ import dataclasses
 import functools
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -83,103 +83,179 @@ def _default(f: dataclasses.Field[Any]) -> Any:
     return f.default
 
 
-@functools.cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+Convert = Callable[[Any, str], Any]
+"""Converts plain data (and the path naming it, for errors) to one type."""
 
 
 def from_plain(cls: type[T], data: Any, path: str = "") -> T:
     """Build `cls` from plain data, checking every type; unknown or missing fields fail."""
-    return typing.cast(T, _convert(cls, data, path))
+    tp: Any = cls  # any type, not only classes, keys the converters below
+    return typing.cast(T, _converter(tp)(data, path))
 
 
-def _convert(tp: Any, data: Any, path: str) -> Any:
+@functools.cache
+def _converter(tp: Any) -> Convert:
+    """The function converting plain data to `tp`, worked out once per type.
+
+    Working out what a type is (its origin, its arguments, a dataclass's fields and their
+    hints) costs more than converting a value of it: every command, record and snapshot
+    read would otherwise pay for it again, field by field.
+    """
     origin = typing.get_origin(tp)
     if origin is types.UnionType or origin is typing.Union:
-        options = typing.get_args(tp)
-        if data is None and type(None) in options:
+        return _union(typing.get_args(tp))
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        return _dataclass(tp)
+    if origin is tuple:
+        return _tuple(_converter(typing.get_args(tp)[0]))
+    if origin is frozenset:
+        (arg,) = typing.get_args(tp)
+        return _frozenset(_converter(arg))
+    if origin is Mapping or origin is dict:
+        key_type, value_type = typing.get_args(tp)
+        return _mapping(_converter(key_type), _converter(value_type))
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        return _enum(tp)
+    return _SCALARS.get(tp, _unreadable)
+
+
+def _union(options: tuple[Any, ...]) -> Convert:
+    nullable = type(None) in options
+    # Made on first use, as a dataclass's fields are (below).
+    tried: list[Convert] | None = None
+
+    def convert(data: Any, path: str) -> Any:
+        nonlocal tried
+        if data is None and nullable:
             return None
+        if tried is None:
+            tried = [_converter(o) for o in options if o is not type(None)]
         last: PlainError | None = None
-        for option in options:
-            if option is type(None):
-                continue
+        for option in tried:
             try:
-                return _convert(option, data, path)
+                return option(data, path)
             except PlainError as error:
                 last = error
         raise last or PlainError(path, "must not be null")
-    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
-        return _convert_dataclass(tp, data, path)
-    if origin is tuple:
-        args = typing.get_args(tp)
-        if not isinstance(data, list | tuple):
-            raise PlainError(path, "must be an array")
-        return tuple(_convert(args[0], v, f"{path}[{i}]") for i, v in enumerate(data))
-    if origin is frozenset:
-        (arg,) = typing.get_args(tp)
-        if not isinstance(data, list | tuple):
-            raise PlainError(path, "must be an array")
-        return frozenset(_convert(arg, v, f"{path}[]") for v in data)
-    if origin is Mapping or origin is dict:
-        key_type, value_type = typing.get_args(tp)
+
+    return convert
+
+
+def _dataclass(cls: type) -> Convert:
+    names = frozenset(f.name for f in dataclasses.fields(cls) if f.init)
+    # (name, its converter, whether it is required): made on first use, as a dataclass may
+    # name itself in a field; made whole before it is kept, as the log's thread converts
+    # records while the event loop converts commands.
+    fields: list[tuple[str, Convert, bool]] | None = None
+
+    def convert(data: Any, path: str) -> Any:
+        nonlocal fields
         if not isinstance(data, dict):
             raise PlainError(path, "must be a map")
-        return {
-            _convert(key_type, k, f"{path}.<key>"): _convert(value_type, v, f"{path}.{k}")
-            for k, v in data.items()
-        }
-    if isinstance(tp, type) and issubclass(tp, Enum):
+        for key in data:
+            if key not in names:
+                raise PlainError(path, f"unknown field {str(key)!r}")
+        if fields is None:
+            hints = typing.get_type_hints(cls)
+            fields = [
+                (
+                    f.name,
+                    _converter(hints[f.name]),
+                    f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
+                )
+                for f in dataclasses.fields(cls)
+                if f.init
+            ]
+        kwargs: dict[str, Any] = {}
+        for name, field_convert, required in fields:
+            if name in data:
+                kwargs[name] = field_convert(data[name], f"{path}.{name}" if path else name)
+            elif required:
+                raise PlainError(f"{path}.{name}" if path else name, "is required")
+        return cls(**kwargs)
+
+    return convert
+
+
+def _tuple(item: Convert) -> Convert:
+    def convert(data: Any, path: str) -> Any:
+        if not isinstance(data, list | tuple):
+            raise PlainError(path, "must be an array")
+        return tuple(item(v, f"{path}[{i}]") for i, v in enumerate(data))
+
+    return convert
+
+
+def _frozenset(item: Convert) -> Convert:
+    def convert(data: Any, path: str) -> Any:
+        if not isinstance(data, list | tuple):
+            raise PlainError(path, "must be an array")
+        return frozenset(item(v, f"{path}[]") for v in data)
+
+    return convert
+
+
+def _mapping(key: Convert, value: Convert) -> Convert:
+    def convert(data: Any, path: str) -> Any:
+        if not isinstance(data, dict):
+            raise PlainError(path, "must be a map")
+        return {key(k, f"{path}.<key>"): value(v, f"{path}.{k}") for k, v in data.items()}
+
+    return convert
+
+
+def _enum(cls: type[Enum]) -> Convert:
+    allowed = ", ".join(str(m.value) for m in cls)
+
+    def convert(data: Any, path: str) -> Any:
         # Only scalars are tried: Enum() would format a nested list into its own
         # error message, and a deep one recurses past Python's limit.
         if isinstance(data, str | int) and not isinstance(data, bool):
             try:
-                return tp(data)
+                return cls(data)
             except ValueError:
                 pass
-        allowed = ", ".join(str(m.value) for m in tp)
         raise PlainError(path, f"must be one of: {allowed}")
-    if tp is bool:
-        if not isinstance(data, bool):
-            raise PlainError(path, "must be a boolean")
-        return data
-    if tp is int:
-        # bool is an int in Python but never on our wire.
-        if not isinstance(data, int) or isinstance(data, bool):
-            raise PlainError(path, "must be an integer")
-        return data
-    if tp is str:
-        if not isinstance(data, str):
-            raise PlainError(path, "must be a string")
-        if len(data) > MAX_TEXT:
-            raise PlainError(path, f"is longer than {MAX_TEXT} characters")
-        return data
-    if tp is bytes:
-        if not isinstance(data, bytes):
-            raise PlainError(path, "must be binary data")
-        if len(data) > MAX_BYTES:
-            raise PlainError(path, f"is longer than {MAX_BYTES} bytes")
-        return data
-    if tp is Any:
-        return data
+
+    return convert
+
+
+def _bool(data: Any, path: str) -> Any:
+    if not isinstance(data, bool):
+        raise PlainError(path, "must be a boolean")
+    return data
+
+
+def _int(data: Any, path: str) -> Any:
+    # bool is an int in Python but never on our wire.
+    if not isinstance(data, int) or isinstance(data, bool):
+        raise PlainError(path, "must be an integer")
+    return data
+
+
+def _str(data: Any, path: str) -> Any:
+    if not isinstance(data, str):
+        raise PlainError(path, "must be a string")
+    if len(data) > MAX_TEXT:
+        raise PlainError(path, f"is longer than {MAX_TEXT} characters")
+    return data
+
+
+def _bytes(data: Any, path: str) -> Any:
+    if not isinstance(data, bytes):
+        raise PlainError(path, "must be binary data")
+    if len(data) > MAX_BYTES:
+        raise PlainError(path, f"is longer than {MAX_BYTES} bytes")
+    return data
+
+
+def _any(data: Any, path: str) -> Any:
+    return data
+
+
+def _unreadable(data: Any, path: str) -> Any:
     # A field type this module has no rule for is the code's mistake, not the client's.
     raise PlainError(path, "has a type this server cannot read")
 
 
-def _convert_dataclass(cls: type, data: Any, path: str) -> Any:
-    if not isinstance(data, dict):
-        raise PlainError(path, "must be a map")
-    hints = _hints(cls)
-    names = {f.name for f in dataclasses.fields(cls) if f.init}
-    unknown = [k for k in data if k not in names]
-    if unknown:
-        raise PlainError(path, f"unknown field {str(unknown[0])!r}")
-    kwargs: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
-        if not f.init:
-            continue
-        sub = f"{path}.{f.name}" if path else f.name
-        if f.name in data:
-            kwargs[f.name] = _convert(hints[f.name], data[f.name], sub)
-        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            raise PlainError(sub, "is required")
-    return cls(**kwargs)
+_SCALARS: dict[Any, Convert] = {bool: _bool, int: _int, str: _str, bytes: _bytes, Any: _any}

@@ -393,6 +393,20 @@ def test_a_type_plain_does_not_know_is_refused() -> None:
     assert raised.value.path == "value"
 
 
+@dataclass(frozen=True)
+class _Chain:
+    name: str
+    next: _Chain | None = None
+
+
+def test_a_dataclass_that_names_itself_converts_at_any_depth() -> None:
+    data = {"name": "a", "next": {"name": "b", "next": {"name": "c"}}}
+    assert from_plain(_Chain, data) == _Chain("a", _Chain("b", _Chain("c")))
+    with pytest.raises(PlainError, match="must be a string") as raised:
+        from_plain(_Chain, {"name": "a", "next": {"name": "b", "next": {"name": 3}}})
+    assert raised.value.path == "next.next.name"
+
+
 def test_a_null_for_a_field_that_may_not_be_null() -> None:
     with pytest.raises(PlainError, match="must be a string") as raised:
         from_plain(AgendaItem, {"id": None, "title": "", "presenter": "", "planned_minutes": 0})
