@@ -209,8 +209,7 @@ class Room:
             self.last_sent[view] = record.seq
             self._remember(view, _Sent(record.seq, outgoing))
             self.metrics.broadcast(view, len(self.screens[view]))  # once per view
-            for screen in self.screens[view]:
-                screen.offer(outgoing)
+            Screen.offer_all(self.screens[view], outgoing)
         for event in record.events:
             if isinstance(event, e.TokenRevoked):
                 self._close_token(event.token_id)

@@ -6,7 +6,7 @@ import asyncio
 import enum
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from websockets.frames import Frame, Opcode
@@ -169,6 +169,21 @@ class Screen:
             self._queue = deque()
         self._queue.append(outgoing)
         self._queued_bytes += len(outgoing.wire)
+
+    @staticmethod
+    def offer_all(screens: Iterable[Screen], outgoing: Outgoing) -> None:
+        """`offer` one broadcast to each of `screens`: the fan-out's loop.
+
+        An open screen's frame is written here rather than through `offer`: one Python call
+        fewer per screen, thousands of screens a turn. Every other state is `offer`'s.
+        """
+        wire = outgoing.wire
+        is_open = State.OPEN
+        for screen in screens:
+            if screen.state is is_open:
+                screen._write(wire)
+            else:
+                screen.offer(outgoing)
 
     def answer(self, frame: bytes) -> None:
         """Send a frame to this client alone; it is never dropped for a snapshot."""

@@ -90,10 +90,47 @@ async def test_the_same_bytes_go_to_every_screen_of_an_audience() -> None:
 
     screens = [screen(Recorder()) for _ in range(3)]
     shared = broadcast(b"page-7")
-    for s in screens:
-        s.offer(shared)
+    Screen.offer_all(screens, shared)
     assert len(written) == 3
     assert all(frame is shared.wire for frame in written), "one object, not a copy each"
+
+
+def in_state(state: State) -> tuple[Screen, Wire]:
+    """A screen brought to `state` by its socket's callbacks and its own calls."""
+    wire = Wire()
+    s = screen(wire, max_queue=2)
+    s.answer(b"welcome")
+    if state is not State.OPEN:
+        wire.stall()
+        s.offer(broadcast(b"e0"))  # fills the buffer
+        s.answer(b"ack-0")
+    if state is State.RESYNCING:
+        s.resync()
+    elif state is State.CLOSING:
+        s.close(Close.TOO_MANY_ERRORS, flush=True)
+    elif state is State.CLOSED:
+        s.close(Close.TOO_MANY_ERRORS)
+    assert s.state is state
+    return s, wire
+
+
+@pytest.mark.parametrize("state", list(State))
+async def test_the_fan_out_loop_does_what_offer_does_in_every_state(state: State) -> None:
+    # The loop writes an open screen's frame itself; every other state is `offer`'s.
+    one, one_wire = in_state(state)
+    other, other_wire = in_state(state)
+    for n in (1, 2, 3):
+        frame = broadcast(b"e%d" % n)
+        one.offer(frame)
+        Screen.offer_all([other], frame)
+    assert other.state is one.state
+    assert other.queued == one.queued
+    assert other.resyncs == one.resyncs
+    one_wire.drain()
+    other_wire.drain()
+    assert sent(other_wire) == sent(one_wire)
+    if state is State.OPEN:
+        assert sent(other_wire) == [b"welcome", b"e1", b"e2", b"e3"]
 
 
 async def test_a_full_buffer_queues_and_a_drain_writes_in_order() -> None:
@@ -292,12 +329,13 @@ steps = st.lists(
 
 
 @settings(max_examples=300, deadline=None)
-@given(steps=steps, max_queue=st.integers(min_value=2, max_value=6))
+@given(steps=steps, max_queue=st.integers(min_value=2, max_value=6), looped=st.booleans())
 def test_a_client_ends_with_the_latest_state_and_no_ack_before_its_event(
-    steps: list[Step], max_queue: int
+    steps: list[Step], max_queue: int, looped: bool
 ) -> None:
     """Broadcasts n = 1, 2, ... each move the state to n; a snapshot holds the state when it is
     written; an ack names the broadcast it follows. The client applies what it gets in order.
+    Broadcasts go through `offer`, or through the fan-out's loop (`looped`).
     """
 
     async def run() -> None:
@@ -319,7 +357,10 @@ def test_a_client_ends_with_the_latest_state_and_no_ack_before_its_event(
         for op, _ in steps:
             if op == "broadcast":
                 offered += 1
-                s.offer(broadcast(b"E%d" % offered))
+                if looped:
+                    Screen.offer_all([s], broadcast(b"E%d" % offered))
+                else:
+                    s.offer(broadcast(b"E%d" % offered))
             elif op == "ack":
                 acks += 1
                 s.answer(b"A%d" % offered)
