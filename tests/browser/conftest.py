@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -23,7 +25,14 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# The README's pictures are taken on every run, into a directory outside the repository:
+# `scripts/screenshots` names docs/screenshots/ to take them again after a change to the
+# screens, so a test run leaves the tracked pictures as they were.
+SCREENSHOTS = Path(
+    os.environ.get("CONGRESS_SCREENSHOTS")
+    or Path(tempfile.gettempdir()) / f"congress-screenshots-{os.getuid()}"
+)
+SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
 
 @pytest.fixture(scope="module")

@@ -349,7 +349,7 @@ def test_english_mode_is_english_and_refusals_are_translated(
 
 
 def test_a_phone_screenshot(screens: Screens, demo: DemoTokens) -> None:
-    """docs/screenshots/delegate-phone.png, for the README: a delegate's turn, on a phone."""
+    """delegate-phone.png, for the README (scripts/screenshots): a delegate's turn, on a phone."""
     token, me = demo.delegates[1]
     chair = presidium(screens, demo)
     chair("show_page", document_id="bao-cao-chinh-tri", page=1)

@@ -321,8 +321,7 @@ def test_the_hall_band_is_read_from_the_back_in_both_languages(
 
 
 def test_screenshots_of_the_demo_congress(screens: Screens, demo: DemoTokens) -> None:
-    """Written to docs/screenshots/ for the README; look at them after a change to the UI."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    """The README's pictures (scripts/screenshots); look at them after a change to the UI."""
     console = screens.console(demo.presidium, 1600, 1000)
     console.get_by_role("button", name="Khai mạc / tiếp tục").click()
     open_item(console, "Báo cáo chính trị của Ban Chấp hành")
