@@ -48,8 +48,10 @@ def request(
     data: bytes | None = None,
     headers: dict[str, str] | None = None,
     proof: bool = True,
+    wait: float = 30.0,
 ) -> Answer:
-    """`proof`: a change carries the header the hub's own pages send (protocol §14)."""
+    """`proof`: a change carries the header the hub's own pages send (protocol §14); `wait`:
+    seconds (times UNIT) the hub may take to answer."""
     sent = dict(headers or {})
     if proof and method not in ("GET", "HEAD"):
         sent.setdefault("X-Congress-Request", "1")
@@ -57,7 +59,7 @@ def request(
         sent["Authorization"] = f"Bearer {token}"
     call = urllib.request.Request(hub.http + path, data=data, method=method, headers=sent)
     try:
-        with urllib.request.urlopen(call, timeout=30 * UNIT) as answer:
+        with urllib.request.urlopen(call, timeout=wait * UNIT) as answer:
             return Answer(answer.status, dict(answer.headers.items()), answer.read())
     except urllib.error.HTTPError as refused:
         with refused:
@@ -296,7 +298,9 @@ async def watcher(documents_hub: HubProcess, demo: DemoTokens) -> AsyncIterator[
     await client.close()
 
 
-async def upload(hub: HubProcess, token: str, data: bytes, **params: str) -> Answer:
+async def upload(
+    hub: HubProcess, token: str, data: bytes, *, wait: float = 30.0, **params: str
+) -> Answer:
     query = urlencode({"access": "delegates", "title": "Tài liệu", **params})
     return await fetch(
         hub,
@@ -305,6 +309,7 @@ async def upload(hub: HubProcess, token: str, data: bytes, **params: str) -> Ans
         method="POST",
         data=data,
         headers={"Content-Type": "application/pdf"},
+        wait=wait,
     )
 
 
