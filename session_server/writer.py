@@ -99,6 +99,9 @@ class RoomWriter:
         nothing forgotten yet)."""
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._lock = asyncio.Lock()
+        self.foresee: Callable[[LogRecord], None] | None = None
+        """Called, just after this writer's append of a record has started, with the record:
+        the hub's room works out its frames while the log makes it durable."""
 
     @classmethod
     async def open(cls, name: str, backend: Backend, *, clock: Callable[[], int]) -> RoomWriter:
@@ -127,10 +130,11 @@ class RoomWriter:
             if len(records) < _READ_BATCH:
                 return
 
-    def apply(self, record: LogRecord) -> None:
+    def apply(self, record: LogRecord, after: RoomState | None = None) -> None:
+        """Move the state on by `record`; `after`, the state it gives, if already worked out."""
         if record.seq != self.state.seq + 1:
             raise RuntimeError(f"room {self.name}: record {record.seq} after {self.state.seq}")
-        self.state = apply(self.state, record.seq, record.events)
+        self.state = after if after is not None else apply(self.state, record.seq, record.events)
         if record.origin is not None:
             self._origins[record.origin] = record.seq
             if len(self._origins) > RECENT_ORIGINS:
@@ -287,6 +291,9 @@ class RoomWriter:
 
     async def _append(self, seq: int, record: LogRecord) -> None:
         started = time.perf_counter()
+        if self.foresee is not None:
+            # Runs once this task waits for the log: the append is under way by then.
+            asyncio.get_running_loop().call_soon(self.foresee, record)
         try:
             await self.backend.append(self.name, seq, record)
         finally:

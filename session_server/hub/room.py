@@ -7,7 +7,7 @@ import contextlib
 import functools
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..backends.base import Backend, BackendUnavailable, LogRecord
@@ -19,6 +19,7 @@ from ..core import vote_events as ve
 from ..core.commands import Command
 from ..core.decide import Actor
 from ..core.delta import view_delta
+from ..core.evolve import apply
 from ..core.projection import View, changed_fields, personal, project, reproject
 from ..core.replay import state_bytes
 from ..core.state import Role, RoomState
@@ -77,6 +78,30 @@ class _Sent:
     outgoing: Outgoing
 
 
+_Frames = Iterable[tuple[Role, View, Outgoing | None]]
+"""Per view: its view after a record, and the event frame telling the change (None: none)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Foreseen:
+    """A record this node is appending, with its state and frames, worked out meanwhile."""
+
+    record: LogRecord
+    before: RoomState
+    after: RoomState
+    frames: list[tuple[Role, View, Outgoing | None]]
+
+    def holds(self, record: LogRecord, state: RoomState) -> bool:
+        """Whether this is `record`, worked out on `state`: the one the log gave back."""
+        mine = self.record
+        return (
+            self.before is state
+            and mine.seq == record.seq
+            and mine.origin == record.origin
+            and mine.events == record.events
+        )
+
+
 class Room:
     """One room's live state on this node. Every change arrives through `tail` of the log.
 
@@ -126,6 +151,8 @@ class Room:
         """Called after each record is applied (the page preparer, which plans again)."""
         self._tail_task: asyncio.Task[None] | None = None
         self._snapshot_saves: set[asyncio.Task[None]] = set()
+        self._foreseen: _Foreseen | None = None
+        self.writer.foresee = self._foresee
 
     @property
     def state(self) -> RoomState:
@@ -190,22 +217,54 @@ class Room:
     def exists(self) -> bool:
         return self.state.seq > 0
 
+    def _foresee(self, record: LogRecord) -> None:
+        """Work out the state and frames of a record this node is appending, while the log
+        makes it durable (a millisecond or more, the event loop idle): when the tail gives
+        the record back, the fan-out starts at once. Nothing is sent or kept from it until
+        then, and `_apply` uses it only for that very record on that very state.
+        """
+        before = self.state
+        if record.seq != before.seq + 1:
+            return
+        try:
+            after = apply(before, record.seq, record.events)
+            frames = list(self._frames(before, after, record))
+        except Exception:
+            # Applied from the log, the same failure stops the room and is reported there.
+            return
+        self._foreseen = _Foreseen(record, before, after, frames)
+
+    def _frames(self, before: RoomState, after: RoomState, record: LogRecord) -> _Frames:
+        # Only the sections made from the fields this record changed are made again.
+        changed = changed_fields(before, after)
+        for view in VIEWS:
+            projected = reproject(after, self.views[view], view, changed)
+            changes, edits = view_delta(self.views[view], projected)
+            outgoing = None
+            if changes or edits:
+                # Encoded once; the same bytes (and the same Outgoing) go to every screen.
+                outgoing = Outgoing(
+                    messages.event(record.seq, self.last_sent[view], record.at, changes, edits)
+                )
+            yield view, projected, outgoing
+
     def _apply(self, record: LogRecord) -> None:
         before = self.state
-        self.writer.apply(record)
+        foreseen, self._foreseen = self._foreseen, None
+        frames: _Frames
+        if foreseen is not None and foreseen.holds(record, before):
+            self.writer.apply(record, foreseen.after)
+            frames = foreseen.frames
+        else:
+            self.writer.apply(record)
+            # Made view by view as it is sent: the first audience's screens need not wait
+            # for the others' frames.
+            frames = self._frames(before, self.state, record)
         self._snapshots.clear()
-        # Only the sections made from the fields this record changed are made again.
-        changed = changed_fields(before, self.state)
-        for view in VIEWS:
-            after = reproject(self.state, self.views[view], view, changed)
-            changes, edits = view_delta(self.views[view], after)
+        for view, after, outgoing in frames:
             self.views[view] = after
-            if not changes and not edits:
+            if outgoing is None:
                 continue
-            # Encoded once; the same bytes (and the same Outgoing) go to every screen.
-            outgoing = Outgoing(
-                messages.event(record.seq, self.last_sent[view], record.at, changes, edits)
-            )
             self.last_sent[view] = record.seq
             self._remember(view, _Sent(record.seq, outgoing))
             self.metrics.broadcast(view, len(self.screens[view]))  # once per view
