@@ -22,7 +22,15 @@ from bench.controllers import (
 from bench.day import DaySize, run_day
 from bench.figures import Impairment, Phase, SizeResult, percentile
 from bench.laggards import SlowScreen, StalledScreen
-from bench.screens import CONNECT_TIMEOUT, Target, WorkerPlan, WorkerReport, Workers, describe
+from bench.screens import (
+    CONNECT_TIMEOUT,
+    Target,
+    WorkerPlan,
+    WorkerReport,
+    Workers,
+    describe,
+    standing_aside,
+)
 from bench.servers import Nodes, Server, demo_tokens, start_baseline, start_hub, start_redis
 
 WARMUP_TURNS = 3
@@ -262,6 +270,9 @@ async def _run_size(result: SizeResult, settings: Settings, work_dir: Path, stam
                 raise RuntimeError(f"no screen connected to the {phase.server}: {error}")
         sides = [Side(hub, hub_server, 0), Side(baseline, relay, 1)]
         timeout = settings.turn_timeout
+        # The presidium's console and the stalled and slow screens stand aside as the
+        # screens do; until this size's servers stop (bench.screens.standing_aside).
+        stack.enter_context(standing_aside(settings.client_scheduling == "batch"))
         sides[0].controller = await HubController.open(hub_server.url, presidium, timeout)
         stack.push_async_callback(sides[0].controller.close)
         # The hub's warm-up turns come first: they tell the size of its page-turn frames.

@@ -12,7 +12,7 @@ import socket
 import struct
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, cast
@@ -519,6 +519,28 @@ def stand_aside() -> None:
     share of the cores over time: only the preemption on wakeup goes (sched(7)).
     """
     os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+
+
+@contextlib.contextmanager
+def standing_aside(active: bool = True) -> Iterator[None]:
+    """This process under SCHED_BATCH for a while (`stand_aside`), then as it was.
+
+    For the benchmark's own process while the servers turn pages: it holds the presidium's
+    controller, which stands in for a console on a device of its own. The hub writes the
+    presidium's event frame before the screens'; woken by it, the controller (some 0.3 ms of
+    Python per frame) preempted the hub at the start of each fan-out, where the relay, which
+    answers its controller after the screens, was never preempted so. The servers are
+    started before and after, so that they do not inherit the policy.
+    """
+    if not active:
+        yield
+        return
+    policy, param = os.sched_getscheduler(0), os.sched_getparam(0)
+    stand_aside()
+    try:
+        yield
+    finally:
+        os.sched_setscheduler(0, policy, param)
 
 
 def run_screens(conn: Connection, plan: WorkerPlan) -> None:

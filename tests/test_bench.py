@@ -28,7 +28,7 @@ from bench.day import AUDIENCES, CHANGES, DayReport, DaySize
 from bench.figures import Impairment, Phase, SizeResult, percentile, ratio
 from bench.laggards import hub_side
 from bench.measure import Settings, worker_count
-from bench.screens import ArrivalScreen, Tally, Target, WorkerPlan, Workers
+from bench.screens import ArrivalScreen, Tally, Target, WorkerPlan, Workers, standing_aside
 from bench.servers import start_baseline
 from bench.targets import Row, target_rows
 
@@ -174,7 +174,7 @@ def test_the_hubs_side_of_a_connection_is_read_from_the_kernel() -> None:
 
 
 def test_a_client_process_stands_aside_for_the_servers() -> None:
-    # In a process of its own: SCHED_BATCH cannot be left again without privileges.
+    # In a process of its own: the test's process is not a client.
     code = (
         "import os; from bench.screens import stand_aside; "
         "before = os.sched_getscheduler(0); stand_aside(); "
@@ -184,6 +184,15 @@ def test_a_client_process_stands_aside_for_the_servers() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert shown.stdout.split() == ["True", "True"]
+
+
+def test_the_benchmark_s_own_process_stands_aside_while_pages_turn_then_no_longer() -> None:
+    before = os.sched_getscheduler(0)
+    with standing_aside():
+        assert os.sched_getscheduler(0) == os.SCHED_BATCH
+    assert os.sched_getscheduler(0) == before, "servers started next must not inherit it"
+    with standing_aside(active=False):
+        assert os.sched_getscheduler(0) == before
 
 
 def test_a_frame_grown_only_by_its_seq_numbers_is_no_larger() -> None:
