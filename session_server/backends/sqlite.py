@@ -11,7 +11,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import Self, TypeVar
 
 from ..core.state import Role
 from ..private_files import tighten
@@ -91,7 +91,7 @@ class SQLiteBackend(Backend):
         """Computed hashes of records older than the chain, by (room, seq)."""
 
     @classmethod
-    async def open(cls, path: Path, *, poll_interval: float = 0.25) -> SQLiteBackend:
+    async def open(cls, path: Path, *, poll_interval: float = 0.25) -> Self:
         backend = cls(path, poll_interval=poll_interval)
         await backend._run(backend._connect)
         return backend

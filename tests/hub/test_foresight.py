@@ -37,7 +37,6 @@ class HeldLog(SQLiteBackend):
 @pytest.fixture
 async def log(tmp_path: Path) -> AsyncIterator[HeldLog]:
     backend = await HeldLog.open(tmp_path / "log.db", poll_interval=0.05)
-    assert isinstance(backend, HeldLog)
     yield backend
     await backend.close()
 
