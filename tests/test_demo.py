@@ -1,7 +1,9 @@
-"""The demo loader: steps aside when another node loads it first; issues the hall's token."""
+"""The demo loader: steps aside when another node loads it first; issues the hall's token; is
+not started again on a log that has the demo."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import urllib.request
 from pathlib import Path
@@ -9,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from session_server.backends.sqlite import SQLiteBackend
+from session_server.cli import demo
 from session_server.demo import DEMO_ROOM, load_demo
 from session_server.documents.render import RenderPool
 from session_server.documents.store import DocumentLimits, DocumentStore
@@ -69,3 +72,22 @@ def test_the_demo_issues_one_hall_token_and_prints_its_link_and_card(tmp_path: P
         "delegate_id": None,
         "label": "Màn hình hội trường",
     }
+
+
+async def test_the_hub_asks_the_log_itself_and_loads_the_demo_only_on_a_fresh_one(
+    demo_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = argparse.Namespace(room=DEMO_ROOM, data=demo_data)
+    loaded = await SQLiteBackend.open(demo_data / "congress.db")
+    fresh = await SQLiteBackend.open(tmp_path / "fresh.db")
+    try:
+        assert await demo.present(args, loaded) == 0
+        said = capsys.readouterr().out
+        tokens = demo_data / "demo-tokens.txt"
+        assert said == f"Demo congress {DEMO_ROOM!r} continues; its tokens are in {tokens}\n"
+        assert await demo.present(args, fresh) == demo.ABSENT
+        assert capsys.readouterr().out == ""
+        assert await fresh.head(DEMO_ROOM) == 0, "asking writes nothing"
+    finally:
+        await loaded.close()
+        await fresh.close()

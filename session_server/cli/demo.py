@@ -12,6 +12,28 @@ from .documents import document_store
 
 TOKEN_FILE = "demo-tokens.txt"
 CARDS_FILE = "demo-cards.html"
+ABSENT = 3
+"""`present`'s answer when the room has no log yet: the demo is to be loaded (`run`)."""
+
+
+async def present(args: argparse.Namespace, backend: Backend) -> int:
+    """0 when the room is in the log already, which it says; ABSENT on a fresh log.
+
+    Asked by the hub's own process, so that only a fresh log pays for the process that loads
+    the demo (an interpreter started and the hub's modules imported again, some 2 s).
+    """
+    if await backend.head(args.room) == 0:
+        return ABSENT
+    _continues(args)
+    return 0
+
+
+def _continues(args: argparse.Namespace) -> None:
+    token_file = args.data / TOKEN_FILE
+    if token_file.exists():
+        print(f"Demo congress {args.room!r} continues; its tokens are in {token_file}")
+    else:
+        print(f"Demo congress {args.room!r} is in the log already (another node loaded it)")
 
 
 async def run(args: argparse.Namespace, backend: Backend) -> int:
@@ -20,11 +42,8 @@ async def run(args: argparse.Namespace, backend: Backend) -> int:
         # Its pages are pre-rendered by the hub once it runs (see app.py), not here, so
         # the hub answers sooner.
         tokens = await load_demo(backend, store, args.room)
-    if tokens is None:
-        if token_file.exists():
-            print(f"Demo congress {args.room!r} continues; its tokens are in {token_file}")
-        else:
-            print(f"Demo congress {args.room!r} is in the log already (another node loaded it)")
+    if tokens is None:  # another node, started with this one, loaded it first
+        _continues(args)
         return 0
     write_token_file(token_file, tokens)
     base_url = public_address(args)

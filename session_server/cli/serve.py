@@ -246,7 +246,7 @@ def run(args: argparse.Namespace) -> int:
         # Also with --no-demo: a node started before its Redis waits here for it.
         if args.no_demo:
             asyncio.run(startup.when_log_answers(args, None))
-        else:
+        elif asyncio.run(startup.when_log_answers(args, demo.present)) == demo.ABSENT:
             loaded = _apart(_load_demo, args)
             if loaded != 0:
                 return loaded
