@@ -73,6 +73,19 @@ def shares_a_module_fixture(item: pytest.Item) -> bool:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Ctrl-C reaches the hubs the tests start, however the test command was started.
+
+    A command started in the background of a script (`.ci/run &`) inherits SIGINT ignored
+    (POSIX), and so does every process it starts. A serving hub stops on Ctrl-C all the same
+    (uvicorn takes the signal), but one waiting for its Redis would not: asyncio's handler is
+    only installed where SIGINT is not ignored. The tests stop hubs as an operator at a
+    terminal does, so they run as from one: a handled signal is default again in a child.
+    """
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     root = Path(__file__).resolve().parent.parent

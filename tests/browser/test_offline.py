@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from typing import Any, Literal
 
@@ -20,7 +21,7 @@ from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Screens, wait_live
 from tests.browser.console_page import show_document
 from tests.browser.test_screens import SECOND, open_item
-from tests.conftest import DemoTokens, HubProcess
+from tests.conftest import UNIT, DemoTokens, HubProcess
 
 REPORT = "bao-cao-chinh-tri"
 """The demo's delegates-level political report: six pages, each marked for its reader."""
@@ -111,12 +112,25 @@ def search(page: Page, query: str) -> list[str]:
 
 
 def etag_for(hub: HubProcess, token: str, path: str) -> str:
-    """The tag the hub gives this token's copy of a page image (it names the copy's mark)."""
+    """The tag the hub gives this token's copy of a page image (it names the copy's mark).
+
+    A copy still being made is answered 503 with Retry-After and asked for again then, as the
+    screens do (protocol §14, Preparing): on a busy machine a delegate's copies may be queued.
+    """
     request = urllib.request.Request(
         f"{hub.http}{path}?width=2048", headers={"Authorization": f"Bearer {token}"}
     )
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        return str(answer.headers["ETag"])
+    deadline = time.monotonic() + 60 * UNIT
+    while True:
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return str(answer.headers["ETag"])
+        except urllib.error.HTTPError as error:
+            with error:
+                wait = error.headers.get("Retry-After")
+                if error.code != 503 or wait is None or time.monotonic() > deadline:
+                    raise
+            time.sleep(float(wait))
 
 
 def show_report(screens: Screens, demo: DemoTokens) -> Page:
