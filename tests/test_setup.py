@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import subprocess
@@ -31,6 +32,12 @@ def test_a_second_setup_needs_no_registry() -> None:
     )
     assert done.returncode == 0, done.stderr.decode()
     assert time.monotonic() - started < 10 * UNIT
+    # Each module compiled where Python looks for it, even where PYTHONDONTWRITEBYTECODE
+    # keeps Python from writing it: each process the hub or the tests start reads it.
+    modules = list((ROOT / "session_server").rglob("*.py"))
+    uncompiled = [m for m in modules if not Path(importlib.util.cache_from_source(str(m))).exists()]
+    assert modules
+    assert uncompiled == []
 
 
 def test_options_without_a_command_go_to_serve(demo_data: Path) -> None:
