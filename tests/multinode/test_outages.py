@@ -103,8 +103,9 @@ async def test_ctrl_c_while_waiting_for_redis_exits_quietly(tmp_path: Path) -> N
             state = signal_state(hub.process.pid)
             hub.process.kill()  # not left running to disturb the next test
             hub.process.wait()
-            # This hung twice in full runs on a loaded machine and never alone: what the
-            # kernel says of SIGINT in the hub tells ignored, blocked, or handled and lost.
+            # What the kernel holds of SIGINT in the hub tells ignored (as when the tests were
+            # started with it ignored, before conftest's pytest_configure), blocked, or
+            # handled and lost.
             raise AssertionError(f"the hub did not stop on SIGINT:\n{state}") from timeout
         hub.process = None
     printed = hub.log_path.read_text()
