@@ -35,8 +35,8 @@ def test_a_second_setup_needs_no_registry() -> None:
     # Run alone after an edit to what setup installs from (pyproject.toml, package.json...),
     # setup rightly installs again, which this test's dead registry refuses.
     assert done.returncode == 0, (
-        "setup installed again: has `scripts/setup --test` run since its inputs changed?\n"
-        + done.stderr.decode()
+        "setup failed with no registry: did it install again? Has `scripts/setup --test` run"
+        " since its inputs changed?\n" + done.stderr.decode()
     )
     assert time.monotonic() - started < 10 * UNIT
     # Each module compiled, from its present source, where Python looks for it, even where
